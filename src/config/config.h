@@ -1,0 +1,96 @@
+/*
+ * config.h - the INI configuration file: parsing, validation, environment
+ * overrides and secret files.
+ *
+ * Format (docs/CONFIGURATION.md, etc/plex-oidc.example.ini): "[section]"
+ * headers, "key = value" lines, full-line comments starting with ';' or '#',
+ * and inline comments introduced by " ;" or " #" (whitespace then ; or #).
+ * Sections: [server], [plex], [ui], and any number of [client.ID].
+ *
+ * Every problem (unknown section or key, missing required key, bad value,
+ * duplicate key) stops the load with a message naming file, line and key:
+ *   "plex-oidc.ini:12: [server] issuer: must be https unless the host is a loopback address"
+ * All problems found are reported, one per line, not just the first.
+ *
+ * Environment overrides: PLEX_OIDC_<SECTION>_<KEY>, with SECTION and KEY
+ * upper-cased, '.' and '-' turned into '_' (PLEX_OIDC_SERVER_ISSUER,
+ * PLEX_OIDC_CLIENT_GRAFANA_SECRET). They override keys of the known sections
+ * and of client sections present in the file; an error in one names the
+ * variable instead of file:line.
+ *
+ * Secrets: every "secret" key has a "secret_file" twin (path relative to the
+ * config file's directory); the file's content with one trailing newline
+ * stripped is the value. Exactly one of the two may be given.
+ *
+ * A config_t is immutable after load and shared read-only by all threads.
+ * Strings it holds are owned by it; secrets are wiped on config_free().
+ */
+#ifndef PO_CONFIG_CONFIG_H
+#define PO_CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+
+typedef struct config_client {
+	char *id;            /* from "[client.ID]": [A-Za-z0-9._-]{1,64} */
+	char *secret;        /* URL-safe chars only (A-Z a-z 0-9 - . _ ~), >= LIM_CLIENT_SECRET_MIN */
+	char **redirect_uris; /* absolute http(s) URLs without fragment */
+	size_t n_redirect_uris;
+	char *name;          /* optional display name ("name = Grafana"); NULL if unset */
+} config_client_t;
+
+typedef struct config {
+	/* [server] */
+	char *listen_host;   /* "127.0.0.1", "::1", "0.0.0.0", "::" (no brackets) */
+	uint16_t listen_port;
+	char *issuer;        /* verbatim; https, or http with a loopback host; no
+	                      * trailing slash, query or fragment */
+	char *issuer_path;   /* path part of issuer ("" or "/auth"), derived */
+	bool issuer_https;   /* derived */
+	char *data_dir;
+	char *log_level;     /* "debug" | "info" | "warn" | "error"; default "info" */
+	char **trusted_proxies; /* "trusted_proxies = 127.0.0.1 10.0.0.0/8 ::1"; may be empty */
+	size_t n_trusted_proxies;
+
+	/* [plex] */
+	char *plex_server_id; /* required: [A-Za-z0-9-]{1,128} */
+	char *plex_product;   /* default "Plex Login" */
+	char *plex_api_url;   /* default "https://plex.tv"; no trailing slash */
+	char *plex_auth_url;  /* default "https://app.plex.tv/auth" */
+
+	/* [ui]: all optional; NULL when unset */
+	char *ui_title;       /* page <title> and heading; default set by ui */
+	char *ui_message;     /* text under the heading */
+	char *ui_logo;        /* path to an image file */
+	char *ui_background;  /* path to an image file */
+	char *ui_accent_color; /* "#rgb" or "#rrggbb" */
+	char *ui_custom_css;  /* path to a CSS file loaded after the built-in one */
+	char *ui_assets_dir;  /* directory whose files override built-in assets by name */
+
+	config_client_t *clients;
+	size_t n_clients;
+} config_t;
+
+/* Parses and validates config text (buf, len). `filename` is used in
+ * messages and to resolve relative *_file paths (its directory). `env` is an
+ * environ-style NULL-terminated array (pass NULL for none, `environ` in
+ * main). On failure returns PO_ERR_INVALID (or PO_ERR_NOMEM, PO_ERR_LIMIT)
+ * with every message appended to errmsg, one per line; *out is NULL.
+ * On success *out is a new config owned by the caller. */
+int config_parse(const char *buf, size_t len, const char *filename, char *const *env, config_t **out,
+    buf_t *errmsg);
+/* Reads the file (at most LIM_CONFIG_FILE_MAX bytes) and calls config_parse.
+ * PO_ERR_IO with a message if the file cannot be read. */
+int config_load(const char *path, char *const *env, config_t **out, buf_t *errmsg);
+/* Finds a client by id (exact match). Borrowed; NULL if none. */
+const config_client_t *config_client_find(const config_t *c, const char *id);
+/* true if uri is one of the client's redirect_uris (exact string match,
+ * RFC 6749 §3.1.2.3 / OIDC Core §3.1.2.1). */
+bool config_client_redirect_ok(const config_client_t *cl, const char *uri);
+/* Frees the config, wiping secrets. Accepts NULL. */
+void config_free(config_t *c);
+
+#endif

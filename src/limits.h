@@ -1,0 +1,90 @@
+/*
+ * limits.h - every size, count and time limit of plex-oidc in one place.
+ *
+ * Each value says why it is what it is. Code never uses a bare number for a
+ * limit: it names one of these, so a reviewer can audit the bounds here.
+ */
+#ifndef PO_LIMITS_H
+#define PO_LIMITS_H
+
+/* ---- HTTP input ---- */
+/* Whole request head (request line + headers): browsers send < 8 KiB; cookies
+ * of other apps on the same domain can be large, 16 KiB leaves room. */
+#define LIM_HTTP_HEAD_MAX (16 * 1024)
+/* Form bodies (token endpoint, POST authorize, POST userinfo). A code exchange
+ * is < 1 KiB; an authorization request with a long state is < 8 KiB. */
+#define LIM_HTTP_BODY_MAX (16 * 1024)
+/* Request target (path + query). Authorization requests with state, nonce and
+ * PKCE are ~600 bytes; 8 KiB is what common proxies allow. */
+#define LIM_HTTP_URI_MAX (8 * 1024)
+/* Parameters in one query string or form body. OIDC uses ~12. */
+#define LIM_FORM_PARAMS_MAX 64
+/* One parameter name or value, decoded. state and nonce are opaque to us;
+ * 2 KiB covers JWT-sized states some clients send. */
+#define LIM_PARAM_LEN_MAX 2048
+/* Idle connection timeout: a slow client cannot pin a connection forever. */
+#define LIM_HTTP_CONN_TIMEOUT_S 30
+/* Concurrent connections before libmicrohttpd refuses new ones. */
+#define LIM_HTTP_CONNECTIONS_MAX 1024
+
+/* ---- State held in memory ---- */
+/* Pending logins: each is < 1 KiB, so 20000 bound the store near 20 MiB
+ * in the worst case; beyond it the oldest is evicted. */
+#define LIM_LOGINS_MAX 20000
+/* A pending login lives as long as a strong Plex PIN can (30 minutes) would be
+ * too long to keep cookies meaningful; 15 minutes is plenty to sign in. */
+#define LIM_LOGIN_TTL_S (15 * 60)
+/* Authorization codes: RFC 6749 §4.1.2 recommends a maximum lifetime of 10
+ * minutes; the issue asks for 60 s, which is ample for a redirect. */
+#define LIM_CODE_TTL_S 60
+/* Codes outstanding at once (each < 1 KiB). */
+#define LIM_CODES_MAX 10000
+/* A used code is remembered until its TTL ends so that a replay is detected
+ * (RFC 6749 §4.1.2, "SHOULD revoke"). */
+/* Access tokens held for userinfo; opaque, in memory. */
+#define LIM_TOKENS_MAX 50000
+#define LIM_ACCESS_TOKEN_TTL_S 3600
+/* ID token lifetime. Relying parties check it once at login. */
+#define LIM_ID_TOKEN_TTL_S 3600
+
+/* ---- Protocol values ---- */
+/* RFC 7636 §4.1: code_verifier is 43..128 unreserved characters. */
+#define LIM_PKCE_VERIFIER_MIN 43
+#define LIM_PKCE_VERIFIER_MAX 128
+/* S256 challenge = base64url(SHA-256) = 43 characters. */
+#define LIM_PKCE_CHALLENGE_LEN 43
+/* Random bytes in codes, tokens, login ids and browser ids: 256 bits. */
+#define LIM_RANDOM_TOKEN_BYTES 32
+
+/* ---- plex.tv ---- */
+/* Bytes read from one plex.tv answer. /api/v2/resources for a user with many
+ * shared servers and devices is the largest: ~100 KiB seen for heavy users. */
+#define LIM_PLEX_BODY_MAX (1024 * 1024)
+/* Connect and total timeouts of one plex.tv call: a few seconds, so a Plex
+ * outage becomes "try again", never a hang. */
+#define LIM_PLEX_CONNECT_TIMEOUT_MS 3000
+#define LIM_PLEX_TOTAL_TIMEOUT_MS 8000
+/* At most one PIN poll per login per second (plex-api.md: ~1/s; harder gets
+ * 429). */
+#define LIM_PLEX_POLL_INTERVAL_MS 1000
+/* Consecutive failed PIN polls tolerated before "Plex is not answering". */
+#define LIM_PLEX_POLL_FAILURES_MAX 3
+/* plex.tv calls in flight at once across all logins. */
+#define LIM_PLEX_INFLIGHT_MAX 256
+/* Plex tokens may be ~540-character JWTs; 4 KiB leaves headroom. */
+#define LIM_PLEX_TOKEN_MAX 4096
+
+/* ---- Config ---- */
+/* A config file is a few KiB; 1 MiB stops a wrong path (a log, a binary). */
+#define LIM_CONFIG_FILE_MAX (1024 * 1024)
+/* Clients and redirect URIs per client. */
+#define LIM_CLIENTS_MAX 256
+#define LIM_REDIRECT_URIS_MAX 32
+/* A URL in config (issuer, redirect URI). */
+#define LIM_URL_MAX 2048
+/* Minimum client secret length: 32 characters of a URL-safe alphabet carry
+ * > 190 bits. Shorter secrets are refused at start. */
+#define LIM_CLIENT_SECRET_MIN 32
+#define LIM_CLIENT_SECRET_MAX 512
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * ui.h - everything the user sees: static assets and HTML templates.
+ *
+ * The built-in files under web/ are embedded in the binary at build time
+ * (tools/embed.c generates build/gen/ui_embedded.c). At start, ui_new() takes
+ * the [ui] settings: an assets_dir whose files replace built-in ones by name,
+ * a custom CSS file served as "custom.css" and linked after the built-in
+ * style, a logo and a background image (served as "logo" and "background"
+ * with the content type of their extension), an accent colour, a title and a
+ * message. So nothing the user sees needs a rebuild to restyle.
+ *
+ * Templates are HTML with {{name}} placeholders, always HTML-escaped through
+ * ui_html_escape() (the one escaping function of the program), and sections
+ * {{#name}}...{{/name}} kept only when the variable is set and non-empty
+ * ({{^name}}...{{/name}} when it is not). There is no raw substitution.
+ *
+ * A ui_t is immutable after ui_new() and shared by all threads.
+ */
+#ifndef PO_UI_UI_H
+#define PO_UI_UI_H
+
+#include <stddef.h>
+
+#include "core/buf.h"
+
+typedef struct ui ui_t;
+
+typedef struct ui_opts {
+	const char *title;        /* NULL: "Sign in" */
+	const char *message;      /* NULL: no message */
+	const char *logo_path;    /* NULL: the built-in Plex-style mark */
+	const char *background_path;
+	const char *accent_color; /* validated "#rgb"/"#rrggbb"; NULL: built-in */
+	const char *custom_css_path;
+	const char *assets_dir;
+} ui_opts_t;
+
+typedef struct ui_asset {
+	const char *name;         /* "style.css" */
+	const unsigned char *data;
+	size_t len;
+	const char *content_type; /* "text/css; charset=utf-8" */
+	const char *etag;         /* "\"<16 hex of SHA-256>\"" */
+} ui_asset_t;
+
+typedef struct ui_var {
+	const char *name;
+	const char *value;        /* NULL or "" = unset */
+} ui_var_t;
+
+/* Loads embedded assets and applies opts. Files named in opts must exist and
+ * be readable (at most 2 MiB each); an error is logged with the path.
+ * PO_OK, PO_ERR_IO, PO_ERR_INVALID or PO_ERR_NOMEM. */
+int ui_new(const ui_opts_t *opts, ui_t **out);
+void ui_free(ui_t *ui);
+
+/* Looks up a static asset by file name (no directories). Borrowed pointer,
+ * valid for the ui's lifetime; NULL if there is none. Templates (*.html) are
+ * not served as assets. */
+const ui_asset_t *ui_asset_get(const ui_t *ui, const char *name);
+
+/* Renders template `name` ("login.html", "message.html", "popup-done.html")
+ * with vars into out. The ui adds these variables itself: title, message,
+ * accent_color, has_logo, has_background, has_custom_css, asset_version.
+ * PO_OK, PO_ERR_NOTFOUND (no such template), PO_ERR_LIMIT or PO_ERR_NOMEM. */
+int ui_render(const ui_t *ui, const char *name, const ui_var_t *vars, size_t nvars, buf_t *out);
+
+/* Appends s HTML-escaped (& < > " ' and control characters) to out. The only
+ * way text reaches HTML. */
+int ui_html_escape(buf_t *out, const char *s);
+
+#endif
