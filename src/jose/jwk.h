@@ -43,7 +43,8 @@ json_t *jose_key_public_jwk(const jose_key_t *k);
 /* RFC 7638 §3 thumbprint of an RSA public key given as base64url n and e:
  * SHA-256 over {"e":"..","kty":"RSA","n":".."} (members in lexical order, no
  * whitespace), base64url-encoded into out (>= 44 bytes, NUL-terminated).
- * PO_OK, PO_ERR_LIMIT or PO_ERR_CRYPTO. */
+ * PO_OK, PO_ERR_LIMIT (out too small), PO_ERR_INVALID (n or e empty or not
+ * base64url) or PO_ERR_CRYPTO. */
 int jose_rsa_thumbprint(const char *n_b64, const char *e_b64, char *out, size_t outsz);
 
 /* Opaque access for jws.c only: the EVP_PKEY behind the key. */

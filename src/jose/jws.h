@@ -17,11 +17,14 @@
 int jose_jws_sign(const jose_key_t *k, const char *payload, size_t len, char **out);
 
 /* OIDC Core §3.1.3.6 at_hash for RS256: base64url of the left-most 128 bits
- * of SHA-256(access_token) into out (>= 23 bytes). PO_OK or PO_ERR_LIMIT. */
+ * of SHA-256(access_token) into out (>= 23 bytes). PO_OK, PO_ERR_LIMIT or
+ * PO_ERR_CRYPTO (SHA-256 unavailable; logged). */
 int jose_at_hash(const char *access_token, size_t len, char *out, size_t outsz);
 
 /* Verifies a compact RS256 JWS made by jose_jws_sign with key k. For tests
- * and tools. Returns PO_OK if the signature is valid, PO_ERR_INVALID if not.
+ * and tools. Returns PO_OK if the signature is valid, PO_ERR_INVALID if not
+ * (or if the token is malformed, or its header is not RS256 with k's kid);
+ * PO_ERR_NOMEM or PO_ERR_CRYPTO if it could not be checked.
  * On success, if payload is not NULL, *payload gets the decoded payload
  * (malloc'd, NUL-terminated; caller frees). */
 int jose_jws_verify(const jose_key_t *k, const char *jws, size_t len, char **payload);

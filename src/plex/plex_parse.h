@@ -55,13 +55,21 @@ enum plex_access {
 	PLEX_ACCESS_FRIEND,     /* owned: false, home: false (accepted share) */
 };
 
-/* Parses a PIN object (POST /api/v2/pins, GET /api/v2/pins/ID). id and code
- * are required. PO_OK, PO_ERR_INVALID (not JSON, wrong shape) or
+/* Parses a PIN object (POST /api/v2/pins, GET /api/v2/pins/ID). id (> 0) and
+ * code (1..64 characters [A-Za-z0-9]) are required; an authToken that is
+ * present but fails plex_token_ok() makes the answer invalid. PO_OK,
+ * PO_ERR_INVALID (not JSON, wrong shape, over LIM_PLEX_BODY_MAX) or
  * PO_ERR_NOMEM. On error *out is left cleared. */
 int plex_parse_pin(const char *buf, size_t len, plex_pin_t *out);
 void plex_pin_clear(plex_pin_t *p);
 
-/* Parses GET /api/v2/user. uuid is required. Same returns. */
+/* true if (tok, len) can be used as a Plex token: 1..LIM_PLEX_TOKEN_MAX
+ * visible ASCII characters (it is sent as an HTTP header value). */
+bool plex_token_ok(const char *tok, size_t len);
+
+/* Parses GET /api/v2/user. uuid is required: 1..255 visible ASCII
+ * characters (it becomes the OIDC "sub"). Optional strings that are empty or
+ * longer than 2048 bytes read as NULL. Same returns. */
 int plex_parse_user(const char *buf, size_t len, plex_user_t *out);
 void plex_user_clear(plex_user_t *u);
 /* The display name for "name": friendly_name, else title, else username,

@@ -14,6 +14,12 @@
  * {{#name}}...{{/name}} kept only when the variable is set and non-empty
  * ({{^name}}...{{/name}} when it is not). There is no raw substitution.
  *
+ * Layers, each replacing the one before by name: the embedded files, then
+ * assets_dir, then custom_css/logo/background, then the generated
+ * "theme.css" (":root{--accent:..;--accent-text:..}" and, with a background,
+ * ".has-background{background-image:..}"): the Content-Security-Policy
+ * forbids inline styles, so per-site values live in that stylesheet.
+ *
  * A ui_t is immutable after ui_new() and shared by all threads.
  */
 #ifndef PO_UI_UI_H
@@ -22,6 +28,18 @@
 #include <stddef.h>
 
 #include "core/buf.h"
+
+/* Limits of the ui (candidates for limits.h). */
+/* One asset file (logo, background, CSS, override): a login-page logo or
+ * background is well under 1 MiB; 2 MiB stops a wrong path (a video). */
+#define UI_FILE_MAX (2 * 1024 * 1024)
+/* Files read from assets_dir: the built-in set is ~10; the bound keeps a
+ * mistaken directory (a whole media folder) from being loaded into memory. */
+#define UI_DIR_FILES_MAX 256
+/* An asset name ([A-Za-z0-9._-], not starting with '.'). */
+#define UI_NAME_MAX 128
+/* A path built from assets_dir and a file name. */
+#define UI_PATH_MAX 4096
 
 typedef struct ui ui_t;
 
@@ -48,9 +66,15 @@ typedef struct ui_var {
 	const char *value;        /* NULL or "" = unset */
 } ui_var_t;
 
-/* Loads embedded assets and applies opts. Files named in opts must exist and
- * be readable (at most 2 MiB each); an error is logged with the path.
- * PO_OK, PO_ERR_IO, PO_ERR_INVALID or PO_ERR_NOMEM. */
+/* Loads embedded assets and applies opts (NULL opts: all defaults). Files
+ * named in opts must exist and be readable (at most UI_FILE_MAX each); an
+ * error is logged with the path. The logo and background must be .png, .jpg,
+ * .jpeg, .svg, .webp or .gif (else PO_ERR_INVALID). In assets_dir, hidden
+ * files, subdirectories and unknown file types are skipped with a warning; a
+ * template (*.html) there with a syntax error is PO_ERR_INVALID. opts and its
+ * strings are only read during the call.
+ * PO_OK, PO_ERR_IO, PO_ERR_INVALID, PO_ERR_LIMIT (a file over UI_FILE_MAX,
+ * too many files), PO_ERR_CRYPTO or PO_ERR_NOMEM. */
 int ui_new(const ui_opts_t *opts, ui_t **out);
 void ui_free(ui_t *ui);
 
@@ -60,13 +84,19 @@ void ui_free(ui_t *ui);
 const ui_asset_t *ui_asset_get(const ui_t *ui, const char *name);
 
 /* Renders template `name` ("login.html", "message.html", "popup-done.html")
- * with vars into out. The ui adds these variables itself: title, message,
- * accent_color, has_logo, has_background, has_custom_css, asset_version.
- * PO_OK, PO_ERR_NOTFOUND (no such template), PO_ERR_LIMIT or PO_ERR_NOMEM. */
+ * with vars into out (appending; out->max bounds the page). The ui adds these
+ * variables itself: title, message, accent_color, has_logo, has_background,
+ * has_custom_css ("1" or unset), asset_version; a var of the same name in
+ * vars wins. vars are only read during the call. On failure out is left as
+ * it was. PO_OK, PO_ERR_NOTFOUND (no such template), PO_ERR_LIMIT or
+ * PO_ERR_NOMEM. */
 int ui_render(const ui_t *ui, const char *name, const ui_var_t *vars, size_t nvars, buf_t *out);
 
-/* Appends s HTML-escaped (& < > " ' and control characters) to out. The only
- * way text reaches HTML. */
+/* Appends s HTML-escaped to out: & < > " ' become entities, tab/CR/LF
+ * numeric references, other control characters (C0, DEL, C1) and invalid
+ * UTF-8 bytes U+FFFD, so the result is safe in text and in quoted attributes
+ * and is valid UTF-8. NULL appends nothing. The only way text reaches HTML.
+ * On failure out is left as it was. PO_OK, PO_ERR_LIMIT or PO_ERR_NOMEM. */
 int ui_html_escape(buf_t *out, const char *s);
 
 #endif

@@ -1,0 +1,340 @@
+/*
+ * server.c - libmicrohttpd glue (see server.h).
+ *
+ * Per request, a struct http_conn is created in the URI log callback (the
+ * only place MHD shows the raw, undecoded request target, which we parse
+ * ourselves), collects the body, and is freed in the completion callback,
+ * where the request line is logged.
+ *
+ * libmicrohttpd 0.9.75 treats a response queued on the first call of the
+ * access handler as "early" and closes the connection; we queue on the
+ * second call so keep-alive works (see ../shared/peers/RESULTS.md).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/rnd.h"
+#include "core/str.h"
+#include "http/server.h"
+#include "limits.h"
+
+struct http_server {
+	struct MHD_Daemon *d;
+	http_handler_fn handler;
+	void *arg;
+	uint16_t port;
+};
+
+struct http_conn {
+	struct MHD_Connection *mc;
+	http_server_t *srv;
+	int64_t start_us;
+	int calls;
+	int reentry;
+	int status; /* what was sent, for the log line */
+	bool uri_too_long;
+	bool body_too_large;
+	char *target; /* raw request target */
+	buf_t body;
+	char method[16];
+	char path_for_log[128];
+	char request_id[17];
+	char peer[INET6_ADDRSTRLEN];
+};
+
+int
+http_resp_header(http_resp_t *r, const char *name, const char *value)
+{
+	char *n = NULL, *v = NULL;
+
+	if (r->nhdr >= HTTP_RESP_HEADERS_MAX)
+		return PO_ERR_LIMIT;
+	if ((n = str_dup(name)) == NULL || (v = str_dup(value)) == NULL) {
+		free(n);
+		return PO_ERR_NOMEM;
+	}
+	r->hdr[r->nhdr].name = n;
+	r->hdr[r->nhdr].value = v;
+	r->nhdr++;
+	return PO_OK;
+}
+
+int
+http_resp_text(http_resp_t *r, int status, const char *ctype, const char *body, size_t len)
+{
+	r->status = status;
+	r->content_type = ctype;
+	buf_reset(&r->body);
+	return buf_append(&r->body, body, len);
+}
+
+void
+http_resp_clear(http_resp_t *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nhdr; i++) {
+		free(r->hdr[i].name);
+		str_free_secret(r->hdr[i].value); /* Set-Cookie, Location carry secrets */
+	}
+	r->nhdr = 0;
+	buf_free(&r->body);
+}
+
+void
+http_req_suspend(http_req_t *req, http_resp_t *resp)
+{
+	resp->suspended = true;
+	MHD_suspend_connection(req->conn->mc);
+}
+
+void
+http_resume(http_conn_t *conn)
+{
+	MHD_resume_connection(conn->mc);
+}
+
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
+{
+	struct http_conn *c = calloc(1, sizeof(*c));
+	const union MHD_ConnectionInfo *ci;
+	size_t n;
+
+	if (c == NULL)
+		return NULL;
+	c->mc = mc;
+	c->srv = cls;
+	c->start_us = clock_mono_us();
+	buf_init(&c->body, LIM_HTTP_BODY_MAX);
+	n = strlen(uri);
+	if (n > LIM_HTTP_URI_MAX)
+		c->uri_too_long = true;
+	else
+		c->target = str_dupn(uri, n);
+	{
+		unsigned char rb[8];
+		static const char hx[] = "0123456789abcdef";
+		if (rnd_bytes(rb, sizeof(rb)) != PO_OK)
+			memset(rb, 0, sizeof(rb));
+		for (size_t i = 0; i < 8; i++) {
+			c->request_id[2 * i] = hx[rb[i] >> 4];
+			c->request_id[2 * i + 1] = hx[rb[i] & 15];
+		}
+	}
+	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, c->peer, sizeof(c->peer));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, c->peer, sizeof(c->peer));
+	}
+	return c;
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *mc, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct http_conn *c = *con_cls;
+
+	if (c == NULL)
+		return;
+	log_info("%s %s %d %.3fms id=%s peer=%s%s", c->method[0] ? c->method : "-",
+	    c->path_for_log[0] ? c->path_for_log : "-", c->status,
+	    (double)(clock_mono_us() - c->start_us) / 1000.0, c->request_id, c->peer,
+	    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+	buf_free(&c->body);
+	free(c->target);
+	free(c);
+	*con_cls = NULL;
+}
+
+/* Queues resp on the connection, with the headers every answer carries. */
+static enum MHD_Result
+send_resp(struct http_conn *c, http_resp_t *resp)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	size_t i;
+
+	if (resp->static_body)
+		r = MHD_create_response_from_buffer(resp->static_len, (void *)(uintptr_t)resp->static_body,
+		    MHD_RESPMEM_PERSISTENT);
+	else
+		r = MHD_create_response_from_buffer(resp->body.len, resp->body.data ? resp->body.data : (char *)"",
+		    MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	if (resp->content_type)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	for (i = 0; i < resp->nhdr; i++)
+		MHD_add_response_header(r, resp->hdr[i].name, resp->hdr[i].value);
+	c->status = resp->status;
+	ret = MHD_queue_response(c->mc, (unsigned)resp->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+send_simple(struct http_conn *c, int status, const char *msg)
+{
+	http_resp_t resp = { .status = status, .content_type = "text/plain; charset=utf-8" };
+	enum MHD_Result ret;
+
+	buf_init(&resp.body, 256);
+	buf_puts(&resp.body, msg);
+	http_resp_header(&resp, "Cache-Control", "no-store");
+	ret = send_resp(c, &resp);
+	http_resp_clear(&resp);
+	return ret;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *method, const char *version,
+    const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct http_conn *c = *con_cls;
+	http_server_t *srv = cls;
+	http_req_t req;
+	http_resp_t resp;
+	char *q;
+	enum MHD_Result ret;
+
+	if (c == NULL)
+		return MHD_NO; /* allocation failed in on_uri: drop the connection */
+	if (c->calls++ == 0) {
+		snprintf(c->method, sizeof(c->method), "%s", method);
+		if (c->target) {
+			size_t plen = strcspn(c->target, "?");
+			snprintf(c->path_for_log, sizeof(c->path_for_log), "%.*s", (int)plen, c->target);
+		}
+		return MHD_YES; /* see the keep-alive note at the top */
+	}
+	if (*upload_data_size) {
+		if (!c->body_too_large && buf_append(&c->body, upload_data, *upload_data_size) != PO_OK)
+			c->body_too_large = true;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (c->uri_too_long)
+		return send_simple(c, 414, "Request target too long\n");
+	if (c->target == NULL)
+		return send_simple(c, 500, "Out of memory\n");
+	if (c->body_too_large)
+		return send_simple(c, 413, "Request body too large\n");
+
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	buf_init(&resp.body, 4 * 1024 * 1024);
+	resp.status = 200;
+	req.method = method;
+	req.path = c->target;
+	q = strchr(c->target, '?');
+	if (q)
+		*q = '\0'; /* split in place; restored below for a re-entry */
+	req.query = q ? q + 1 : "";
+	req.query_len = strlen(req.query);
+	req.body = buf_str(&c->body);
+	req.body_len = c->body.len;
+	req.content_type = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	req.authorization = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	req.cookie = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
+	req.origin = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Origin");
+	req.forwarded_for = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Forwarded-For");
+	req.if_none_match = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	req.peer_ip = c->peer;
+	req.request_id = c->request_id;
+	req.reentry = c->reentry++;
+	req.conn = c;
+
+	srv->handler(srv->arg, &req, &resp);
+	if (q)
+		*q = '?'; /* restore for a re-entry after resume */
+	if (resp.suspended) {
+		http_resp_clear(&resp);
+		return MHD_YES;
+	}
+	ret = send_resp(c, &resp);
+	http_resp_clear(&resp);
+	return ret;
+}
+
+int
+http_server_start(const http_server_opts_t *o, http_server_t **out)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	const struct sockaddr *sa;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	http_server_t *s = NULL;
+	const union MHD_DaemonInfo *di;
+
+	*out = NULL;
+	memset(&sin, 0, sizeof(sin));
+	memset(&sin6, 0, sizeof(sin6));
+	if (inet_pton(AF_INET, o->host, &sin.sin_addr) == 1) {
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons(o->port);
+		sa = (const struct sockaddr *)&sin;
+	} else if (inet_pton(AF_INET6, o->host, &sin6.sin6_addr) == 1) {
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons(o->port);
+		sa = (const struct sockaddr *)&sin6;
+		flags |= MHD_USE_IPv6;
+	} else {
+		log_error("listen address '%s' is not a numeric IPv4 or IPv6 address", o->host);
+		return PO_ERR_INVALID;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return PO_ERR_NOMEM;
+	s->handler = o->handler;
+	s->arg = o->arg;
+	s->d = MHD_start_daemon(flags, o->port, NULL, NULL, on_request, s,
+	    MHD_OPTION_SOCK_ADDR, sa,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads ? o->threads : 2),
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)LIM_HTTP_CONN_TIMEOUT_S,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)LIM_HTTP_CONNECTIONS_MAX,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(LIM_HTTP_HEAD_MAX + 16 * 1024),
+	    MHD_OPTION_END);
+	if (s->d == NULL) {
+		log_error("cannot listen on %s port %u (in use, or no permission?)", o->host, (unsigned)o->port);
+		free(s);
+		return PO_ERR_IO;
+	}
+	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = di ? di->port : o->port;
+	*out = s;
+	return PO_OK;
+}
+
+uint16_t
+http_server_port(const http_server_t *s)
+{
+	return s->port;
+}
+
+void
+http_server_stop(http_server_t *s)
+{
+	if (s == NULL)
+		return;
+	if (s->d) {
+		MHD_quiesce_daemon(s->d); /* stop accepting; in-flight requests go on */
+		MHD_stop_daemon(s->d);
+	}
+	free(s);
+}

@@ -1,0 +1,99 @@
+/*
+ * server.h - the HTTP server: libmicrohttpd glue, and the request and
+ * response structures every handler sees.
+ *
+ * The server reads a whole request (head bounded by MHD's memory limit, the
+ * target by LIM_HTTP_URI_MAX, the body by LIM_HTTP_BODY_MAX), then calls the
+ * one handler it was given with an http_req_t and an empty http_resp_t. The
+ * handler fills the response; the server sends it, adds the headers that go
+ * on every answer (nosniff, Referrer-Policy) and logs one line per request
+ * (method, path without query, status, latency, request id; never the query,
+ * body, cookies or Authorization).
+ *
+ * Threads: MHD's internal thread pool calls the handler; handlers must be
+ * thread-safe. A handler that must wait for plex.tv calls
+ * http_req_suspend(), returns, and later (from any thread) http_resume():
+ * the server then calls the handler again for the same request.
+ */
+#ifndef PO_HTTP_SERVER_H
+#define PO_HTTP_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+
+#define HTTP_RESP_HEADERS_MAX 16
+
+typedef struct http_server http_server_t;
+typedef struct http_conn http_conn_t; /* one request in flight; opaque */
+
+typedef struct http_req {
+	const char *method;        /* "GET", "POST", ... */
+	const char *path;          /* raw path, no query, never NULL */
+	const char *query;         /* raw query after '?', "" if none */
+	size_t query_len;
+	const char *body;          /* NUL-terminated; "" if none */
+	size_t body_len;
+	const char *content_type;  /* header values, NULL when absent */
+	const char *authorization;
+	const char *cookie;
+	const char *origin;
+	const char *forwarded_for; /* X-Forwarded-For */
+	const char *if_none_match;
+	const char *peer_ip;       /* textual address of the TCP peer */
+	const char *request_id;    /* 16 hex characters, also logged */
+	int reentry;               /* 0 on the first call, then 1, 2... after resume */
+	http_conn_t *conn;
+} http_req_t;
+
+typedef struct http_header {
+	char *name;
+	char *value;
+} http_header_t;
+
+typedef struct http_resp {
+	int status;                 /* default 200 */
+	const char *content_type;   /* static string; NULL for none */
+	buf_t body;                 /* owned body, or: */
+	const void *static_body;    /* borrowed body living as long as the server */
+	size_t static_len;
+	http_header_t hdr[HTTP_RESP_HEADERS_MAX];
+	size_t nhdr;
+	bool suspended;             /* set by http_req_suspend() */
+} http_resp_t;
+
+typedef void (*http_handler_fn)(void *arg, http_req_t *req, http_resp_t *resp);
+
+typedef struct http_server_opts {
+	const char *host; /* numeric IPv4 or IPv6 address */
+	uint16_t port;    /* 0 picks a free port (see http_server_port) */
+	unsigned threads; /* MHD thread pool size */
+	http_handler_fn handler;
+	void *arg;
+} http_server_opts_t;
+
+/* Starts listening and serving. PO_OK, PO_ERR_INVALID (bad address) or
+ * PO_ERR_IO (cannot bind: the reason is logged). */
+int http_server_start(const http_server_opts_t *o, http_server_t **out);
+/* The bound port. */
+uint16_t http_server_port(const http_server_t *s);
+/* Stops accepting, lets requests in flight finish (up to a few seconds) and
+ * frees. Accepts NULL. */
+void http_server_stop(http_server_t *s);
+
+/* Adds a response header (name and value copied). PO_OK or PO_ERR_LIMIT. */
+int http_resp_header(http_resp_t *r, const char *name, const char *value);
+/* Sets status, content type and a copy of body text. */
+int http_resp_text(http_resp_t *r, int status, const char *ctype, const char *body, size_t len);
+/* Releases what a response holds (the server does this itself). */
+void http_resp_clear(http_resp_t *r);
+
+/* Suspends the request: the handler must return without a response; the
+ * server waits until http_resume(conn) is called (from any thread, exactly
+ * once), then calls the handler again with req->reentry incremented. */
+void http_req_suspend(http_req_t *req, http_resp_t *resp);
+void http_resume(http_conn_t *conn);
+
+#endif

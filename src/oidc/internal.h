@@ -1,0 +1,37 @@
+/*
+ * internal.h - helpers shared by the endpoint files of oidc/ (not a public
+ * interface of the module).
+ */
+#ifndef PO_OIDC_INTERNAL_H
+#define PO_OIDC_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "http/form.h"
+#include "oidc/grant.h"
+#include "oidc/oidc.h"
+
+/* The browser-binding cookie: a random id set on the first authorization
+ * request, HttpOnly, SameSite=Lax; a login can only be driven by the
+ * browser whose cookie it was created with (login CSRF defence). */
+#define OIDC_BID_COOKIE "plexoidc_bid"
+
+/* discovery.c: builds o->discovery and o->jwks. */
+int oidc_build_documents(oidc_t *o);
+
+/* Parses the request's parameters: the query for GET, the urlencoded body
+ * for POST (OIDC Core §3.1.2.1 allows both for the authorization endpoint).
+ * PO_OK, PO_ERR_INVALID, PO_ERR_LIMIT. */
+int oidc_request_params(const http_req_t *req, form_t *out);
+
+/* Copies the browser id from the request's cookie into out (>= 48 bytes).
+ * false if there is none or it is malformed. */
+bool oidc_browser_id(const http_req_t *req, char *out, size_t outsz);
+
+/* Renders the login page for login `id` ("idle" or "waiting"). */
+void oidc_render_login(oidc_t *o, http_resp_t *resp, const char *id, const char *state, const char *client_id);
+
+/* Builds "{issuer}{path}" into out. */
+int oidc_url(const oidc_t *o, buf_t *out, const char *path);
+
+#endif
