@@ -2,443 +2,36 @@
  * config.c - loads the INI configuration into an immutable config_t (see
  * config.h for the format and the rules).
  *
- * Three passes over one parse state (cfg_parse_t), so that a single run
- * reports every problem and each message says where the value came from:
- *   1. ini.c tokenizes the text; the callbacks here check section names and
- *      keys, catch duplicates, and keep each raw value with its line number;
- *   2. PLEX_OIDC_* environment variables replace raw values, remembering the
- *      variable's name for messages;
- *   3. each section is validated (config_value.c holds the single-value
- *      rules) and converted into the config_t.
- * Messages are collected as they are found, then sorted by line and written
- * to the caller's errmsg.
+ * Three passes over one parse state (cfg_parse_t, config_priv.h), so that a
+ * single run reports every problem and each message says where the value
+ * came from: config_read.c reads sections, keys (pass 1) and environment
+ * variables (pass 2) into raw values; this file checks each value
+ * (config_value.c holds the single-value rules) and builds the config_t
+ * (pass 3). Messages are collected as they are found, then written to the
+ * caller's errmsg sorted by line.
  *
  * Memory: raw values are owned by the parse state until a pass-3 function
- * takes one over ("x = NULL; transferred"). Any raw value may be a secret, so
- * all are wiped when freed; so are the config's client secrets. Files are
- * read into one buffer sized up front, never grown by realloc(), so no copy
- * of a secret is left behind in freed memory.
+ * takes one over ("transferred"). Any raw value may be a secret, so all are
+ * wiped when freed; so are the config's client secrets. Files are read into
+ * one buffer sized up front, never grown by realloc(), so no copy of a
+ * secret is left behind in freed memory.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "config/config.h"
+#include "config/config_priv.h"
 #include "config/config_value.h"
-#include "config/ini.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "limits.h"
 
-#define CFG_ENV_PREFIX "PLEX_OIDC_"
-/* Longest variable name we build: prefix + "CLIENT_" + a 64-byte id + "_" +
- * the longest key, with room to spare. */
-#define CFG_ENV_NAME_MAX 128
-/* Problems kept for the report: a wrong file (a binary, a log) would
- * otherwise give one per line. The rest are counted. */
-#define CFG_MSGS_MAX 50
-/* One message. Quoted user text is clipped (CFG_QUOTE_MAX) so a message
- * stays readable; the file name is the caller's. */
-#define CFG_MSG_LEN_MAX 8192
-#define CFG_QUOTE_MAX 80
-#define CFG_CLIP(n) ((int)((n) > CFG_QUOTE_MAX ? CFG_QUOTE_MAX : (n)))
-/* Sort keys of messages without a line: file-level ones, then the
- * environment's, after everything with a line. */
-#define CFG_ORDER_FILE (SIZE_MAX - 1)
-#define CFG_ORDER_ENV SIZE_MAX
-
 #define CFG_SECRET_HINT "generate one with: openssl rand -base64 48 | tr '+/' '-_' | tr -d '='"
-
-enum sect_kind { SECT_SERVER, SECT_PLEX, SECT_UI, SECT_CLIENT, SECT_KINDS };
-/* Key indexes, per section kind, in the order of cfg_keys. */
-enum { K_LISTEN, K_ISSUER, K_DATA_DIR, K_LOG_LEVEL, K_TRUSTED_PROXIES };
-enum { K_SERVER_ID, K_PRODUCT, K_API_URL, K_AUTH_URL };
-enum { K_TITLE, K_MESSAGE, K_LOGO, K_BACKGROUND, K_CUSTOM_CSS, K_ASSETS_DIR, K_ACCENT_COLOR };
-enum { K_SECRET, K_SECRET_FILE, K_REDIRECT_URIS, K_NAME };
-#define KEYS_MAX 7
-
-static const char *const cfg_sect_names[SECT_KINDS] = { "server", "plex", "ui", "client" };
-static const char *const cfg_keys[SECT_KINDS][KEYS_MAX + 1] = {
-	[SECT_SERVER] = { "listen", "issuer", "data_dir", "log_level", "trusted_proxies", NULL },
-	[SECT_PLEX] = { "server_id", "product", "api_url", "auth_url", NULL },
-	[SECT_UI] = { "title", "message", "logo", "background", "custom_css", "assets_dir",
-	    "accent_color", NULL },
-	[SECT_CLIENT] = { "secret", "secret_file", "redirect_uris", "name", NULL },
-};
-
-typedef struct raw_val {
-	char *v;     /* owned, wiped on free; NULL: unset */
-	size_t line; /* where the file sets it; 0 when unset or from the environment */
-	char *env;   /* the variable that set it; NULL when from the file */
-} raw_val_t;
-
-typedef struct raw_sect {
-	enum sect_kind kind;
-	char label[sizeof("client.") + CV_CLIENT_ID_MAX]; /* "server", "client.grafana" */
-	size_t line;                                      /* of the header; 0: not in the file */
-	raw_val_t val[KEYS_MAX];
-} raw_sect_t;
-
-typedef struct cfg_msg {
-	size_t order; /* line, CFG_ORDER_FILE or CFG_ORDER_ENV */
-	size_t seq;   /* keeps the order of discovery among equals */
-	char *text;
-} cfg_msg_t;
-
-typedef struct cfg_parse {
-	const char *file;             /* the file name, for messages */
-	char *dir;                    /* its directory; NULL: the current one */
-	raw_sect_t fixed[SECT_CLIENT]; /* [server], [plex], [ui] */
-	raw_sect_t *clients;          /* LIM_CLIENTS_MAX slots, allocated at the first */
-	size_t n_clients;
-	raw_sect_t *cur;              /* section being read; NULL in a rejected one */
-	bool in_section;              /* a header was seen */
-	cfg_msg_t msgs[CFG_MSGS_MAX];
-	size_t n_msgs;
-	size_t n_problems; /* may exceed n_msgs */
-	int fatal;         /* PO_ERR_NOMEM once an allocation failed, else PO_OK */
-} cfg_parse_t;
-
-/* ---- messages ---- */
-
-/* Records one problem: "ORIGIN: [SECT] KEY: text", where ORIGIN is
- * "environment NAME", "FILE:LINE" or "FILE" and the SECT/KEY parts are left
- * out when NULL. */
-static void __attribute__((format(printf, 6, 0)))
-cfg_vmsg(cfg_parse_t *x, size_t line, const char *env, const char *sect, const char *key,
-    const char *fmt, va_list ap)
-{
-	cfg_msg_t *m;
-	buf_t b;
-	int rc;
-
-	x->n_problems++;
-	if (x->n_msgs == CFG_MSGS_MAX)
-		return;
-	buf_init(&b, CFG_MSG_LEN_MAX);
-	if (env != NULL)
-		rc = buf_appendf(&b, "environment %s: ", env);
-	else if (line != 0)
-		rc = buf_appendf(&b, "%s:%zu: ", x->file, line);
-	else
-		rc = buf_appendf(&b, "%s: ", x->file);
-	if (rc == PO_OK && sect != NULL)
-		rc = key != NULL ? buf_appendf(&b, "[%s] %s: ", sect, key) : buf_appendf(&b, "[%s]: ", sect);
-	if (rc == PO_OK)
-		rc = buf_vappendf(&b, fmt, ap);
-	/* PO_ERR_LIMIT leaves a clipped message, still worth showing. */
-	m = &x->msgs[x->n_msgs];
-	if (rc == PO_ERR_NOMEM || (m->text = buf_steal(&b, NULL)) == NULL) {
-		x->fatal = PO_ERR_NOMEM;
-		buf_free(&b);
-		return;
-	}
-	m->order = env != NULL ? CFG_ORDER_ENV : line != 0 ? line : CFG_ORDER_FILE;
-	m->seq = x->n_msgs++;
-}
-
-/* A problem with a line of the file (line 0: with the file as a whole). */
-static void __attribute__((format(printf, 3, 4)))
-cfg_err(cfg_parse_t *x, size_t line, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	cfg_vmsg(x, line, NULL, NULL, NULL, fmt, ap);
-	va_end(ap);
-}
-
-/* A problem with an environment variable as such. */
-static void __attribute__((format(printf, 3, 4)))
-cfg_env_err(cfg_parse_t *x, const char *env, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	cfg_vmsg(x, 0, env, NULL, NULL, fmt, ap);
-	va_end(ap);
-}
-
-/* A problem with key k of section s: located where its value came from, or
- * at the section header when it is unset. */
-static void __attribute__((format(printf, 4, 5)))
-cfg_key_err(cfg_parse_t *x, const raw_sect_t *s, int k, const char *fmt, ...)
-{
-	const raw_val_t *rv = &s->val[k];
-	va_list ap;
-
-	va_start(ap, fmt);
-	cfg_vmsg(x, rv->v != NULL ? rv->line : s->line, rv->env, s->label, cfg_keys[s->kind][k], fmt, ap);
-	va_end(ap);
-}
-
-static int
-cfg_msg_cmp(const void *a, const void *b)
-{
-	const cfg_msg_t *ma = a, *mb = b;
-
-	if (ma->order != mb->order)
-		return ma->order < mb->order ? -1 : 1;
-	return ma->seq < mb->seq ? -1 : ma->seq > mb->seq;
-}
-
-/* Writes the messages, sorted, one per line. errmsg's own ceiling may cut
- * the report short; that is its owner's choice. */
-static void
-cfg_flush(cfg_parse_t *x, buf_t *errmsg)
-{
-	size_t i;
-
-	if (errmsg == NULL)
-		return;
-	qsort(x->msgs, x->n_msgs, sizeof(x->msgs[0]), cfg_msg_cmp);
-	for (i = 0; i < x->n_msgs; i++)
-		(void)buf_appendf(errmsg, "%s\n", x->msgs[i].text);
-	if (x->n_problems > x->n_msgs)
-		(void)buf_appendf(errmsg, "%s: ... and %zu more problems not shown\n", x->file,
-		    x->n_problems - x->n_msgs);
-}
-
-/* "listen, issuer, ..." for messages. */
-static void
-cfg_keys_text(enum sect_kind kind, buf_t *b)
-{
-	int k;
-
-	for (k = 0; cfg_keys[kind][k] != NULL; k++)
-		(void)buf_appendf(b, "%s%s", k ? ", " : "", cfg_keys[kind][k]);
-}
-
-/* ---- pass 1: sections and keys ---- */
-
-static void
-cfg_val_clear(raw_val_t *rv)
-{
-	str_free_secret(rv->v);
-	free(rv->env);
-	rv->v = rv->env = NULL;
-	rv->line = 0;
-}
-
-static int
-cfg_on_section(void *ctx, size_t line, const char *name, size_t len)
-{
-	cfg_parse_t *x = ctx;
-	const char *id;
-	size_t idlen, i;
-	raw_sect_t *s;
-	int k;
-
-	x->in_section = true;
-	x->cur = NULL; /* until the header is accepted: keys of a rejected section are skipped */
-	for (k = 0; k < SECT_CLIENT; k++) {
-		if (len != strlen(cfg_sect_names[k]) || memcmp(name, cfg_sect_names[k], len) != 0)
-			continue;
-		s = &x->fixed[k];
-		if (s->line != 0) {
-			cfg_err(x, line, "[%s]: section repeated (first at line %zu); keep its keys in one section",
-			    s->label, s->line);
-			return x->fatal;
-		}
-		s->line = line;
-		x->cur = s;
-		return PO_OK;
-	}
-	if (!str_has_prefix(name, len, "client.")) {
-		if (len == strlen("client") && memcmp(name, "client", len) == 0)
-			cfg_err(x, line, "[client]: a client section needs an id: [client.ID], e.g. [client.grafana]");
-		else
-			cfg_err(x, line, "unknown section [%.*s]; the sections are [server], [plex], [ui] and "
-			    "[client.ID]", CFG_CLIP(len), name);
-		return x->fatal;
-	}
-	id = name + strlen("client.");
-	idlen = len - strlen("client.");
-	if (!cv_client_id_ok(id, idlen)) {
-		cfg_err(x, line, "[%.*s]: invalid client id \"%.*s\": use 1 to %d characters among A-Z a-z 0-9 . _ -",
-		    CFG_CLIP(len), name, CFG_CLIP(idlen), id, CV_CLIENT_ID_MAX);
-		return x->fatal;
-	}
-	for (i = 0; i < x->n_clients; i++) {
-		s = &x->clients[i];
-		if (strlen(s->label) == len && memcmp(s->label, name, len) == 0) {
-			cfg_err(x, line, "[%s]: duplicate client id (first defined at line %zu)", s->label, s->line);
-			return x->fatal;
-		}
-	}
-	if (x->n_clients == LIM_CLIENTS_MAX) {
-		cfg_err(x, line, "[%.*s]: too many clients (at most %d)", CFG_CLIP(len), name, LIM_CLIENTS_MAX);
-		return x->fatal;
-	}
-	if (x->clients == NULL && (x->clients = calloc(LIM_CLIENTS_MAX, sizeof(*x->clients))) == NULL)
-		return x->fatal = PO_ERR_NOMEM;
-	s = &x->clients[x->n_clients++];
-	s->kind = SECT_CLIENT;
-	memcpy(s->label, name, len); /* fits: the id was checked above */
-	s->label[len] = '\0';
-	s->line = line;
-	x->cur = s;
-	return PO_OK;
-}
-
-static int
-cfg_on_pair(void *ctx, size_t line, const char *key, size_t klen, const char *val, size_t vlen)
-{
-	cfg_parse_t *x = ctx;
-	raw_sect_t *s = x->cur;
-	raw_val_t *rv;
-	buf_t kt;
-	int k;
-
-	if (!x->in_section) {
-		cfg_err(x, line, "%.*s: key outside any section; put it under [server], [plex], [ui] or "
-		    "[client.ID]", CFG_CLIP(klen), key);
-		return x->fatal;
-	}
-	if (s == NULL)
-		return PO_OK; /* in a rejected section, already reported */
-	for (k = 0; cfg_keys[s->kind][k] != NULL; k++)
-		if (strlen(cfg_keys[s->kind][k]) == klen && memcmp(cfg_keys[s->kind][k], key, klen) == 0)
-			break;
-	if (cfg_keys[s->kind][k] == NULL) {
-		buf_init(&kt, CFG_MSG_LEN_MAX);
-		cfg_keys_text(s->kind, &kt);
-		cfg_err(x, line, "[%s] %.*s: unknown key; the keys of [%s] are: %s", s->label, CFG_CLIP(klen),
-		    key, s->kind == SECT_CLIENT ? "client.ID" : s->label, buf_str(&kt));
-		buf_free(&kt);
-		return x->fatal;
-	}
-	rv = &s->val[k];
-	if (rv->v != NULL) {
-		cfg_err(x, line, "[%s] %s: duplicate key (first set at line %zu)", s->label,
-		    cfg_keys[s->kind][k], rv->line);
-		return x->fatal;
-	}
-	if ((rv->v = str_dupn(val, vlen)) == NULL)
-		return x->fatal = PO_ERR_NOMEM;
-	rv->line = line;
-	return PO_OK;
-}
-
-static int
-cfg_on_error(void *ctx, size_t line, const char *why)
-{
-	cfg_parse_t *x = ctx;
-
-	cfg_err(x, line, "%s", why);
-	return x->fatal;
-}
-
-/* ---- pass 2: the environment ---- */
-
-/* Writes PLEX_OIDC_<LABEL>_<KEY> into out: upper-cased, '.' and '-' as '_'
- * (config.h). Returns its length, 0 if it does not fit. */
-static size_t
-cfg_env_name(char *out, size_t outsz, const char *label, const char *key)
-{
-	const char *parts[] = { CFG_ENV_PREFIX, label, "_", key };
-	size_t n = 0, i;
-	const char *p;
-
-	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-		for (p = parts[i]; *p != '\0'; p++) {
-			if (n + 1 >= outsz)
-				return 0;
-			out[n++] = (*p >= 'a' && *p <= 'z') ? (char)(*p - 'a' + 'A')
-			         : (*p == '.' || *p == '-') ? '_'
-			                                      : *p;
-		}
-	}
-	out[n] = '\0';
-	return n;
-}
-
-/* Applies one "NAME=value" entry of the environment. */
-static int
-cfg_env_one(cfg_parse_t *x, const char *e)
-{
-	const char *eq = strchr(e, '='), *val;
-	char name[CFG_ENV_NAME_MAX], want[CFG_ENV_NAME_MAX];
-	raw_sect_t *s, *hit = NULL, *hit2 = NULL;
-	raw_val_t *rv, *twin;
-	size_t nlen, i, wl;
-	int k, hit_k = 0;
-	buf_t kt;
-
-	if (eq == NULL || !str_has_prefix(e, (size_t)(eq - e), CFG_ENV_PREFIX))
-		return PO_OK;
-	nlen = (size_t)(eq - e);
-	for (i = 0; i < SECT_CLIENT + x->n_clients; i++) {
-		s = i < SECT_CLIENT ? &x->fixed[i] : &x->clients[i - SECT_CLIENT];
-		for (k = 0; cfg_keys[s->kind][k] != NULL; k++) {
-			wl = cfg_env_name(want, sizeof(want), s->label, cfg_keys[s->kind][k]);
-			if (wl != nlen || memcmp(want, e, nlen) != 0)
-				continue;
-			if (hit == NULL) {
-				hit = s;
-				hit_k = k;
-			} else {
-				hit2 = s;
-			}
-		}
-	}
-	/* The name, for messages (clipped: a name that long matches nothing). */
-	wl = nlen < sizeof(name) ? nlen : sizeof(name) - 1;
-	memcpy(name, e, wl);
-	name[wl] = '\0';
-
-	if (hit == NULL) {
-		/* Only names under a section's prefix are ours to judge; other
-		 * PLEX_OIDC_* variables belong to other parts of the program. */
-		for (k = 0; k < SECT_KINDS; k++) {
-			wl = cfg_env_name(want, sizeof(want), cfg_sect_names[k], "");
-			if (!str_has_prefix(e, nlen, want))
-				continue;
-			if (k == SECT_CLIENT) {
-				cfg_env_err(x, name, "matches no key of a [client.ID] section in the file; the "
-				    "environment can override the secret, secret_file, redirect_uris or name of a "
-				    "client the file defines, not add a client");
-			} else {
-				buf_init(&kt, CFG_MSG_LEN_MAX);
-				cfg_keys_text((enum sect_kind)k, &kt);
-				cfg_env_err(x, name, "matches no [%s] key; the keys are: %s (as %sKEY)",
-				    cfg_sect_names[k], buf_str(&kt), want);
-				buf_free(&kt);
-			}
-		}
-		return x->fatal;
-	}
-	if (hit2 != NULL) {
-		cfg_env_err(x, name, "is ambiguous: it names a key of both [%s] and [%s]; rename one of "
-		    "these clients", hit->label, hit2->label);
-		return x->fatal;
-	}
-	val = eq + 1;
-	if (*val == '\0')
-		return PO_OK; /* an empty variable counts as unset (config.h) */
-	if (cv_has_control(val, strlen(val))) {
-		cfg_env_err(x, name, "contains a control character (such as a newline)");
-		return x->fatal;
-	}
-	rv = &hit->val[hit_k];
-	cfg_val_clear(rv);
-	if ((rv->v = str_dup(val)) == NULL || (rv->env = str_dupn(e, nlen)) == NULL)
-		return x->fatal = PO_ERR_NOMEM;
-	/* A secret from the environment replaces whichever of the two twins the
-	 * file gives (config.h). Two variables for both twins stay an error. */
-	if (hit->kind == SECT_CLIENT && (hit_k == K_SECRET || hit_k == K_SECRET_FILE)) {
-		twin = &hit->val[hit_k == K_SECRET ? K_SECRET_FILE : K_SECRET];
-		if (twin->env == NULL)
-			cfg_val_clear(twin);
-	}
-	return PO_OK;
-}
 
 /* ---- pass 3: values ---- */
 
@@ -462,8 +55,7 @@ cfg_get(cfg_parse_t *x, raw_sect_t *s, int k, const char *example)
 	return rv->v;
 }
 
-/* Takes over the raw value of key k (NULL if unset). */
-static char *
+char *
 cfg_take(raw_sect_t *s, int k)
 {
 	char *v = s->val[k].v;
@@ -923,64 +515,14 @@ cfg_build_clients(cfg_parse_t *x, config_t *c)
 	return PO_OK;
 }
 
-/* ---- the parse state ---- */
-
-static int
-cfg_parse_init(cfg_parse_t *x, const char *filename)
-{
-	const char *slash;
-	int k;
-
-	memset(x, 0, sizeof(*x));
-	x->file = filename != NULL ? filename : "(config)";
-	for (k = 0; k < SECT_CLIENT; k++) {
-		x->fixed[k].kind = (enum sect_kind)k;
-		memcpy(x->fixed[k].label, cfg_sect_names[k], strlen(cfg_sect_names[k]) + 1);
-	}
-	if (filename == NULL || (slash = strrchr(filename, '/')) == NULL)
-		return PO_OK; /* relative to the current directory */
-	x->dir = slash == filename ? str_dup("/") : str_dupn(filename, (size_t)(slash - filename));
-	return x->dir != NULL ? PO_OK : PO_ERR_NOMEM;
-}
-
-static void
-cfg_sect_clear(raw_sect_t *s)
-{
-	int k;
-
-	for (k = 0; k < KEYS_MAX; k++)
-		cfg_val_clear(&s->val[k]);
-}
-
-static void
-cfg_parse_free(cfg_parse_t *x)
-{
-	size_t i;
-
-	for (i = 0; i < SECT_CLIENT; i++)
-		cfg_sect_clear(&x->fixed[i]);
-	for (i = 0; i < x->n_clients; i++)
-		cfg_sect_clear(&x->clients[i]);
-	free(x->clients);
-	for (i = 0; i < x->n_msgs; i++)
-		free(x->msgs[i].text);
-	free(x->dir);
-}
-
 /* ---- public ---- */
 
 int
 config_parse(const char *buf, size_t len, const char *filename, char *const *env, config_t **out,
     buf_t *errmsg)
 {
-	static const ini_handler_t handler = {
-		.section = cfg_on_section,
-		.pair = cfg_on_pair,
-		.error = cfg_on_error,
-	};
 	cfg_parse_t *x = NULL;
 	config_t *c = NULL;
-	size_t i;
 	int rc;
 
 	*out = NULL;
@@ -993,16 +535,13 @@ config_parse(const char *buf, size_t len, const char *filename, char *const *env
 	/* On the heap: the state holds the message table. */
 	if ((x = malloc(sizeof(*x))) == NULL)
 		return PO_ERR_NOMEM;
-	if ((rc = cfg_parse_init(x, filename)) != PO_OK)
+	if ((rc = cfg_parse_init(x, filename)) != PO_OK ||
+	    (rc = cfg_read_raw(x, buf, len, env)) != PO_OK)
 		goto out;
-	/* PO_ERR_INVALID from the tokenizer: malformed lines, already reported. */
-	if ((rc = ini_parse(buf, len, &handler, x)) != PO_OK && rc != PO_ERR_INVALID)
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		rc = PO_ERR_NOMEM;
 		goto out;
-	for (i = 0; env != NULL && env[i] != NULL && x->fatal == PO_OK; i++)
-		(void)cfg_env_one(x, env[i]);
-	rc = PO_ERR_NOMEM;
-	if (x->fatal != PO_OK || (c = calloc(1, sizeof(*c))) == NULL)
-		goto out;
+	}
 	if ((rc = cfg_build_server(x, c)) != PO_OK || (rc = cfg_build_plex(x, c)) != PO_OK ||
 	    (rc = cfg_build_ui(x, c)) != PO_OK || (rc = cfg_build_clients(x, c)) != PO_OK)
 		goto out;

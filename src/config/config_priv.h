@@ -1,0 +1,96 @@
+/*
+ * config_priv.h - what the two halves of the config module share; not part
+ * of its contract (config.h is).
+ *
+ * config_read.c reads: it tokenizes the text (ini.c), checks section names
+ * and keys, applies PLEX_OIDC_* environment variables, and keeps every raw
+ * value with where it came from; it also collects the messages.
+ * config.c checks: it validates the raw values, builds the config_t, and
+ * holds the public functions.
+ */
+#ifndef PO_CONFIG_CONFIG_PRIV_H
+#define PO_CONFIG_CONFIG_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config_value.h"
+#include "core/buf.h"
+
+/* Problems kept for the report: a wrong file (a binary, a log) would
+ * otherwise give one per line. The rest are counted. */
+#define CFG_MSGS_MAX 50
+/* Quoted user text is clipped to this many bytes so a message stays
+ * readable. */
+#define CFG_QUOTE_MAX 80
+#define CFG_CLIP(n) ((int)((n) > CFG_QUOTE_MAX ? CFG_QUOTE_MAX : (n)))
+
+enum sect_kind { SECT_SERVER, SECT_PLEX, SECT_UI, SECT_CLIENT, SECT_KINDS };
+/* Key indexes, per section kind, in the order of cfg_keys. */
+enum { K_LISTEN, K_ISSUER, K_DATA_DIR, K_LOG_LEVEL, K_TRUSTED_PROXIES };
+enum { K_SERVER_ID, K_PRODUCT, K_API_URL, K_AUTH_URL };
+enum { K_TITLE, K_MESSAGE, K_LOGO, K_BACKGROUND, K_CUSTOM_CSS, K_ASSETS_DIR, K_ACCENT_COLOR };
+enum { K_SECRET, K_SECRET_FILE, K_REDIRECT_URIS, K_NAME };
+#define KEYS_MAX 7
+
+/* Key names per section kind, NULL-terminated. */
+extern const char *const cfg_keys[SECT_KINDS][KEYS_MAX + 1];
+
+typedef struct raw_val {
+	char *v;     /* owned, wiped on free; NULL: unset */
+	size_t line; /* where the file sets it; 0 when unset or from the environment */
+	char *env;   /* the variable that set it; NULL when from the file */
+} raw_val_t;
+
+typedef struct raw_sect {
+	enum sect_kind kind;
+	char label[sizeof("client.") + CV_CLIENT_ID_MAX]; /* "server", "client.grafana" */
+	size_t line;                                      /* of the header; 0: not in the file */
+	raw_val_t val[KEYS_MAX];
+} raw_sect_t;
+
+typedef struct cfg_msg {
+	size_t order; /* line; after every line: file-level, then environment */
+	size_t seq;   /* keeps the order of discovery among equals */
+	char *text;
+} cfg_msg_t;
+
+typedef struct cfg_parse {
+	const char *file;              /* the file name, for messages */
+	char *dir;                     /* its directory; NULL: the current one */
+	raw_sect_t fixed[SECT_CLIENT]; /* [server], [plex], [ui] */
+	raw_sect_t *clients;           /* LIM_CLIENTS_MAX slots, allocated at the first */
+	size_t n_clients;
+	raw_sect_t *cur;               /* section being read; NULL in a rejected one */
+	bool in_section;               /* a header was seen */
+	cfg_msg_t msgs[CFG_MSGS_MAX];
+	size_t n_msgs;
+	size_t n_problems; /* may exceed n_msgs */
+	int fatal;         /* PO_ERR_NOMEM once an allocation failed, else PO_OK */
+} cfg_parse_t;
+
+/* Initializes x for the file `filename` (NULL: "(config)", relative paths
+ * from the current directory). PO_OK or PO_ERR_NOMEM; x needs
+ * cfg_parse_free() either way. */
+int cfg_parse_init(cfg_parse_t *x, const char *filename);
+/* Wipes and frees what x holds (not x itself). */
+void cfg_parse_free(cfg_parse_t *x);
+/* Passes 1 and 2: reads (buf, len) and then the environ-style env (may be
+ * NULL) into raw values. Problems are recorded in x; returns PO_OK or
+ * PO_ERR_NOMEM. */
+int cfg_read_raw(cfg_parse_t *x, const char *buf, size_t len, char *const *env);
+/* Appends the recorded messages to errmsg (may be NULL), sorted by line,
+ * one per line. */
+void cfg_flush(cfg_parse_t *x, buf_t *errmsg);
+
+/* Records a problem with a line of the file (line 0: the file as a whole). */
+void cfg_err(cfg_parse_t *x, size_t line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Records a problem with key k of section s, located where its value came
+ * from (file line or variable), or at the section header when unset. */
+void cfg_key_err(cfg_parse_t *x, const raw_sect_t *s, int k, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Takes over the raw value of key k (NULL if unset). */
+char *cfg_take(raw_sect_t *s, int k);
+
+#endif

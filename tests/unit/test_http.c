@@ -1,0 +1,173 @@
+/* test_http.c - form decoding, encoding and cookie parsing, from tables. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "http/cookie.h"
+#include "http/form.h"
+#include "limits.h"
+#include "t.h"
+
+static void
+test_form_vectors(void)
+{
+	static const struct {
+		const char *in;
+		int rc;
+		size_t n;
+		const char *name0, *value0;
+	} v[] = {
+		{ "", PO_OK, 0, NULL, NULL },
+		{ "a=1", PO_OK, 1, "a", "1" },
+		{ "a=1&b=2", PO_OK, 2, "a", "1" },
+		{ "&&a=1&&", PO_OK, 1, "a", "1" },
+		{ "flag", PO_OK, 1, "flag", "" },
+		{ "a=", PO_OK, 1, "a", "" },
+		{ "a=x+y", PO_OK, 1, "a", "x y" },
+		{ "a=%2B%2f%7e", PO_OK, 1, "a", "+/~" },
+		{ "red%69rect_uri=h%3A%2F%2Fx", PO_OK, 1, "redirect_uri", "h://x" },
+		{ "a=%C3%A9", PO_OK, 1, "a", "\xc3\xa9" },
+		{ "a=%", PO_ERR_INVALID, 0, NULL, NULL },
+		{ "a=%4", PO_ERR_INVALID, 0, NULL, NULL },
+		{ "a=%zz", PO_ERR_INVALID, 0, NULL, NULL },
+		{ "a=%00", PO_ERR_INVALID, 0, NULL, NULL },
+		{ "%00=1", PO_ERR_INVALID, 0, NULL, NULL },
+		{ "a=1&b=%G0", PO_ERR_INVALID, 0, NULL, NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		form_t f = { 0 };
+		int rc = form_parse(v[i].in, strlen(v[i].in), &f);
+		T_EQ_INT(rc, v[i].rc);
+		T_EQ_INT(f.n, v[i].n);
+		if (v[i].name0 && f.n) {
+			T_EQ_STR(f.p[0].name, v[i].name0);
+			T_EQ_STR(f.p[0].value, v[i].value0);
+		}
+		form_clear(&f);
+	}
+}
+
+static void
+test_form_duplicates_and_get(void)
+{
+	form_t f = { 0 };
+	const char *q = "state=a&scope=openid&state=b";
+
+	T_EQ_INT(form_parse(q, strlen(q), &f), PO_OK);
+	T_EQ_INT(form_count(&f, "state"), 2);
+	T_EQ_INT(form_count(&f, "scope"), 1);
+	T_EQ_INT(form_count(&f, "nope"), 0);
+	T_EQ_STR(form_get(&f, "state"), "a");
+	T_CHECK(form_get(&f, "nope") == NULL);
+	form_clear(&f);
+}
+
+static void
+test_form_limits(void)
+{
+	char *big = malloc(LIM_FORM_PARAMS_MAX * 4 + 16), *longv;
+	size_t i, o = 0;
+	form_t f = { 0 };
+
+	for (i = 0; i < LIM_FORM_PARAMS_MAX + 1; i++) {
+		big[o++] = 'a';
+		big[o++] = '=';
+		big[o++] = '1';
+		big[o++] = '&';
+	}
+	T_EQ_INT(form_parse(big, o, &f), PO_ERR_LIMIT);
+	T_EQ_INT(f.n, 0);
+	T_EQ_INT(form_parse(big, o - 8, &f), PO_OK); /* exactly at the limit */
+	T_EQ_INT(f.n, LIM_FORM_PARAMS_MAX - 1);
+	form_clear(&f);
+	free(big);
+
+	longv = malloc(LIM_PARAM_LEN_MAX + 8);
+	memcpy(longv, "v=", 2);
+	memset(longv + 2, 'x', LIM_PARAM_LEN_MAX + 1);
+	T_EQ_INT(form_parse(longv, LIM_PARAM_LEN_MAX + 3, &f), PO_ERR_LIMIT);
+	T_EQ_INT(form_parse(longv, LIM_PARAM_LEN_MAX + 2, &f), PO_OK);
+	form_clear(&f);
+	free(longv);
+}
+
+static void
+test_form_encode_roundtrip(void)
+{
+	const char *s = "https://app.example/cb?x=1&y=a b+c/é~";
+	buf_t b;
+	char *back;
+
+	buf_init(&b, 1024);
+	T_EQ_INT(form_encode(&b, s), PO_OK);
+	T_EQ_STR(buf_str(&b), "https%3A%2F%2Fapp.example%2Fcb%3Fx%3D1%26y%3Da%20b%2Bc%2F%C3%A9~");
+	back = form_decode(b.data, b.len, true);
+	T_EQ_STR(back, s);
+	free(back);
+	T_CHECK(form_decode("%0", 2, false) == NULL);
+	back = form_decode("a+b", 3, false);
+	T_EQ_STR(back, "a+b");
+	free(back);
+	buf_free(&b);
+}
+
+static void
+test_cookies(void)
+{
+	static const struct {
+		const char *header;
+		int rc;
+		const char *value;
+	} v[] = {
+		{ "plexoidc_bid=abc", PO_OK, "abc" },
+		{ "a=1; plexoidc_bid=abc; b=2", PO_OK, "abc" },
+		{ "a=1;plexoidc_bid=abc", PO_OK, "abc" },
+		{ "plexoidc_bid=\"abc\"", PO_OK, "abc" },
+		{ "xplexoidc_bid=abc", PO_ERR_NOTFOUND, NULL },
+		{ "plexoidc_bidx=abc", PO_ERR_NOTFOUND, NULL },
+		{ "plexoidc_bid", PO_ERR_NOTFOUND, NULL },
+		{ "", PO_ERR_NOTFOUND, NULL },
+		{ "plexoidc_bid=a; plexoidc_bid=b", PO_ERR_INVALID, NULL },
+		{ "  plexoidc_bid=abc  ", PO_OK, "abc" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		const char *val = NULL;
+		size_t n = 0;
+		int rc = cookie_get(v[i].header, strlen(v[i].header), "plexoidc_bid", &val, &n);
+		T_EQ_INT(rc, v[i].rc);
+		if (v[i].value && rc == PO_OK) {
+			T_EQ_INT(n, strlen(v[i].value));
+			T_CHECK(memcmp(val, v[i].value, n) == 0);
+		}
+	}
+}
+
+static void
+test_cookie_format(void)
+{
+	buf_t b;
+
+	buf_init(&b, 512);
+	T_EQ_INT(cookie_format(&b, "n", "v", "/auth", -1, true), PO_OK);
+	T_EQ_STR(buf_str(&b), "n=v; Path=/auth; HttpOnly; SameSite=Lax; Secure");
+	buf_reset(&b);
+	T_EQ_INT(cookie_format(&b, "n", "v", "", 60, false), PO_OK);
+	T_EQ_STR(buf_str(&b), "n=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=60");
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	T_RUN(test_form_vectors);
+	T_RUN(test_form_duplicates_and_get);
+	T_RUN(test_form_limits);
+	T_RUN(test_form_encode_roundtrip);
+	T_RUN(test_cookies);
+	T_RUN(test_cookie_format);
+	return T_DONE();
+}
