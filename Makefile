@@ -55,7 +55,7 @@ $(BUILD)/libplexoidc.a: $(OBJ_LIB)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/obj/%.o: src/%.c $(BUILD)/gen/ui_embedded.h
+$(BUILD)/obj/%.o: src/%.c | $(BUILD)/gen/ui_embedded.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 

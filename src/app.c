@@ -21,11 +21,14 @@
 #include "core/log.h"
 #include "core/rnd.h"
 #include "core/str.h"
+#include "http/clientip.h"
 #include "http/server.h"
 #include "jose/jwk.h"
 #include "oidc/errors.h"
 #include "oidc/oidc.h"
 #include "plex/plex.h"
+#include "store/ratelimit.h"
+#include "core/clock.h"
 #include "ui/ui.h"
 
 struct app {
@@ -35,6 +38,8 @@ struct app {
 	plex_client_t *plex;
 	oidc_t *oidc;
 	http_server_t *http;
+	ratelimit_t *rl;
+	ip_allow_t trusted; /* [server] trusted_proxies */
 	char plex_client_id[64];
 };
 
@@ -46,20 +51,46 @@ static const struct route {
 	const char *path;
 	unsigned methods;
 	bool cors; /* answers CORS preflights: called by browser-based clients */
+	int rl;    /* rate-limit class, or -1 */
 	route_fn fn;
 } routes[] = {
-	{ "/.well-known/openid-configuration", M_GET, true, oidc_discovery },
-	{ "/jwks", M_GET, true, oidc_jwks },
-	{ "/authorize", M_GET | M_POST, false, oidc_authorize },
-	{ "/token", M_POST, true, oidc_token },
-	{ "/userinfo", M_GET | M_POST, true, oidc_userinfo },
-	{ "/login/start", M_GET, false, oidc_login_start },
-	{ "/login/status", M_GET, false, oidc_login_status },
-	{ "/login/finish", M_GET, false, oidc_login_finish },
-	{ "/login/result", M_GET, false, oidc_login_result },
-	{ "/login/return", M_GET, false, oidc_login_return },
-	{ "/login/popup-done", M_GET, false, oidc_login_popup_done },
+	{ "/.well-known/openid-configuration", M_GET, true, -1, oidc_discovery },
+	{ "/jwks", M_GET, true, -1, oidc_jwks },
+	{ "/authorize", M_GET | M_POST, false, RL_AUTHORIZE, oidc_authorize },
+	{ "/token", M_POST, true, RL_TOKEN, oidc_token },
+	{ "/userinfo", M_GET | M_POST, true, -1, oidc_userinfo },
+	{ "/login/start", M_GET, false, RL_PIN, oidc_login_start },
+	{ "/login/status", M_GET, false, RL_POLL, oidc_login_status },
+	{ "/login/finish", M_GET, false, -1, oidc_login_finish },
+	{ "/login/result", M_GET, false, -1, oidc_login_result },
+	{ "/login/return", M_GET, false, -1, oidc_login_return },
+	{ "/login/popup-done", M_GET, false, -1, oidc_login_popup_done },
 };
+
+/* Answers 429 if the client is over its budget for this endpoint. The
+ * login's re-entry after a resume is not counted twice. */
+static bool
+rate_limited(struct app *a, const struct route *r, http_req_t *req, http_resp_t *resp)
+{
+	char ip[64], ra[16];
+	int retry = 1;
+
+	if (r->rl < 0 || req->reentry)
+		return false;
+	clientip_resolve(&a->trusted, req->peer_ip, req->forwarded_for, ip, sizeof(ip));
+	if (ratelimit_take(a->rl, (enum rl_class)r->rl, ip, clock_mono_ms(), &retry))
+		return false;
+	__atomic_add_fetch(&a->oidc->metrics.rate_limited, 1, __ATOMIC_RELAXED);
+	snprintf(ra, sizeof(ra), "%d", retry);
+	if (r->rl == RL_TOKEN || r->rl == RL_POLL) {
+		oidc_error_json(resp, 429, OE_TEMPORARILY_UNAVAILABLE, "too many requests; retry later");
+	} else {
+		oidc_error_page(a->oidc, resp, 429, "unavailable", "Too many attempts",
+		    "There were too many sign-in attempts from your network. Wait a minute, then try again.", NULL, NULL);
+	}
+	http_resp_header(resp, "Retry-After", ra);
+	return true;
+}
 
 static void
 serve_asset(struct app *a, const char *name, http_req_t *req, http_resp_t *resp)
@@ -106,7 +137,17 @@ route(void *arg, http_req_t *req, http_resp_t *resp)
 		return;
 	}
 	if (strcmp(p, "/healthz") == 0 && m == M_GET) {
+		/* The server only listens once the key is loaded and the
+		 * documents are built: answering means ready. */
 		http_resp_text(resp, 200, "text/plain; charset=utf-8", "ok\n", 3);
+		http_resp_header(resp, "Cache-Control", "no-store");
+		return;
+	}
+	if (strcmp(p, "/metrics") == 0 && m == M_GET) {
+		resp->status = 200;
+		resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+		if (oidc_metrics_render(a->oidc, &resp->body) != PO_OK)
+			resp->status = 500;
 		http_resp_header(resp, "Cache-Control", "no-store");
 		return;
 	}
@@ -138,6 +179,8 @@ route(void *arg, http_req_t *req, http_resp_t *resp)
 				http_resp_header(resp, "Access-Control-Allow-Origin", "*");
 			return;
 		}
+		if (rate_limited(a, r, req, resp))
+			return;
 		r->fn(a->oidc, req, resp);
 		return;
 	}
@@ -227,11 +270,14 @@ app_start(const config_t *cfg, app_t **out)
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		goto out;
 	a->cfg = cfg;
+	if ((a->rl = ratelimit_new()) == NULL)
+		goto out;
+	if ((rc = ip_allow_new(cfg->trusted_proxies, cfg->n_trusted_proxies, &a->trusted)) != PO_OK)
+		goto out;
 	if ((rc = ensure_dir(cfg->data_dir)) != PO_OK)
 		goto out;
 	if ((rc = jose_key_load_or_create(cfg->data_dir, &a->key, &created)) != PO_OK)
 		goto out;
-	log_info("signing key %s (%s)%s", jose_key_kid(a->key), jose_key_alg(a->key), created ? ", newly created" : "");
 	if ((rc = load_client_identifier(cfg->data_dir, a->plex_client_id, sizeof(a->plex_client_id))) != PO_OK)
 		goto out;
 	uo.title = cfg->ui_title;
@@ -296,5 +342,7 @@ app_stop(app_t *a)
 	oidc_free(a->oidc);
 	ui_free(a->ui);
 	jose_key_free(a->key);
+	ratelimit_free(a->rl);
+	ip_allow_clear(&a->trusted);
 	free(a);
 }

@@ -137,22 +137,22 @@
 
   function handle(data) {
     var state = data && typeof data.state === 'string' ? data.state : '';
-    var next;
+    var pending = state === 'idle' || state === 'waiting';
+    var next = pending ? null : safeUrl(data && data.next);
 
+    if (!pending && !next) {
+      failed(); /* nonsense from the server counts as a failed poll */
+      return;
+    }
     inflight = false;
     if (failures >= FAILURES_WARN) {
       root.classList.remove('is-retrying');
       showWaiting();
     }
     failures = 0;
-    if (state === 'idle' || state === 'waiting') {
+    if (pending) {
       checkPopup();
       schedule();
-      return;
-    }
-    next = safeUrl(data && data.next);
-    if (!next) {
-      failed();
       return;
     }
     finished = true;

@@ -50,6 +50,19 @@ ini_has_control(const char *p, size_t n)
 	return false;
 }
 
+/* Where an inline comment (a blank, then ';' or '#') starts in (p, n),
+ * looking from index `from` on; n if there is none. */
+static size_t
+ini_uncomment(const char *p, size_t n, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < n; i++)
+		if (ini_blank(p[i - 1]) && (p[i] == ';' || p[i] == '#'))
+			return i;
+	return n;
+}
+
 /* Handles one line without its line ending. Sets *bad on a malformed line. */
 static int
 ini_line(const char *p, size_t n, size_t lineno, const ini_handler_t *h, void *ctx, bool *bad)
@@ -64,16 +77,10 @@ ini_line(const char *p, size_t n, size_t lineno, const ini_handler_t *h, void *c
 	ini_trim(&p, &n);
 	if (n == 0 || p[0] == ';' || p[0] == '#')
 		return PO_OK; /* blank line or full-line comment */
-	/* An inline comment starts at a blank followed by ';' or '#'. */
-	for (i = 1; i < n; i++) {
-		if (ini_blank(p[i - 1]) && (p[i] == ';' || p[i] == '#')) {
-			n = i;
-			break;
-		}
-	}
-	ini_trim(&p, &n);
 
 	if (p[0] == '[') {
+		n = ini_uncomment(p, n, 1);
+		ini_trim(&p, &n);
 		if (n < 2 || p[n - 1] != ']') {
 			why = memchr(p, ']', n) != NULL ? "unexpected text after \"]\" of the section header"
 			                                : "missing \"]\" at the end of the section header";
@@ -93,7 +100,10 @@ ini_line(const char *p, size_t n, size_t lineno, const ini_handler_t *h, void *c
 		return h->section ? h->section(ctx, lineno, key, klen) : PO_OK;
 	}
 
-	if ((eq = memchr(p, '=', n)) == NULL) {
+	/* A comment before the first '=' hides it: "key ; a=b" has no value. */
+	eq = memchr(p, '=', n);
+	i = ini_uncomment(p, eq != NULL ? (size_t)(eq - p) : n, 1);
+	if (eq == NULL || i < (size_t)(eq - p)) {
 		why = "expected \"key = value\", \"[section]\" or a comment starting with ; or #";
 		goto malformed;
 	}
@@ -106,6 +116,10 @@ ini_line(const char *p, size_t n, size_t lineno, const ini_handler_t *h, void *c
 	}
 	val = eq + 1;
 	vlen = (size_t)((p + n) - val);
+	ini_trim(&val, &vlen);
+	/* From the value's second character on: "accent_color = #e5a00d" is a
+	 * colour, not a comment. */
+	vlen = ini_uncomment(val, vlen, 1);
 	ini_trim(&val, &vlen);
 	return h->pair ? h->pair(ctx, lineno, key, klen, val, vlen) : PO_OK;
 

@@ -14,7 +14,8 @@
  *     a comment;
  *   - elsewhere a space or tab followed by ';' or '#' starts a comment that
  *     runs to the end of the line ("listen = :8080  ; port"); a ';' or '#'
- *     with no blank before it is data ("secret = abc#def");
+ *     with no blank before it is data ("secret = abc#def"), and so is one
+ *     that starts a value ("accent_color = #e5a00d  # gold" is "#e5a00d");
  *   - "[name]" opens a section; "key = value" splits at the first '=', so
  *     values may contain '=' (URLs with queries); the value may be empty.
  * There is no quoting, escaping or line continuation: values are verbatim.

@@ -471,6 +471,16 @@ jwk_create_file(const char *dir, const char *path, jose_key_t **out, int *instal
 	*installed = 0;
 	if ((rc = jwk_path(dir, "/." JWK_FILE ".XXXXXX", &tmp)) != PO_OK)
 		goto out;
+	/* The file first: a directory we cannot write fails before the slow
+	 * key generation. mkostemp opens with O_CREAT|O_EXCL and mode 0600,
+	 * under a fresh name (a fixed name left by a crash would block every
+	 * later start). */
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		log_error("signing key: cannot create a file in %s: %s", dir, strerror(errno));
+		rc = PO_ERR_IO;
+		goto out;
+	}
+	have_tmp = 1;
 	rc = PO_ERR_CRYPTO;
 	if ((pkey = EVP_RSA_gen(JWK_RSA_BITS)) == NULL) {
 		jose_log_crypto("signing key: RSA key generation failed");
@@ -487,14 +497,7 @@ jwk_create_file(const char *dir, const char *path, jose_key_t **out, int *instal
 	if ((rc = jose_key_from_pem(pem, (size_t)pem_len, &k)) != PO_OK)
 		goto out;
 
-	/* mkostemp opens with O_CREAT|O_EXCL and mode 0600, under a fresh name
-	 * (a fixed name left by a crash would block every later start). */
 	rc = PO_ERR_IO;
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		log_error("signing key: cannot create a file in %s: %s", dir, strerror(errno));
-		goto out;
-	}
-	have_tmp = 1;
 	/* Exactly 0600 whatever the umask (the umask can only narrow it). */
 	if (fchmod(fd, S_IRUSR | S_IWUSR) == -1 ||
 	    jwk_write_all(fd, pem, (size_t)pem_len) != PO_OK || fsync(fd) == -1) {

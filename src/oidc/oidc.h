@@ -28,6 +28,7 @@ typedef struct oidc_metrics {
 	uint64_t logins_succeeded; /* codes issued */
 	uint64_t logins_denied;    /* signed in to Plex, no access */
 	uint64_t tokens_issued;
+	uint64_t rate_limited;     /* requests answered 429 */
 	uint64_t plex_errors[PLEX_EP_COUNT];
 	uint64_t plex_calls[PLEX_EP_COUNT];
 	/* latency histogram of plex.tv calls, buckets in oidc_plex_buckets_ms */
@@ -77,6 +78,9 @@ void oidc_login_return(oidc_t *o, http_req_t *req, http_resp_t *resp);
 void oidc_login_popup_done(oidc_t *o, http_req_t *req, http_resp_t *resp);
 void oidc_token(oidc_t *o, http_req_t *req, http_resp_t *resp);
 void oidc_userinfo(oidc_t *o, http_req_t *req, http_resp_t *resp);
+
+/* Appends the Prometheus text exposition of the metrics to out. */
+int oidc_metrics_render(oidc_t *o, buf_t *out);
 
 /* The Plex call observer (metrics); pass to plex_client_set_observer. */
 void oidc_plex_observer(void *arg, enum plex_endpoint ep, long http_status, int64_t latency_us);

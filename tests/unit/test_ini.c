@@ -88,8 +88,11 @@ test_vectors(void)
 		    "1[a]2 k=v|3 k2=v|", PO_OK },
 		/* ; or # without a blank before is data */
 		{ "k = abc#def;ghi\n", "1 k=abc#def;ghi|", PO_OK },
-		/* a value that is only a comment is empty */
-		{ "k = ; nothing\n", "1 k=|", PO_OK },
+		/* ; or # starting a value is data: colours */
+		{ "c = #e5a00d  # gold\n", "1 c=#e5a00d|", PO_OK },
+		{ "c =#fff\n", "1 c=#fff|", PO_OK },
+		{ "k = ; x ; y\n", "1 k=; x|", PO_OK },
+		{ "k = \t ;\n", "1 k=;|", PO_OK },
 		{ "k =\n", "1 k=|", PO_OK },
 		/* split at the first '=': URLs with queries */
 		{ "u = https://x.example/?a=b&c=d\n", "1 u=https://x.example/?a=b&c=d|", PO_OK },
@@ -114,6 +117,8 @@ test_vectors(void)
 		{ "k = a\rb\n", "1 !contains a control character (only tab is allowed)|", PO_ERR_INVALID },
 		/* an inline comment can make a line malformed */
 		{ "key ; x = y\n", "1 !" NOKEY "|", PO_ERR_INVALID },
+		{ "key # = y\n", "1 !" NOKEY "|", PO_ERR_INVALID },
+		{ "key#x = y\n", "1 key#x=y|", PO_OK },
 		/* line numbers count every line, comments and blanks too */
 		{ "; 1\n\n[a]\n\nbad\n# 6\nk=v\n", "3[a]5 !" NOKEY "|7 k=v|", PO_ERR_INVALID },
 	};
