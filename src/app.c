@@ -335,6 +335,7 @@ app_stop(app_t *a)
 {
 	if (a == NULL)
 		return;
+	http_server_quiesce(a->http);
 	if (a->oidc)
 		oidc_stop_plex(a->oidc);
 	plex_client_free(a->plex); /* cancelled callbacks resume waiting requests */

@@ -24,6 +24,10 @@
 #define LIM_PARAM_LEN_MAX 2048
 /* Idle connection timeout: a slow client cannot pin a connection forever. */
 #define LIM_HTTP_CONN_TIMEOUT_S 30
+/* On SIGTERM, how long requests in flight may take to finish. A token
+ * exchange takes a millisecond; a login waiting on plex.tv is resumed at
+ * once by the shutdown. */
+#define LIM_HTTP_DRAIN_MS 5000
 /* Concurrent connections before libmicrohttpd refuses new ones. */
 #define LIM_HTTP_CONNECTIONS_MAX 1024
 

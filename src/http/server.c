@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -32,6 +33,7 @@ struct http_server {
 	http_handler_fn handler;
 	void *arg;
 	uint16_t port;
+	int inflight; /* requests between on_uri and on_completed (atomic) */
 };
 
 struct http_conn {
@@ -114,6 +116,7 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 		return NULL;
 	c->mc = mc;
 	c->srv = cls;
+	__atomic_add_fetch(&c->srv->inflight, 1, __ATOMIC_SEQ_CST);
 	c->start_us = clock_mono_us();
 	buf_init(&c->body, LIM_HTTP_BODY_MAX);
 	n = strlen(uri);
@@ -153,6 +156,7 @@ on_completed(void *cls, struct MHD_Connection *mc, void **con_cls, enum MHD_Requ
 	    c->path_for_log[0] ? c->path_for_log : "-", c->status,
 	    (double)(clock_mono_us() - c->start_us) / 1000.0, c->request_id, c->peer,
 	    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+	__atomic_sub_fetch(&c->srv->inflight, 1, __ATOMIC_SEQ_CST);
 	buf_free(&c->body);
 	free(c->target);
 	free(c);
@@ -328,12 +332,27 @@ http_server_port(const http_server_t *s)
 }
 
 void
+http_server_quiesce(http_server_t *s)
+{
+	if (s && s->d)
+		MHD_quiesce_daemon(s->d); /* stop accepting; in-flight requests go on */
+}
+
+void
 http_server_stop(http_server_t *s)
 {
+	int i;
+
 	if (s == NULL)
 		return;
 	if (s->d) {
-		MHD_quiesce_daemon(s->d); /* stop accepting; in-flight requests go on */
+		MHD_quiesce_daemon(s->d);
+		/* Let requests in flight finish (idle keep-alive connections do
+		 * not count), for at most LIM_HTTP_DRAIN_MS. */
+		for (i = 0; i < LIM_HTTP_DRAIN_MS / 10 && __atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST) > 0; i++)
+			usleep(10 * 1000);
+		if (__atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST) > 0)
+			log_warn("stopping with %d request(s) still in flight", __atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST));
 		MHD_stop_daemon(s->d);
 	}
 	free(s);

@@ -79,8 +79,10 @@ typedef struct http_server_opts {
 int http_server_start(const http_server_opts_t *o, http_server_t **out);
 /* The bound port. */
 uint16_t http_server_port(const http_server_t *s);
-/* Stops accepting, lets requests in flight finish (up to a few seconds) and
- * frees. Accepts NULL. */
+/* Stops accepting new connections; requests in flight go on. */
+void http_server_quiesce(http_server_t *s);
+/* Stops accepting, lets requests in flight finish (up to LIM_HTTP_DRAIN_MS)
+ * and frees. Accepts NULL. */
 void http_server_stop(http_server_t *s);
 
 /* Adds a response header (name and value copied). PO_OK or PO_ERR_LIMIT. */

@@ -593,13 +593,15 @@ tmp_init(tmp_t *t)
 static const char *
 tmp_write(tmp_t *t, const char *name, const char *data, size_t len)
 {
-	char *p;
+	char tmp[sizeof(t->paths[0])], *p;
 	FILE *f;
 
 	if (t->n == 16)
 		return NULL;
+	/* via tmp: t->dir and t->paths are parts of one object (-Wrestrict) */
+	snprintf(tmp, sizeof(tmp), "%s/%s", t->dir, name);
 	p = t->paths[t->n++];
-	snprintf(p, sizeof(t->paths[0]), "%s/%s", t->dir, name);
+	memcpy(p, tmp, sizeof(tmp));
 	if ((f = fopen(p, "wb")) == NULL)
 		return NULL;
 	if (fwrite(data, 1, len, f) != len) {

@@ -49,8 +49,8 @@ static const char *const junk[] = {
 	"42",
 	"\"a string\"",
 	"<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>",
-	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<errors><error code=\"1001\" "
-	"message=\"User could not be authenticated\" status=\"422\"/></errors>",
+	("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<errors><error code=\"1001\" "
+	 "message=\"User could not be authenticated\" status=\"422\"/></errors>"),
 	"{\"id\": 2147483712, \"code\": \"8lzjqnq8lye02n52jq3fqxf8e\", \"uuid\": \"dae3",
 	"[{\"name\": \"x\", \"provides\": \"server\"",
 	"{\"id\": 1, \"code\": \"abc\", \"uuid\": \"u\"} trailing",

@@ -113,6 +113,14 @@ export function freePort() {
   });
 }
 
+let keyPem;
+// One RSA-2048 key (PKCS#8 PEM) per test process, for seeded data dirs.
+export function testKeyPem() {
+  keyPem ??= crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
+    .export({ type: 'pkcs8', format: 'pem' });
+  return keyPem;
+}
+
 export const randomSecret = () => crypto.randomBytes(33).toString('base64url') + '-._~';
 
 // ---------------------------------------------------------------- plain HTTP
@@ -293,8 +301,13 @@ export class Provider {
     return p;
   }
 
-  constructor({ fake, clients = defaultClients(), dataDir, port, serverId = SERVER_ID, logLevel = 'debug' }) {
+  // seedKey: put a ready-made signing key in a new data_dir, so the
+  // provider does not spend seconds generating one at every start (the
+  // restart tests turn it off to see the provider create its own).
+  constructor({ fake, clients = defaultClients(), dataDir, port, serverId = SERVER_ID, logLevel = 'debug',
+    seedKey = true }) {
     this.fake = fake;
+    this.seedKey = seedKey;
     this.clients = clients;
     this.dataDir = dataDir;
     this.port = port;
@@ -305,7 +318,13 @@ export class Provider {
 
   async init() {
     this.dir = await tempDir();
-    if (!this.dataDir) this.dataDir = path.join(this.dir, 'data'); // created by the provider
+    if (!this.dataDir) {
+      this.dataDir = path.join(this.dir, 'data'); // created by the provider unless seeded
+      if (this.seedKey) {
+        fs.mkdirSync(this.dataDir, { mode: 0o700 });
+        fs.writeFileSync(path.join(this.dataDir, 'signing-key.pem'), testKeyPem(), { mode: 0o600 });
+      }
+    }
     if (!this.port) this.port = await freePort();
     this.base = `http://127.0.0.1:${this.port}`;
     this.configPath = path.join(this.dir, 'plex-oidc.ini');
