@@ -65,6 +65,10 @@ static const struct route {
 	{ "/login/result", M_GET, false, -1, oidc_login_result },
 	{ "/login/return", M_GET, false, -1, oidc_login_return },
 	{ "/login/popup-done", M_GET, false, -1, oidc_login_popup_done },
+	/* setup mode only (see setup.c) */
+	{ "/setup/begin", M_GET, false, RL_AUTHORIZE, oidc_setup_begin },
+	{ "/setup/callback", M_GET, false, -1, oidc_setup_callback },
+	{ "/setup/config", M_GET, false, -1, oidc_setup_config },
 };
 
 /* Answers 429 if the client is over its budget for this endpoint. The
@@ -151,6 +155,12 @@ route(void *arg, http_req_t *req, http_resp_t *resp)
 		http_resp_header(resp, "Cache-Control", "no-store");
 		return;
 	}
+	if ((strcmp(p, "/") == 0 || p[0] == '\0') && m == M_GET && a->oidc->setup_mode) {
+		oidc_setup_home(a->oidc, req, resp);
+		return;
+	}
+	if (strncmp(p, "/setup/", 7) == 0 && !a->oidc->setup_mode)
+		goto not_found;
 	if ((strcmp(p, "/") == 0 || p[0] == '\0') && m == M_GET) {
 		oidc_error_page(a->oidc, resp, 200, "info", "Sign in with Plex",
 		    "This is a sign-in service. Open the app you want to use and choose to sign in there.", NULL, NULL);

@@ -5,7 +5,11 @@
  *   plex-oidc check-config FILE validate a configuration and exit
  *   plex-oidc --help | --version
  */
+#include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,18 +22,68 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/rnd.h"
+#include "core/str.h"
+#include "oidc/oidc.h"
 
 extern char **environ;
 
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: plex-oidc --config FILE     run the provider (foreground, logs to stderr)\n"
+	fprintf(f, "usage: plex-oidc [--port N]         setup mode: a setup page on http://127.0.0.1:N/ (8080)\n"
+	           "       plex-oidc --config FILE     run the provider (foreground, logs to stderr)\n"
 	           "       plex-oidc check-config FILE validate a configuration file and exit\n"
 	           "       plex-oidc --help | --version\n"
 	           "\n"
 	           "Configuration keys can be overridden with PLEX_OIDC_<SECTION>_<KEY> environment\n"
 	           "variables; see docs/CONFIGURATION.md.\n");
+}
+
+/* Setup mode: a configuration built here, listening on loopback only, with
+ * the built-in "setup" client and a throw-away data directory. */
+static int
+setup_config(unsigned port, char *dir, config_t **cfg)
+{
+	char secret[64];
+	buf_t ini, err;
+	int rc = PO_ERR_INVALID;
+
+	buf_init(&ini, 4096);
+	buf_init(&err, 64 * 1024);
+	if (mkdtemp(dir) == NULL) {
+		fprintf(stderr, "plex-oidc: cannot create a temporary directory: %s\n", strerror(errno));
+		goto out;
+	}
+	if (rnd_token(secret, sizeof(secret), 32) != PO_OK)
+		goto out;
+	buf_appendf(&ini,
+	    "[server]\nlisten = 127.0.0.1:%u\nissuer = http://127.0.0.1:%u\ndata_dir = %s\n"
+	    "[plex]\nserver_id = " OIDC_SETUP_SERVER_ID "\n"
+	    "[client." OIDC_SETUP_CLIENT_ID "]\nsecret = %s\nredirect_uris = http://127.0.0.1:%u/setup/callback\n"
+	    "name = plex-oidc setup\n",
+	    port, port, dir, secret, port);
+	if ((rc = config_parse(ini.data, ini.len, "(setup mode)", environ, cfg, &err)) != PO_OK)
+		fprintf(stderr, "%s", buf_str(&err));
+out:
+	buf_free(&ini);
+	buf_free(&err);
+	return rc;
+}
+
+/* Removes what setup mode wrote into its temporary directory. */
+static void
+setup_cleanup(const char *dir)
+{
+	static const char *const files[] = { "signing-key.pem", "plex-client-id" };
+	char path[4200];
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	rmdir(dir);
 }
 
 static int
@@ -52,8 +106,11 @@ main(int argc, char **argv)
 	config_t *cfg = NULL;
 	app_t *app = NULL;
 	const char *config_path = NULL;
+	char setup_dir[] = "/tmp/plex-oidc-setup-XXXXXX";
+	bool setup = false;
+	uint64_t port = 8080;
 	sigset_t set;
-	int i, lvl;
+	int i, lvl, rc;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -70,6 +127,12 @@ main(int argc, char **argv)
 			return 0;
 		} else if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-c") == 0) && i + 1 < argc) {
 			config_path = argv[++i];
+		} else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
+			if (str_to_u64(argv[i + 1], strlen(argv[i + 1]), 65535, &port) != PO_OK || port == 0) {
+				fprintf(stderr, "plex-oidc: --port needs a number from 1 to 65535\n");
+				return 2;
+			}
+			i++;
 		} else {
 			fprintf(stderr, "plex-oidc: unknown argument '%s'\n", argv[i]);
 			usage(stderr);
@@ -77,11 +140,12 @@ main(int argc, char **argv)
 		}
 	}
 	if (config_path == NULL) {
-		usage(stderr);
-		return 2;
-	}
-	if (load(config_path, &cfg) != PO_OK)
+		setup = true;
+		if (setup_config((unsigned)port, setup_dir, &cfg) != PO_OK)
+			return 1;
+	} else if (load(config_path, &cfg) != PO_OK) {
 		return 1;
+	}
 	if ((lvl = log_level_parse(cfg->log_level ? cfg->log_level : "info")) >= 0)
 		log_set_level((enum log_level)lvl);
 	/* Block the stop signals in every thread; app_wait_signal takes them. */
@@ -95,15 +159,19 @@ main(int argc, char **argv)
 		config_free(cfg);
 		return 1;
 	}
-	if (app_start(cfg, &app) != PO_OK) {
-		curl_global_cleanup();
-		config_free(cfg);
-		return 1;
+	rc = app_start(cfg, &app);
+	if (rc == PO_OK) {
+		if (setup)
+			log_info("SETUP MODE (no --config given): open http://127.0.0.1:%u/ in a browser on this machine, "
+			         "sign in with Plex, pick your server and get a ready configuration",
+			    (unsigned)port);
+		app_wait_signal();
+		app_stop(app);
+		log_info("stopped");
 	}
-	app_wait_signal();
-	app_stop(app);
 	curl_global_cleanup();
 	config_free(cfg);
-	log_info("stopped");
-	return 0;
+	if (setup)
+		setup_cleanup(setup_dir);
+	return rc == PO_OK ? 0 : 1;
 }

@@ -55,7 +55,8 @@ cfg_get(cfg_parse_t *x, raw_sect_t *s, int k, const char *example)
 	return rv->v;
 }
 
-char *
+/* Takes over the raw value of key k (NULL if unset). */
+static char *
 cfg_take(raw_sect_t *s, int k)
 {
 	char *v = s->val[k].v;

@@ -4,23 +4,31 @@
  *
  * Format (docs/CONFIGURATION.md, etc/plex-oidc.example.ini): "[section]"
  * headers, "key = value" lines, full-line comments starting with ';' or '#',
- * and inline comments introduced by " ;" or " #" (whitespace then ; or #).
+ * and inline comments introduced by " ;" or " #" (whitespace then ; or #)
+ * anywhere but at the start of a value ("accent_color = #fa0" is a colour).
  * Sections: [server], [plex], [ui], and any number of [client.ID].
+ * Tokenizing is config/ini.h's; the text is at most LIM_CONFIG_FILE_MAX.
  *
  * Every problem (unknown section or key, missing required key, bad value,
  * duplicate key) stops the load with a message naming file, line and key:
  *   "plex-oidc.ini:12: [server] issuer: must be https unless the host is a loopback address"
- * All problems found are reported, one per line, not just the first.
+ * All problems found are reported, one per line, not just the first
+ * (sorted by line; after 50 the rest are only counted).
  *
  * Environment overrides: PLEX_OIDC_<SECTION>_<KEY>, with SECTION and KEY
  * upper-cased, '.' and '-' turned into '_' (PLEX_OIDC_SERVER_ISSUER,
  * PLEX_OIDC_CLIENT_GRAFANA_SECRET). They override keys of the known sections
  * and of client sections present in the file; an error in one names the
- * variable instead of file:line.
+ * variable instead of file:line. A variable set to "" counts as unset. An
+ * unknown name under PLEX_OIDC_SERVER_, _PLEX_, _UI_ or _CLIENT_ is an
+ * error; other PLEX_OIDC_* names are left to the rest of the program.
  *
  * Secrets: every "secret" key has a "secret_file" twin (path relative to the
  * config file's directory); the file's content with one trailing newline
- * stripped is the value. Exactly one of the two may be given.
+ * stripped is the value. Exactly one of the two may be given; a variable
+ * for either replaces whichever of the two the file gives.
+ * All relative paths (data_dir, secret_file, the [ui] files) are relative
+ * to the config file's directory.
  *
  * A config_t is immutable after load and shared read-only by all threads.
  * Strings it holds are owned by it; secrets are wiped on config_free().
@@ -50,7 +58,7 @@ typedef struct config {
 	                      * trailing slash, query or fragment */
 	char *issuer_path;   /* path part of issuer ("" or "/auth"), derived */
 	bool issuer_https;   /* derived */
-	char *data_dir;
+	char *data_dir;      /* relative ones resolved from the config file's directory */
 	char *log_level;     /* "debug" | "info" | "warn" | "error"; default "info" */
 	char **trusted_proxies; /* "trusted_proxies = 127.0.0.1 10.0.0.0/8 ::1"; may be empty */
 	size_t n_trusted_proxies;
@@ -61,7 +69,7 @@ typedef struct config {
 	char *plex_api_url;   /* default "https://plex.tv"; no trailing slash */
 	char *plex_auth_url;  /* default "https://app.plex.tv/auth" */
 
-	/* [ui]: all optional; NULL when unset */
+	/* [ui]: all optional; NULL when unset; paths resolved like data_dir */
 	char *ui_title;       /* page <title> and heading; default set by ui */
 	char *ui_message;     /* text under the heading */
 	char *ui_logo;        /* path to an image file */
@@ -77,13 +85,15 @@ typedef struct config {
 /* Parses and validates config text (buf, len). `filename` is used in
  * messages and to resolve relative *_file paths (its directory). `env` is an
  * environ-style NULL-terminated array (pass NULL for none, `environ` in
- * main). On failure returns PO_ERR_INVALID (or PO_ERR_NOMEM, PO_ERR_LIMIT)
- * with every message appended to errmsg, one per line; *out is NULL.
+ * main). On failure returns PO_ERR_INVALID (or PO_ERR_NOMEM, or
+ * PO_ERR_LIMIT when len > LIM_CONFIG_FILE_MAX) with every message appended
+ * to errmsg (may be NULL), one per line, each ending in '\n'; *out is NULL.
  * On success *out is a new config owned by the caller. */
 int config_parse(const char *buf, size_t len, const char *filename, char *const *env, config_t **out,
     buf_t *errmsg);
 /* Reads the file (at most LIM_CONFIG_FILE_MAX bytes) and calls config_parse.
- * PO_ERR_IO with a message if the file cannot be read. */
+ * PO_ERR_IO with a message if the file cannot be read (PO_ERR_LIMIT if it
+ * is too large). */
 int config_load(const char *path, char *const *env, config_t **out, buf_t *errmsg);
 /* Finds a client by id (exact match). Borrowed; NULL if none. */
 const config_client_t *config_client_find(const config_t *c, const char *id);

@@ -90,7 +90,5 @@ void cfg_err(cfg_parse_t *x, size_t line, const char *fmt, ...) __attribute__((f
  * from (file line or variable), or at the section header when unset. */
 void cfg_key_err(cfg_parse_t *x, const raw_sect_t *s, int k, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* Takes over the raw value of key k (NULL if unset). */
-char *cfg_take(raw_sect_t *s, int k);
 
 #endif

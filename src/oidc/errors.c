@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "http/form.h"
 #include "oidc/errors.h"
+#include "oidc/internal.h"
 #include "limits.h"
 
 /* No inline script or style anywhere, so the policy can be this strict. */
@@ -96,11 +97,32 @@ oidc_error_redirect(oidc_t *o, http_resp_t *resp, const char *redirect_uri, cons
 }
 
 void
+oidc_page(oidc_t *o, http_resp_t *resp, int status, const ui_var_t *vars, size_t n)
+{
+	ui_var_t all[16];
+	size_t i;
+
+	all[0].name = "base";
+	all[0].value = o->cfg->issuer_path;
+	for (i = 0; i < n && i + 1 < sizeof(all) / sizeof(all[0]); i++)
+		all[i + 1] = vars[i];
+	buf_reset(&resp->body);
+	resp->status = status;
+	resp->content_type = "text/html; charset=utf-8";
+	if (ui_render(o->ui, "message.html", all, i + 1, &resp->body) != PO_OK) {
+		log_error("cannot render message.html");
+		buf_reset(&resp->body);
+		buf_puts(&resp->body, "Error\n");
+		resp->content_type = "text/plain; charset=utf-8";
+	}
+	oidc_html_headers(resp);
+}
+
+void
 oidc_error_page(oidc_t *o, http_resp_t *resp, int status, const char *kind, const char *heading,
     const char *text, const char *button_url, const char *button_label)
 {
 	ui_var_t vars[] = {
-		{ "base", o->cfg->issuer_path },
 		{ "kind", kind },
 		{ "heading", heading },
 		{ "text", text },
@@ -108,14 +130,5 @@ oidc_error_page(oidc_t *o, http_resp_t *resp, int status, const char *kind, cons
 		{ "primary_label", button_label },
 	};
 
-	buf_reset(&resp->body);
-	resp->status = status;
-	resp->content_type = "text/html; charset=utf-8";
-	if (ui_render(o->ui, "message.html", vars, sizeof(vars) / sizeof(vars[0]), &resp->body) != PO_OK) {
-		log_error("cannot render message.html");
-		buf_reset(&resp->body);
-		buf_puts(&resp->body, "Error\n");
-		resp->content_type = "text/plain; charset=utf-8";
-	}
-	oidc_html_headers(resp);
+	oidc_page(o, resp, status, vars, sizeof(vars) / sizeof(vars[0]));
 }

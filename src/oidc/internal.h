@@ -31,6 +31,12 @@ bool oidc_browser_id(const http_req_t *req, char *out, size_t outsz);
 /* Renders the login page for login `id` ("idle" or "waiting"). */
 void oidc_render_login(oidc_t *o, http_resp_t *resp, const char *id, const char *state, const char *client_id);
 
+/* setup.c: remembers the servers a Plex account owns (setup mode). */
+void oidc_setup_remember(oidc_t *o, const char *sub, const plex_resources_t *res);
+
+/* Renders message.html with status and vars (base is added). */
+void oidc_page(oidc_t *o, http_resp_t *resp, int status, const ui_var_t *vars, size_t n);
+
 /* Builds "{issuer}{path}" into out. */
 int oidc_url(const oidc_t *o, buf_t *out, const char *path);
 

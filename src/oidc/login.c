@@ -300,6 +300,11 @@ on_resources(void *arg, enum plex_status st, const plex_resources_t *res)
 		goto done;
 	}
 	oc.access = plex_resources_access(res, f->o->cfg->plex_server_id);
+	if (f->o->setup_mode) {
+		/* Setup: any account may sign in to see the servers it owns. */
+		oidc_setup_remember(f->o, f->claims->sub, res);
+		oc.access = PLEX_ACCESS_OWNER;
+	}
 	/* The uuid and name are not secrets; they make the log useful. */
 	log_info("login: Plex account %s (%s): %s", f->claims->sub, f->account,
 	    oc.access == PLEX_ACCESS_NONE ? "no access to the server, denied" : plex_access_name(oc.access));
@@ -646,11 +651,10 @@ static void
 result_page(oidc_t *o, http_req_t *req, http_resp_t *resp)
 {
 	struct result_view v = { 0 };
-	buf_t retry, text;
+	buf_t retry;
 	char id[48];
 
 	buf_init(&retry, LIM_HTTP_URI_MAX * 3);
-	buf_init(&text, 2048);
 	if (with_login(o, req, id, result_locked, &v) != PO_OK) {
 		page_gone(o, resp);
 		goto out;
@@ -660,13 +664,21 @@ result_page(oidc_t *o, http_req_t *req, http_resp_t *resp)
 	if (oidc_url(o, &retry, "/authorize?") != PO_OK || buf_puts(&retry, v.retry_query ? v.retry_query : "") != PO_OK)
 		buf_reset(&retry);
 	switch (v.st) {
-	case LOGIN_DENIED:
-		buf_appendf(&text, "You signed in to Plex as %s, but this Plex server is not shared with that account. "
-		                   "Ask the server's owner to share it with you, or sign in with another Plex account.",
-		    v.account ? v.account : "an account");
-		oidc_error_page(o, resp, 403, "denied", "No access for this Plex account", buf_str(&text),
-		    retry.len ? buf_str(&retry) : NULL, "Sign in with another Plex account");
+	case LOGIN_DENIED: {
+		ui_var_t vars[] = {
+			{ "kind", "denied" },
+			{ "heading", "No access for this Plex account" },
+			{ "text", "This Plex server is not shared with the account you signed in with." },
+			{ "account", v.account },
+			{ "detail", "Ask the server's owner to share their Plex server with this account, then try again. "
+			            "If you have another Plex account that has access, sign in with that one: in the Plex "
+			            "window, sign out first, then sign in with the other account." },
+			{ "primary_url", retry.len ? buf_str(&retry) : NULL },
+			{ "primary_label", "Sign in with another Plex account" },
+		};
+		oidc_page(o, resp, 403, vars, sizeof(vars) / sizeof(vars[0]));
 		break;
+	}
 	case LOGIN_UNAVAILABLE:
 		oidc_error_page(o, resp, 503, "unavailable", "Plex is not answering",
 		    "Plex's sign-in service did not respond, so we could not check your account. This is usually brief: "
@@ -692,7 +704,6 @@ out:
 	free(v.account);
 	free(v.retry_query);
 	buf_free(&retry);
-	buf_free(&text);
 }
 
 void

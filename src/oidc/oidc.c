@@ -2,6 +2,7 @@
  * oidc.c - the provider context: stores, documents, metrics (see oidc.h).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/err.h"
 #include "limits.h"
@@ -33,6 +34,9 @@ oidc_new(const config_t *cfg, const jose_key_t *key, const ui_t *ui, plex_client
 	    (o->codes = ttl_cache_new(LIM_CODES_MAX, (int64_t)600 * 1000, code_grant_free)) == NULL ||
 	    (o->tokens = ttl_cache_new(LIM_TOKENS_MAX, (int64_t)LIM_ACCESS_TOKEN_TTL_S * 1000, token_grant_free)) == NULL)
 		goto out;
+	o->setup_mode = strcmp(cfg->plex_server_id, OIDC_SETUP_SERVER_ID) == 0;
+	if (o->setup_mode && (o->setup_servers = ttl_cache_new(64, (int64_t)LIM_LOGIN_TTL_S * 1000, free)) == NULL)
+		goto out;
 	if ((rc = oidc_build_documents(o)) != PO_OK)
 		goto out;
 	*out = o;
@@ -51,6 +55,7 @@ oidc_free(oidc_t *o)
 	ttl_cache_free(o->logins);
 	ttl_cache_free(o->codes);
 	ttl_cache_free(o->tokens);
+	ttl_cache_free(o->setup_servers);
 	free(o->discovery);
 	free(o->jwks);
 	pthread_rwlock_destroy(&o->plex_lock);

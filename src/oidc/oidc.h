@@ -12,6 +12,7 @@
 #define PO_OIDC_OIDC_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,11 @@ typedef struct oidc_metrics {
 	uint64_t plex_latency_sum_us[PLEX_EP_COUNT];
 } oidc_metrics_t;
 
+/* The server id and client id of the configuration that main.c builds for
+ * setup mode. */
+#define OIDC_SETUP_SERVER_ID "setup-mode"
+#define OIDC_SETUP_CLIENT_ID "setup"
+
 typedef struct oidc {
 	const config_t *cfg;      /* borrowed, immutable */
 	const jose_key_t *key;    /* borrowed, immutable */
@@ -51,11 +57,16 @@ typedef struct oidc {
 	size_t discovery_len;
 	char *jwks;               /* owned: the JWKS document, built once */
 	size_t jwks_len;
+	/* Setup mode (no config file): every Plex account may sign in, and the
+	 * servers it owns are kept for the setup page (setup.c). */
+	bool setup_mode;
+	ttl_cache_t *setup_servers; /* owned: Plex uuid -> JSON array of owned servers */
 	oidc_metrics_t metrics;
 } oidc_t;
 
 /* Builds the context: stores and the discovery and JWKS bytes. The borrowed
- * pointers must outlive it. PO_OK or PO_ERR_NOMEM. */
+ * pointers must outlive it. cfg->plex_server_id equal to OIDC_SETUP_SERVER_ID
+ * turns on setup mode. PO_OK or PO_ERR_NOMEM. */
 int oidc_new(const config_t *cfg, const jose_key_t *key, const ui_t *ui, plex_client_t *plex,
     const char *plex_client_id, oidc_t **out);
 /* First step of shutdown: after it returns no handler starts a plex.tv call
@@ -78,6 +89,12 @@ void oidc_login_return(oidc_t *o, http_req_t *req, http_resp_t *resp);
 void oidc_login_popup_done(oidc_t *o, http_req_t *req, http_resp_t *resp);
 void oidc_token(oidc_t *o, http_req_t *req, http_resp_t *resp);
 void oidc_userinfo(oidc_t *o, http_req_t *req, http_resp_t *resp);
+/* Setup mode (setup.c): the start page, the callback after the operator's
+ * Plex sign-in, and the generated configuration. */
+void oidc_setup_home(oidc_t *o, http_req_t *req, http_resp_t *resp);
+void oidc_setup_begin(oidc_t *o, http_req_t *req, http_resp_t *resp);
+void oidc_setup_callback(oidc_t *o, http_req_t *req, http_resp_t *resp);
+void oidc_setup_config(oidc_t *o, http_req_t *req, http_resp_t *resp);
 
 /* Appends the Prometheus text exposition of the metrics to out. */
 int oidc_metrics_render(oidc_t *o, buf_t *out);

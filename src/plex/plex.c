@@ -521,13 +521,22 @@ header_value_ok(const char *s, size_t max)
 static bool
 opts_ok(const plex_opts_t *o)
 {
+	const char *host = NULL;
+	size_t n;
+
 	if (o == NULL || !header_value_ok(o->api_url, LIM_URL_MAX) ||
 	    !header_value_ok(o->client_identifier, LIM_URL_MAX) || !header_value_ok(o->product, LIM_URL_MAX))
 		return false;
 	if (o->version != NULL && !header_value_ok(o->version, LIM_URL_MAX))
 		return false;
-	if (!str_has_prefix(o->api_url, strlen(o->api_url), "https://") &&
-	    !str_has_prefix(o->api_url, strlen(o->api_url), "http://"))
+	n = strlen(o->api_url);
+	if (str_has_prefix(o->api_url, n, "https://"))
+		host = o->api_url + strlen("https://");
+	else if (str_has_prefix(o->api_url, n, "http://"))
+		host = o->api_url + strlen("http://");
+	else
+		return false;
+	if (*host == '\0' || *host == '/')
 		return false;
 	return o->connect_timeout_ms >= 0 && o->total_timeout_ms >= 0;
 }
@@ -573,6 +582,9 @@ plex_client_new(const plex_opts_t *opts, plex_client_t **out)
 	    (c->product = str_dup(opts->product)) == NULL ||
 	    (opts->version != NULL && (c->version = str_dup(opts->version)) == NULL))
 		goto out;
+	/* "https://plex.tv/" + "/api/v2/..." would be a different path. */
+	for (size_t n = strlen(c->api_url); n > 0 && c->api_url[n - 1] == '/'; n--)
+		c->api_url[n - 1] = '\0';
 	c->connect_timeout_ms = opts->connect_timeout_ms ? opts->connect_timeout_ms : LIM_PLEX_CONNECT_TIMEOUT_MS;
 	c->total_timeout_ms = opts->total_timeout_ms ? opts->total_timeout_ms : LIM_PLEX_TOTAL_TIMEOUT_MS;
 

@@ -7,6 +7,9 @@
  * and tpl_check() is simply a render that emits nothing. Each call returns at
  * the end of the template or at a closing tag, handing the tag's name back so
  * the caller can check it closes the section it opened.
+ *
+ * ui_html_escape(), the program's one escaping function, lives here beside
+ * the engine that applies it to every value.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -158,6 +161,104 @@ tpl_render(const char *tpl, size_t len, tpl_lookup_fn fn, const void *ctx, buf_t
 	if ((rc = tpl_run(&r, tpl, len)) != PO_OK && out->data != NULL) {
 		/* Leave no half page behind: the caller sends an error instead. */
 		out->len = start;
+		out->data[start] = '\0';
+	}
+	return rc;
+}
+
+/* ---- Escaping: ui_html_escape(), declared in ui.h ---- */
+
+/*
+ * Length of the valid UTF-8 sequence at p (RFC 3629 §4: no overlongs, no
+ * surrogates, nothing above U+10FFFF), or 0 if invalid. Sets *cp.
+ */
+static size_t
+utf8_seq(const unsigned char *p, unsigned long *cp)
+{
+	unsigned long c;
+	size_t n, i;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		n = 2;
+		c = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		c = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		c = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80) /* also stops at the NUL */
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) || c > 0x10ffff ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+int
+ui_html_escape(buf_t *out, const char *s)
+{
+	static const char fffd[] = "\xef\xbf\xbd"; /* U+FFFD REPLACEMENT CHARACTER */
+	const unsigned char *p = (const unsigned char *)s, *run;
+	unsigned long cp = 0;
+	size_t n, start;
+	int rc = PO_OK;
+
+	if (s == NULL)
+		return PO_OK;
+	start = out->len;
+	run = p;
+	while (*p) {
+		const char *rep = NULL;
+
+		n = 1;
+		switch (*p) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&#39;"; break;
+		/* Whitespace controls survive as references, so a value keeps them
+		 * even inside an attribute (where they would be normalized). */
+		case '\t': rep = "&#9;"; break;
+		case '\n': rep = "&#10;"; break;
+		case '\r': rep = "&#13;"; break;
+		default:
+			if (*p < 0x20 || *p == 0x7f) {
+				rep = fffd; /* other controls are not allowed in HTML */
+			} else if (*p >= 0x80) {
+				n = utf8_seq(p, &cp);
+				if (n == 0) {
+					n = 1;
+					rep = fffd; /* invalid UTF-8, one byte at a time */
+				} else if (cp >= 0x80 && cp <= 0x9f) {
+					rep = fffd; /* C1 controls */
+				}
+			}
+		}
+		if (rep != NULL) {
+			if ((p > run && (rc = buf_append(out, run, (size_t)(p - run))) != PO_OK) ||
+			    (rc = buf_puts(out, rep)) != PO_OK)
+				goto out;
+			run = p + n;
+		}
+		p += n;
+	}
+	rc = p > run ? buf_append(out, run, (size_t)(p - run)) : PO_OK;
+out:
+	if (rc != PO_OK && out->data != NULL) {
+		out->len = start; /* no half-escaped value */
 		out->data[start] = '\0';
 	}
 	return rc;

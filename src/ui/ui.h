@@ -20,6 +20,26 @@
  * ".has-background{background-image:..}"): the Content-Security-Policy
  * forbids inline styles, so per-site values live in that stylesheet.
  *
+ * The pages and the variables their handlers pass (all URLs "{{base}}/..."):
+ *   login.html       base ("" or "/auth"), login_id, state ("idle", or
+ *                    "waiting" when back from a full-page Plex redirect),
+ *                    client_name (may be empty)
+ *   message.html     base, kind ("denied" | "unavailable" | "expired" |
+ *                    "error", a CSS class), heading, text, and optionally
+ *                    detail, account (Plex account name), primary_url +
+ *                    primary_label, secondary_url + secondary_label. URLs
+ *                    must be built by the server (http(s) or a path):
+ *                    escaping keeps them in their attribute, it does not
+ *                    make a "javascript:" URL safe.
+ *   popup-done.html  base
+ * login.js then calls, on the same origin:
+ *   {base}/login/start?l=ID             in a popup opened on click
+ *   {base}/login/start?l=ID&mode=redirect  when the popup is blocked
+ *   {base}/login/status?l=ID            each second while waiting; it must
+ *     answer 200 JSON {"state": "idle"|"waiting"|"done"|"denied"|
+ *     "unavailable"|"expired"|"error", "next": URL}. For any state but idle
+ *     and waiting the page goes to next (http(s) URLs or paths only).
+ *
  * A ui_t is immutable after ui_new() and shared by all threads.
  */
 #ifndef PO_UI_UI_H

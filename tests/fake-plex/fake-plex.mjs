@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // fake-plex.mjs - a local stand-in for plex.tv and its sign-in app, for tests.
 //
-// It answers the four calls plex-oidc makes (docs: ../../../shared/docs/plex-api.md,
+// It answers the four calls plex-oidc makes (the shared docs' plex-api.md,
 // "The PIN login", "Who is the user", "May the user use our server?") with the
 // real API's shapes, status codes and error envelopes, including the awkward
 // parts: XML when Accept is not JSON, 422 with an XML body for a revoked token,
@@ -789,6 +789,8 @@ function authPage(res) {
     buttons.push(b);
   }
   if (!code) $('status').textContent = 'This link has no PIN code.';
+  // A new link in the same tab only changes the fragment: start over.
+  window.addEventListener('hashchange', () => location.reload());
   async function approve(user) {
     setBusy(true);
     $('status').textContent = '';

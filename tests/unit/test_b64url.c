@@ -79,7 +79,9 @@ static const struct bad bad_url[] = {
 	{ "Zg=", 0 },      /* ... nor a single pad */
 	{ "Zm8=", 0 },
 	{ "Z", 0 },        /* length 1 mod 4 encodes nothing */
-	{ "Zm9vY", 0 },    /* ditto after a full group */
+	{ "A", 0 },        /* ... even when its bits are all zero */
+	{ "Zm9vY", 0 },
+	{ "Zm9vA", 0 },
 	{ "Zh", 0 },       /* non-zero trailing bits (RFC 4648 §3.5) */
 	{ "Zm9", 0 },      /* ditto, 2 trailing bits */
 	{ "Zm9vYh", 0 },
@@ -102,6 +104,8 @@ static const struct bad bad_std[] = {
 	{ "Zg=", 0 },      /* length not a multiple of 4 */
 	{ "Zg===", 0 },
 	{ "Z===", 0 },     /* too much padding */
+	{ "A===", 0 },
+	{ "Zm9vA===", 0 },
 	{ "====", 0 },
 	{ "Zh==", 0 },     /* non-zero trailing bits */
 	{ "Zm9=", 0 },

@@ -515,6 +515,21 @@ test_env(void)
 	}
 	config_free(c);
 	buf_free(&msg);
+
+	/* the environment alone can supply a section the file lacks */
+	{
+		char *const env2[] = { "PLEX_OIDC_SERVER_LISTEN=[::]:80",
+			"PLEX_OIDC_SERVER_ISSUER=https://a.example.com", "PLEX_OIDC_SERVER_DATA_DIR=/d", NULL };
+		c = NULL;
+		T_EQ_INT(parse(PLEX CLIENT, env2, &c, &msg), PO_OK);
+		T_EQ_STR(buf_str(&msg), "");
+		if (c != NULL) {
+			T_EQ_STR(c->listen_host, "::");
+			T_EQ_STR(c->issuer, "https://a.example.com");
+		}
+		config_free(c);
+		buf_free(&msg);
+	}
 }
 
 /* Errors in overrides name the variable, not a line of the file. */

@@ -16,9 +16,11 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -408,6 +410,9 @@ test_key_pem_cases(void)
 		{ "trailing data", cat2(kat_pem, "junk\n"), PO_ERR_INVALID },
 		{ "a second key after it", cat2(kat_pem, kat_pem), PO_ERR_INVALID },
 		{ "text before it", cat2("hello\n", kat_pem), PO_ERR_INVALID },
+		{ "another PEM block before it",
+		    cat2("-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n", kat_pem),
+		    PO_ERR_INVALID },
 		{ "encrypted", strdup("-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n"
 				      "-----END ENCRYPTED PRIVATE KEY-----\n"),
 		    PO_ERR_INVALID },
@@ -575,6 +580,35 @@ test_key_file_create_load(void)
 	T_EQ_INT(jose_key_load_or_create(dir, &k2, NULL), PO_OK);
 	jose_key_free(k1);
 	jose_key_free(k2);
+	dir_remove(dir);
+}
+
+/* A write that fails midway (the file size limit, here) is an error and
+ * leaves neither a key file nor a temporary file behind. */
+static void
+test_key_file_write_fails(void)
+{
+	char dir[] = "/tmp/test_jose.XXXXXX";
+	jose_key_t *k = NULL;
+	struct rlimit old, lim;
+	void (*old_handler)(int);
+	int created = -1;
+
+	if (mkdtemp(dir) == NULL || getrlimit(RLIMIT_FSIZE, &old) != 0) {
+		T_CHECK(!"fixture");
+		return;
+	}
+	lim = old;
+	lim.rlim_cur = 100; /* a PEM key is ~1.7 KiB */
+	old_handler = signal(SIGXFSZ, SIG_IGN);
+	T_EQ_INT(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	T_EQ_INT(jose_key_load_or_create(dir, &k, &created), PO_ERR_IO);
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, old_handler);
+	T_CHECK(k == NULL);
+	T_EQ_INT(created, 0);
+	T_EQ_INT(dir_count(dir), 0);
+	jose_key_free(k);
 	dir_remove(dir);
 }
 
@@ -879,6 +913,7 @@ main(void)
 	T_RUN(test_key_kat);
 	T_RUN(test_key_pem_cases);
 	T_RUN(test_key_file_create_load);
+	T_RUN(test_key_file_write_fails);
 	T_RUN(test_key_file_corrupt);
 	T_RUN(test_sign_verify);
 	T_RUN(test_verify_rejects);

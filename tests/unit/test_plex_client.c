@@ -1033,8 +1033,9 @@ test_chained_call(void)
 static void
 test_bad_arguments(void)
 {
-	char longtok[LIM_PLEX_TOKEN_MAX + 2];
+	char longtok[LIM_PLEX_TOKEN_MAX + 2], slash_url[80];
 	plex_client_t *c = NULL;
+	struct result r;
 	plex_opts_t o = { .api_url = fx.url, .client_identifier = CID, .product = PRODUCT };
 
 	memset(longtok, 'a', sizeof(longtok) - 1);
@@ -1063,7 +1064,19 @@ test_bad_arguments(void)
 	T_EQ_INT(plex_client_new(&o, &c), PO_ERR_INVALID);
 	T_CHECK(c == NULL);
 	o.total_timeout_ms = 0;
-	T_EQ_INT(plex_client_new(&o, &c), PO_OK); /* version is optional */
+	o.api_url = "http://";
+	T_EQ_INT(plex_client_new(&o, &c), PO_ERR_INVALID);
+	o.api_url = "https:///api";
+	T_EQ_INT(plex_client_new(&o, &c), PO_ERR_INVALID);
+
+	/* version is optional; a trailing slash on api_url is dropped. */
+	snprintf(slash_url, sizeof(slash_url), "%s/", fx.url);
+	o.api_url = slash_url;
+	T_EQ_INT(plex_client_new(&o, &c), PO_OK);
+	result_init(&r);
+	T_EQ_INT(plex_pin_create(c, on_pin, &r), PO_OK);
+	T_RESULT(&r, PLEX_OK);
+	result_clear(&r);
 	plex_client_free(c);
 }
 

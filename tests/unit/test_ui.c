@@ -20,6 +20,7 @@
 #include "core/err.h"
 #include "t.h"
 #include "ui/template.h"
+#include "ui/theme.h"
 #include "ui/ui.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -315,6 +316,58 @@ test_template_limit(void)
 	buf_free(&b);
 }
 
+/* ---- theme.css ---- */
+
+static void
+test_theme_css(void)
+{
+	/* Expected text colours from WCAG 2 contrast, computed independently. */
+	static const struct {
+		const char *accent;
+		const char *norm;
+		const char *text;
+	} v[] = {
+		{ "#e5a00d", "#e5a00d", "#1a1400" }, /* 8.19 vs 2.24 */
+		{ "#3B82F6", "#3b82f6", "#1a1400" }, /* 4.99 vs 3.68 */
+		{ "#1d4ed8", "#1d4ed8", "#ffffff" }, /* 2.74 vs 6.70 */
+		{ "#fff", "#ffffff", "#1a1400" },
+		{ "#000", "#000000", "#ffffff" },
+		{ "#808080", "#808080", "#1a1400" }, /* 4.65 vs 3.95 */
+		{ "#777", "#777777", "#ffffff" },    /* 4.10 vs 4.48: near the edge */
+		{ "#dc2626", "#dc2626", "#ffffff" },
+		{ "#16a34a", "#16a34a", "#1a1400" },
+	};
+	static const char *bad[] = { "", "#", "red", "#12", "#1234", "#12345", "#1234567", "#ggg",
+		"#12345g", "#123;}x", "123456" };
+	char want[96], norm[8];
+	size_t i;
+	buf_t b;
+
+	for (i = 0; i < N(v); i++) {
+		buf_init(&b, THEME_CSS_MAX);
+		T_EQ_INT(theme_color_normalize(v[i].accent, norm), PO_OK);
+		T_EQ_STR(norm, v[i].norm);
+		T_EQ_INT(theme_css(&b, v[i].accent, NULL), PO_OK);
+		snprintf(want, sizeof(want), ":root{--accent:%s;--accent-text:%s}\n", v[i].norm,
+		    v[i].text);
+		T_CHECK(contains(buf_str(&b), want));
+		T_CHECK(!contains(buf_str(&b), "background"));
+		buf_free(&b);
+	}
+	for (i = 0; i < N(bad); i++) {
+		buf_init(&b, THEME_CSS_MAX);
+		T_EQ_INT(theme_color_normalize(bad[i], norm), PO_ERR_INVALID);
+		T_EQ_INT(theme_css(&b, bad[i], NULL), PO_ERR_INVALID);
+		T_EQ_INT(b.len, 0);
+		buf_free(&b);
+	}
+	buf_init(&b, THEME_CSS_MAX);
+	T_EQ_INT(theme_css(&b, "#abc", "0123abcd"), PO_OK);
+	T_CHECK(contains(buf_str(&b), ".has-background{background-image:url(\"background?v=0123abcd\")}"));
+	T_EQ_INT(theme_css(&b, "#abc", "\")}*{x"), PO_ERR_INVALID); /* never breaks out of url() */
+	buf_free(&b);
+}
+
 /* ---- built-in assets ---- */
 
 static void
@@ -326,6 +379,7 @@ test_builtin_assets(void)
 	} v[] = {
 		{ "style.css", "text/css; charset=utf-8" },
 		{ "theme.css", "text/css; charset=utf-8" },
+		{ "noscript.css", "text/css; charset=utf-8" },
 		{ "login.js", "text/javascript; charset=utf-8" },
 		{ "popup-done.js", "text/javascript; charset=utf-8" },
 		{ "favicon.svg", "image/svg+xml" },
@@ -736,6 +790,7 @@ main(void)
 	T_RUN(test_template_vectors);
 	T_RUN(test_template_syntax_errors);
 	T_RUN(test_template_limit);
+	T_RUN(test_theme_css);
 	T_RUN(test_builtin_assets);
 	T_RUN(test_render_unknown_template);
 	T_RUN(test_login_page);

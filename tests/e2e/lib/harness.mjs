@@ -125,11 +125,21 @@ export const randomSecret = () => crypto.randomBytes(33).toString('base64url') +
 
 // ---------------------------------------------------------------- plain HTTP
 
+let browsers = 0;
+
 // A cookie jar for one "browser": name -> value, from Set-Cookie headers.
+// Each browser also has its own client address, sent as X-Forwarded-For
+// (the test provider trusts 127.0.0.1 as its reverse proxy), so that the
+// provider's per-client rate limits see one user per browser, as they
+// would in real use, rather than the whole suite as one client. The
+// address is only a header value (IPv6 documentation prefix): nothing is
+// ever sent to it.
 export class CookieJar {
   constructor() {
     this.cookies = new Map();
     this.raw = [];
+    browsers++;
+    this.ip = `2001:db8::${process.pid.toString(16)}:${browsers.toString(16)}`;
   }
 
   update(res) {
@@ -156,6 +166,7 @@ export class CookieJar {
 export async function request(url, { method = 'GET', headers = {}, body, jar, timeoutMs = 20000 } = {}) {
   const h = new Headers(headers);
   if (jar && jar.cookies.size) h.set('cookie', jar.header());
+  if (jar && !h.has('x-forwarded-for')) h.set('x-forwarded-for', jar.ip);
   if (body instanceof URLSearchParams) {
     if (!h.has('content-type')) h.set('content-type', 'application/x-www-form-urlencoded');
     body = body.toString();
@@ -267,6 +278,8 @@ export function writeConfig(file, { port, dataDir, fake, clients, serverId = SER
     `issuer = http://127.0.0.1:${port}`,
     `data_dir = ${dataDir}`,
     `log_level = ${logLevel}`,
+    // The harness plays a reverse proxy: see CookieJar.
+    'trusted_proxies = 127.0.0.1',
     '',
     '[plex]',
     `server_id = ${serverId}`,
@@ -492,10 +505,10 @@ export async function authorize(provider, params, { jar = new CookieJar(), metho
 
 // GET /login/start; expects the 302 to Plex's sign-in app. Returns
 // {res, link} with link from parsePlexAuthLink.
-export async function loginStart(provider, loginId, jar, { mode } = {}) {
+export async function loginStart(provider, loginId, jar, { mode, timeoutMs = 20000 } = {}) {
   const q = new URLSearchParams({ l: loginId });
   if (mode) q.set('mode', mode);
-  const res = await request(provider.url(`/login/start?${q}`), { jar });
+  const res = await request(provider.url(`/login/start?${q}`), { jar, timeoutMs });
   return { res, link: res.status === 302 && res.location ? parsePlexAuthLink(res.location) : null };
 }
 
@@ -508,7 +521,7 @@ export async function loginStatus(provider, loginId, jar) {
 
 // Polls /login/status (as the page does, every intervalMs) until the state
 // is neither idle nor waiting. Returns {state, next, polls}.
-export async function waitOutcome(provider, loginId, jar, { timeoutMs = 30000, intervalMs = 200 } = {}) {
+export async function waitOutcome(provider, loginId, jar, { timeoutMs = 30000, intervalMs = 250 } = {}) {
   const deadline = Date.now() + timeoutMs;
   let polls = 0;
   for (;;) {

@@ -1,0 +1,1030 @@
+#!/usr/bin/python3
+"""plex-oidc benchmark harness (called by bench/run; adapted from the
+peer-measurement scripts).
+
+Measures, on the same work and the same machine, plex-oidc, the floor
+(libmicrohttpd answering a fixed body), the stack floor (plex-oidc's
+libraries and threads, no provider code), Glewlwyd and node oidc-provider:
+
+  startup     exec to the first HTTP 200 on the discovery URL, polled every
+              2 ms with a fresh connection. plex-oidc: with its signing key
+              present; the first start (RSA key generation) is separate.
+  memory      VmRSS / RssAnon / threads right after start and after IDLE s;
+              peak VmRSS sampled every 50 ms under load; VmHWM; RSS with
+              PENDING logins pending; distinct shared objects in
+              /proc/PID/maps.
+  throughput  wrk -tT -cC -dDs --latency on discovery and JWKS: req/s,
+              p50/p99 and server CPU per request (utime+stime).
+  token       TOKENS code exchanges (client_secret_basic), a fresh code
+              each, sequential over one keep-alive connection: median, p99,
+              CPU per request; then TOKENS more from TOKEN_CONC clients.
+              The floor answers the same POST (same headers and body) with a
+              fixed body: the request cost floor.
+  login       LOGINS whole logins (authorization request to token) from
+              LOGIN_CONC parallel browsers: server CPU per login, requests
+              per login, and the sum of the provider's own request latencies
+              per login (plex-oidc: plex.tv's part is the fake's approval,
+              not counted; /login/start waits for the PIN creation).
+
+usage: bench.py OUTDIR --bin BUILD/plex-oidc --floor-bin F --stack-bin S
+                [--reps 3] [--idle 60] [--wrk-duration 10] ...
+Every process started is stopped by its PID (SIGTERM, SIGKILL after 15 s).
+Writes OUTDIR/raw.json and OUTDIR/summary.md and prints the summary.
+"""
+import argparse
+import concurrent.futures as cf
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import string
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, 'lib'))
+sys.path.insert(0, os.path.join(HERE, 'glewlwyd'))
+from httpc import Client, query_param, path_of  # noqa: E402
+import provision as gprov  # noqa: E402
+
+SCR = os.environ.get('BENCH_SCRATCH', '/tmp/plex-oidc-bench')
+CLIENT_ID = 'bench'
+PEER_SECRET = 'bench-secret-0123456789abcdef0123456789'
+REDIRECT_URI = 'http://127.0.0.1:9/cb'
+SERVER_ID = '0123456789abcdef0123456789abcdef01234567'
+CLK_TCK = os.sysconf('SC_CLK_TCK')
+RUNNING = {}   # pid -> Popen, for cleanup
+PIDFILE = None
+A = None       # parsed arguments
+
+
+def log(*a):
+    print('[bench]', *a, flush=True)
+
+
+# ---------------------------------------------------------------- /proc helpers
+def proc_status(pid):
+    out = {}
+    try:
+        with open(f'/proc/{pid}/status') as f:
+            for line in f:
+                k, _, v = line.partition(':')
+                if k in ('VmRSS', 'VmHWM', 'RssAnon', 'RssFile', 'Threads'):
+                    out[k] = int(v.split()[0])
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return out
+
+
+def proc_cpu_s(pid):
+    with open(f'/proc/{pid}/stat') as f:
+        parts = f.read().rsplit(')', 1)[1].split()
+    return (int(parts[11]) + int(parts[12])) / CLK_TCK   # utime + stime
+
+
+def shared_objects(pid):
+    libs = set()
+    with open(f'/proc/{pid}/maps') as f:
+        for line in f:
+            p = line.split(None, 5)
+            if len(p) == 6 and re.search(r'\.so(\.|$)', p[5].strip()):
+                libs.add(p[5].strip())
+    return sorted(libs)
+
+
+class Sampler(threading.Thread):
+    """Samples VmRSS, RssAnon and the thread count of pid every 50 ms."""
+
+    def __init__(self, pid, period=0.05):
+        super().__init__(daemon=True)
+        self.pid, self.period = pid, period
+        self.max_rss = self.max_anon = self.max_threads = 0
+        self.stop_ev = threading.Event()
+
+    def run(self):
+        while not self.stop_ev.is_set():
+            s = proc_status(self.pid)
+            self.max_rss = max(self.max_rss, s.get('VmRSS', 0))
+            self.max_anon = max(self.max_anon, s.get('RssAnon', 0))
+            self.max_threads = max(self.max_threads, s.get('Threads', 0))
+            self.stop_ev.wait(self.period)
+
+    def stop(self):
+        self.stop_ev.set()
+        self.join()
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    if not xs:
+        return None
+    k = (len(xs) - 1) * p / 100
+    f = int(k)
+    c = min(f + 1, len(xs) - 1)
+    return xs[f] + (xs[c] - xs[f]) * (k - f)
+
+
+def xff(i):
+    """A distinct client address per simulated browser (10.0.0.0/8). plex-oidc
+    is configured to trust 127.0.0.1 as a proxy, so per-client rate limits see
+    many browsers, as in real use, not one address doing 10,000 logins."""
+    i = i % (1 << 24)
+    return f'10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}'
+
+
+# ---------------------------------------------------------------- processes
+def start_proc(name, cmd, env=None, cwd=None, logpath=None):
+    logf = open(logpath, 'w') if logpath else subprocess.DEVNULL
+    p = subprocess.Popen(cmd, cwd=cwd, env=dict(os.environ, **(env or {})), stdout=logf,
+                         stderr=subprocess.STDOUT if logpath else subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    RUNNING[p.pid] = p
+    if PIDFILE:        # for bench/run's cleanup: pid, name, start time (field 22)
+        try:
+            with open(f'/proc/{p.pid}/stat') as f:
+                st = f.read().rsplit(')', 1)[1].split()[19]
+        except OSError:
+            st = '0'
+        with open(PIDFILE, 'a') as f:
+            f.write(f'{p.pid} {name} {st}\n')
+    return p
+
+
+def stop(p):
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    RUNNING.pop(p.pid, None)
+
+
+def stop_all():
+    for p in list(RUNNING.values()):
+        stop(p)
+
+
+def port_busy(port):
+    with socket.socket() as so:
+        so.settimeout(0.5)
+        return so.connect_ex(('127.0.0.1', port)) == 0
+
+
+def wait_ready(port, path, deadline, p=None):
+    while time.perf_counter() < deadline:
+        if p is not None and p.poll() is not None:
+            raise RuntimeError(f'process on port {port} exited with {p.returncode} before answering')
+        try:
+            c = http.client.HTTPConnection('127.0.0.1', port, timeout=1)
+            c.request('GET', path)
+            r = c.getresponse()
+            r.read()
+            c.close()
+            if r.status == 200:
+                return time.perf_counter()
+        except OSError:
+            pass
+        time.sleep(0.002)
+    raise RuntimeError(f'127.0.0.1:{port} not ready')
+
+
+# ---------------------------------------------------------------- wrk
+def parse_wrk(out):
+    def dur_ms(s):
+        m = re.match(r'([\d.]+)(us|ms|s|m)', s)
+        v, u = float(m.group(1)), m.group(2)
+        return v / 1000 if u == 'us' else v if u == 'ms' else v * 1000 if u == 's' else v * 60000
+    r = {}
+    m = re.search(r'Requests/sec:\s+([\d.]+)', out)
+    r['rps'] = float(m.group(1)) if m else None
+    m = re.search(r'(\d+) requests in ([\d.]+\w+)', out)
+    r['requests'] = int(m.group(1)) if m else None
+    for q in ('50', '75', '90', '99'):
+        m = re.search(rf'^\s+{q}%\s+(\S+)', out, re.M)
+        r[f'p{q}_ms'] = dur_ms(m.group(1)) if m else None
+    m = re.search(r'Non-2xx or 3xx responses: (\d+)', out)
+    r['non2xx'] = int(m.group(1)) if m else 0
+    m = re.search(r'Socket errors: (.*)', out)
+    r['socket_errors'] = m.group(1).strip() if m else ''
+    return r
+
+
+def run_wrk(pid, url):
+    cmd = ['wrk', f'-t{A.wrk_threads}', f'-c{A.wrk_conns}', f'-d{A.wrk_duration}s', '--latency', url]
+    s = Sampler(pid)
+    cpu0 = proc_cpu_s(pid)
+    s.start()
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=A.wrk_duration + 60).stdout
+    s.stop()
+    cpu1 = proc_cpu_s(pid)
+    r = parse_wrk(out)
+    r.update(cmd=' '.join(cmd), max_rss_kb=s.max_rss, max_threads=s.max_threads, server_cpu_s=round(cpu1 - cpu0, 3))
+    if r.get('requests'):
+        r['server_cpu_us_per_req'] = round((cpu1 - cpu0) * 1e6 / r['requests'], 2)
+    if r['non2xx'] or r['socket_errors']:
+        log(f'  wrk {url}: non-2xx {r["non2xx"]}, socket errors {r["socket_errors"]!r}')
+    return r
+
+
+# ---------------------------------------------------------------- plex-oidc drivers
+AUTHQ = lambda i, scope='openid profile email': urllib.parse.urlencode({  # noqa: E731
+    'client_id': CLIENT_ID, 'redirect_uri': REDIRECT_URI, 'response_type': 'code',
+    'scope': scope, 'state': f's{i}', 'nonce': f'n{i}'})
+_login_seq = [0]
+_login_lock = threading.Lock()
+
+
+def next_login_no():
+    with _login_lock:
+        _login_seq[0] += 1
+        return _login_seq[0]
+
+
+def po_login(peer, with_token=False):
+    """One whole plex-oidc login as a browser does it, from a fresh cookie
+    jar, against the fake plex.tv. Returns (code or token answer, request
+    latencies of the provider's own requests {name: [ms...]}, request count)."""
+    i = next_login_no()
+    hdr = {'X-Forwarded-For': xff(i)} if A.xff else {}
+    c = Client('127.0.0.1', peer['port'])
+    fake = Client('127.0.0.1', peer['fake_port'])
+    lat = {}
+
+    def req(name, method, path, **kw):
+        t = time.perf_counter()
+        st, h, b = c.request(method, path, headers=hdr, **kw)
+        lat.setdefault(name, []).append((time.perf_counter() - t) * 1000)
+        return st, h, b
+    try:
+        st, h, b = req('authorize', 'GET', '/authorize?' + AUTHQ(i))
+        m = re.search(rb'data-login-id="([^"]+)"', b)
+        assert st == 200 and m, ('authorize', st, b[:300])
+        lid = m.group(1).decode()
+        st, h, b = req('login/start', 'GET', '/login/start?l=' + lid)
+        loc = h.get('location', '')
+        assert st == 302 and 'code=' in loc, ('login/start', st, loc, b[:300])
+        frag = urllib.parse.urlsplit(loc).fragment.lstrip('?')
+        pin = urllib.parse.parse_qs(frag)['code'][0]
+        st, _, b = fake.request('POST', '/__fake/approve', js={'code': pin, 'user': 'alice'})
+        assert st == 200, ('fake approve', st, b[:300])
+        deadline = time.monotonic() + 30
+        while True:
+            st, h, b = req('login/status', 'GET', '/login/status?l=' + lid)
+            assert st == 200, ('login/status', st, b[:300])
+            state = json.loads(b)['state']
+            if state == 'done':
+                break
+            assert state == 'waiting' and time.monotonic() < deadline, ('login/status', b[:300])
+            time.sleep(1.0)
+        st, h, b = req('login/finish', 'GET', '/login/finish?l=' + lid)
+        code = query_param(h.get('location', ''), 'code')
+        assert st == 302 and code, ('login/finish', st, h.get('location'), b[:300])
+        out = code
+        if with_token:
+            st, h, b = req('token', 'POST', '/token', basic=(CLIENT_ID, peer['secret']),
+                           form={'grant_type': 'authorization_code', 'code': code, 'redirect_uri': REDIRECT_URI})
+            assert st == 200 and b'id_token' in b, ('token', st, b[:300])
+            out = b
+        return out, lat
+    finally:
+        c.close()
+        fake.close()
+
+
+def po_codes(peer, n):
+    with cf.ThreadPoolExecutor(max_workers=min(n, A.mint_conc)) as ex:
+        return [r[0] for r in ex.map(lambda _: po_login(peer), range(n))]
+
+
+def po_pending_path(i):
+    return '/authorize?' + AUTHQ(f'p{i}')
+
+
+# ---------------------------------------------------------------- peer drivers
+def codes_glewlwyd(peer, n):
+    c = Client('127.0.0.1', peer['port'])
+    st, _, b = c.request('POST', '/api/auth/', js={'username': gprov.USER, 'password': gprov.USER_PW})
+    assert st == 200, ('glewlwyd login', st, b)
+    st, _, b = c.request('PUT', f'/api/auth/grant/{CLIENT_ID}', js={'scope': 'openid'})
+    assert st == 200, ('glewlwyd grant', st, b)
+    codes = []
+    for i in range(n):
+        st, h, b = c.request('GET', '/api/oidc/auth?' + AUTHQ(i, 'openid') + '&g_continue')
+        code = query_param(h.get('location', ''), 'code')
+        assert st == 302 and code, ('glewlwyd auth', st, h.get('location'), b[:300])
+        codes.append(code)
+    c.close()
+    return codes
+
+
+def glewlwyd_login(peer, with_token=False):
+    """A whole Glewlwyd login from a fresh cookie jar: password
+    authentication, authorization request (consent was given once at
+    provisioning time), code exchange."""
+    i = next_login_no()
+    c = Client('127.0.0.1', peer['port'])
+    lat = {}
+
+    def req(name, method, path, **kw):
+        t = time.perf_counter()
+        r = c.request(method, path, **kw)
+        lat.setdefault(name, []).append((time.perf_counter() - t) * 1000)
+        return r
+    try:
+        st, _, b = req('auth', 'POST', '/api/auth/', js={'username': gprov.USER, 'password': gprov.USER_PW})
+        assert st == 200, ('glewlwyd login', st, b)
+        st, h, b = req('authorize', 'GET', '/api/oidc/auth?' + AUTHQ(i, 'openid') + '&g_continue')
+        code = query_param(h.get('location', ''), 'code')
+        assert st == 302 and code, ('glewlwyd auth', st, h.get('location'), b[:300])
+        st, _, b = req('token', 'POST', peer['token_path'], basic=(CLIENT_ID, PEER_SECRET),
+                       form={'grant_type': 'authorization_code', 'code': code, 'redirect_uri': REDIRECT_URI})
+        assert st == 200 and b'id_token' in b, ('token', st, b[:300])
+        return b, lat
+    finally:
+        c.close()
+
+
+def oidcp_interactive(c, i, req=None):
+    """Drives oidc-provider's devInteractions login + consent from GET /auth
+    to the redirect with a code. Returns the code."""
+    req = req or (lambda name, *a, **kw: c.request(*a, **kw))
+    loc = '/auth?' + AUTHQ(i)
+    for _ in range(10):
+        st, h, b = req('auth', 'GET', path_of(loc))
+        loc = h.get('location', '')
+        if 'code=' in loc:
+            return query_param(loc, 'code')
+        assert st in (302, 303) and '/interaction/' in loc, ('oidcp auth', st, loc, b[:300])
+        uid = loc.rstrip('/').rsplit('/', 1)[1]
+        st, h, b = req('interaction', 'GET', path_of(loc))
+        form = {'prompt': 'login', 'login': 'user1', 'password': 'x'} if b'name="login"' in b \
+            else {'prompt': 'consent'}
+        st, h, b = req('interaction', 'POST', f'/interaction/{uid}', form=form)
+        assert st in (302, 303), ('oidcp interaction', st, b[:300])
+        loc = h['location']
+    raise AssertionError('oidc-provider: no code after 10 steps')
+
+
+def codes_oidcp(peer, n):
+    c = Client('127.0.0.1', peer['port'])
+    oidcp_interactive(c, -1)
+    codes = []
+    for i in range(n):        # session + grant exist: /auth answers with a code
+        st, h, b = c.request('GET', '/auth?' + AUTHQ(i))
+        code = query_param(h.get('location', ''), 'code')
+        assert st in (302, 303) and code, ('oidcp auth', st, h.get('location'), b[:300])
+        codes.append(code)
+    c.close()
+    return codes
+
+
+def oidcp_login(peer, with_token=False):
+    i = next_login_no()
+    c = Client('127.0.0.1', peer['port'])
+    lat = {}
+
+    def req(name, method, path, **kw):
+        t = time.perf_counter()
+        r = c.request(method, path, **kw)
+        lat.setdefault(name, []).append((time.perf_counter() - t) * 1000)
+        return r
+    try:
+        code = oidcp_interactive(c, i, req)
+        st, _, b = req('token', 'POST', peer['token_path'], basic=(CLIENT_ID, PEER_SECRET),
+                       form={'grant_type': 'authorization_code', 'code': code, 'redirect_uri': REDIRECT_URI})
+        assert st == 200 and b'id_token' in b, ('token', st, b[:300])
+        return b, lat
+    finally:
+        c.close()
+
+
+# ---------------------------------------------------------------- phases
+def token_form(code):
+    return {'grant_type': 'authorization_code', 'code': code, 'redirect_uri': REDIRECT_URI}
+
+
+def token_seq(peer, pid, n):
+    """n exchanges of fresh codes, sequential over one keep-alive connection.
+    Codes are minted in batches (plex-oidc's codes live 60 s) and the
+    exchanges of each batch are timed; minting is not."""
+    lat, cpu, wall, body = [], 0.0, 0.0, b''
+    s = Sampler(pid)
+    s.start()
+    t_mint = 0.0
+    left = n
+    while left > 0:
+        k = min(left, peer.get('batch', n))
+        t0 = time.perf_counter()
+        codes = peer['mint'](peer, k)
+        t_mint += time.perf_counter() - t0
+        c = Client('127.0.0.1', peer['port'])
+        c.request('GET', peer['disc'])      # open the connection outside the timing
+        # plex-oidc: a distinct client address per exchange, so that the
+        # per-client token budget (a rate limit) is not what gets measured
+        hdrs = [({'X-Forwarded-For': xff(next_login_no())} if peer.get('xff') else {}) for _ in codes]
+        cpu0 = proc_cpu_s(pid)
+        t0 = time.perf_counter()
+        for code, hdr in zip(codes, hdrs):
+            t = time.perf_counter()
+            st, h, body = c.request('POST', peer['token_path'], basic=(CLIENT_ID, peer['secret']),
+                                    form=token_form(code), headers=hdr)
+            lat.append((time.perf_counter() - t) * 1000)
+            assert st == 200 and b'id_token' in body, ('token', st, body[:300])
+        wall += time.perf_counter() - t0
+        cpu += proc_cpu_s(pid) - cpu0
+        c.close()
+        left -= k
+    s.stop()
+    tok = json.loads(body)
+    return {'n': n, 'mint_s': round(t_mint, 2), 'median_ms': statistics.median(lat), 'p90_ms': pct(lat, 90),
+            'p99_ms': pct(lat, 99), 'min_ms': min(lat), 'max_ms': max(lat), 'seq_rps': n / wall,
+            'server_cpu_us_per_req': round(cpu * 1e6 / n, 1), 'max_rss_kb': s.max_rss,
+            'response_bytes': len(body), 'response_fields': sorted(tok.keys())}
+
+
+def token_conc(peer, pid, n, conc):
+    """n fresh codes exchanged by `conc` client threads, one keep-alive
+    connection each."""
+    codes = peer['mint'](peer, min(n, peer.get('batch', n)))   # one batch: all still valid
+    n = len(codes)
+    chunks = [codes[i::conc] for i in range(conc)]
+    lats = [[] for _ in range(conc)]
+    errs = []
+
+    def worker(i):
+        c = Client('127.0.0.1', peer['port'])
+        try:
+            c.request('GET', peer['disc'])
+            for code in chunks[i]:
+                hdr = {'X-Forwarded-For': xff(next_login_no())} if peer.get('xff') else {}
+                t = time.perf_counter()
+                st, h, b = c.request('POST', peer['token_path'], basic=(CLIENT_ID, peer['secret']),
+                                     form=token_form(code), headers=hdr)
+                lats[i].append((time.perf_counter() - t) * 1000)
+                if st != 200:
+                    errs.append((st, b[:200]))
+        finally:
+            c.close()
+    th = [threading.Thread(target=worker, args=(i,)) for i in range(conc)]
+    s = Sampler(pid)
+    cpu0 = proc_cpu_s(pid)
+    s.start()
+    t0 = time.perf_counter()
+    for t in th:
+        t.start()
+    for t in th:
+        t.join()
+    total = time.perf_counter() - t0
+    s.stop()
+    cpu1 = proc_cpu_s(pid)
+    lat = [x for l in lats for x in l]
+    assert not errs, errs[:3]
+    return {'n': n, 'conc': conc, 'rps': n / total, 'median_ms': statistics.median(lat), 'p99_ms': pct(lat, 99),
+            'server_cpu_us_per_req': round((cpu1 - cpu0) * 1e6 / n, 1), 'max_rss_kb': s.max_rss,
+            'max_threads': s.max_threads}
+
+
+def floor_post(peer, pid, n):
+    """The request-cost floor of a token exchange: the same POST (headers,
+    Basic credentials, form body of the same size) answered with a fixed body."""
+    c = Client('127.0.0.1', peer['port'])
+    c.request('GET', peer['disc'])
+    fake_code = 'x' * 43
+    lat = []
+    cpu0 = proc_cpu_s(pid)
+    for _ in range(n):
+        t = time.perf_counter()
+        st, _, b = c.request('POST', '/token', basic=(CLIENT_ID, PEER_SECRET), form=token_form(fake_code))
+        lat.append((time.perf_counter() - t) * 1000)
+        assert st == 200, ('floor POST', st)
+    cpu = proc_cpu_s(pid) - cpu0
+    c.close()
+    return {'n': n, 'median_ms': statistics.median(lat), 'p99_ms': pct(lat, 99),
+            'server_cpu_us_per_req': round(cpu * 1e6 / n, 1)}
+
+
+def login_bench(peer, pid, n, conc):
+    """n whole logins (authorization request .. token) from `conc` parallel
+    browsers: server CPU per login and the provider's own request latencies."""
+    s = Sampler(pid)
+    s.start()
+    cpu0 = proc_cpu_s(pid)
+    t0 = time.perf_counter()
+    with cf.ThreadPoolExecutor(max_workers=min(n, conc)) as ex:
+        res = list(ex.map(lambda _: peer['login'](peer, True), range(n)))
+    wall = time.perf_counter() - t0
+    time.sleep(0.2)      # let callbacks of the last logins finish
+    cpu = proc_cpu_s(pid) - cpu0
+    s.stop()
+    sums, reqs, by = [], [], {}
+    for _, lat in res:
+        sums.append(sum(sum(v) for v in lat.values()))
+        reqs.append(sum(len(v) for v in lat.values()))
+        for k, v in lat.items():
+            by.setdefault(k, []).extend(v)
+    return {'n': n, 'conc': conc, 'wall_s': round(wall, 2),
+            'server_cpu_ms_per_login': round(cpu * 1e3 / n, 3),
+            'requests_per_login': statistics.mean(reqs),
+            'latency_sum_ms_median': statistics.median(sums),
+            'latency_by_request_median_ms': {k: round(statistics.median(v), 3) for k, v in by.items()},
+            'requests_by_name': {k: len(v) for k, v in by.items()},
+            'max_rss_kb': s.max_rss}
+
+
+def pending_bench(peer, pid, n, conc=8):
+    """n authorization requests from n fresh browsers (no cookies sent),
+    each left pending. RSS before and after."""
+    time.sleep(1)
+    s0 = proc_status(pid)
+    stats = {}
+    lock = threading.Lock()
+    base = next_login_no() * 100000
+
+    def worker(k):
+        c = Client('127.0.0.1', peer['port'])
+        mine = {}
+        try:
+            for i in range(k, n, conc):
+                hdr = {'X-Forwarded-For': xff(base + i)} if peer.get('xff') else {}
+                st, _, _ = c.request('GET', peer['pending_path'](i), headers=hdr, send_cookies=False)
+                c.cookies.clear()
+                mine[st] = mine.get(st, 0) + 1
+        finally:
+            c.close()
+            with lock:
+                for k2, v in mine.items():
+                    stats[k2] = stats.get(k2, 0) + v
+    t0 = time.perf_counter()
+    th = [threading.Thread(target=worker, args=(k,)) for k in range(conc)]
+    for t in th:
+        t.start()
+    for t in th:
+        t.join()
+    wall = time.perf_counter() - t0
+    time.sleep(1)
+    s1 = proc_status(pid)
+    return {'n': n, 'wall_s': round(wall, 2), 'status_counts': {str(k): v for k, v in sorted(stats.items())},
+            'rss_before_kb': s0.get('VmRSS'), 'rss_after_kb': s1.get('VmRSS'),
+            'anon_before_kb': s0.get('RssAnon'), 'anon_after_kb': s1.get('RssAnon'),
+            'rss_delta_kb': s1.get('VmRSS', 0) - s0.get('VmRSS', 0),
+            'anon_delta_kb': s1.get('RssAnon', 0) - s0.get('RssAnon', 0),
+            'hwm_after_kb': s1.get('VmHWM')}
+
+
+# ---------------------------------------------------------------- providers
+def po_conf(path, port, data_dir, fake_port, level, secret):
+    open(path, 'w').write(f"""; plex-oidc benchmark configuration (written by bench/bench.py)
+[server]
+listen = 127.0.0.1:{port}
+issuer = http://127.0.0.1:{port}
+data_dir = {data_dir}
+log_level = {level}
+trusted_proxies = 127.0.0.1
+[plex]
+server_id = {SERVER_ID}
+api_url = http://127.0.0.1:{fake_port}
+auth_url = http://127.0.0.1:{fake_port}/auth
+[client.{CLIENT_ID}]
+secret = {secret}
+redirect_uris = {REDIRECT_URI}
+""")
+
+
+def providers(fake_port, secret):
+    gdir = os.path.join(SCR, 'glewlwyd')
+    prov_db = os.path.join(gdir, 'prov', 'glewlwyd.db')
+    run_dir = os.path.join(gdir, 'run')
+    po_dir = os.path.join(SCR, 'plex-oidc')
+    node_dir = os.path.join(SCR, 'node')
+
+    def prep_glewlwyd():
+        os.makedirs(run_dir, exist_ok=True)
+        shutil.copyfile(prov_db, os.path.join(run_dir, 'glewlwyd.db'))
+        gprov.write_conf(run_dir, 4593)
+
+    def prep_po(level, port, name):
+        def f():
+            po_conf(os.path.join(po_dir, f'{name}.ini'), port, os.path.join(po_dir, 'data'), fake_port, level, secret)
+        return f
+    disc = '/.well-known/openid-configuration'
+    return {
+        'plex-oidc': dict(port=18080, cmd=[A.bin, '--config', os.path.join(po_dir, 'plex-oidc.ini')],
+                          prep=prep_po(A.log_level, 18080, 'plex-oidc'), disc=disc, jwks='/jwks',
+                          token_path='/token', secret=secret, mint=po_codes, login=po_login,
+                          pending_path=po_pending_path, fake_port=fake_port, batch=A.batch, xff=A.xff,
+                          binary=A.bin),
+        # the same binary logging every request at info level (to a file):
+        # what the default logging costs on discovery
+        'plex-oidc-info': dict(port=18084, cmd=[A.bin, '--config', os.path.join(po_dir, 'plex-oidc-info.ini')],
+                               prep=prep_po('info', 18084, 'plex-oidc-info'), disc=disc, jwks=None,
+                               fake_port=fake_port, binary=A.bin, keep_log=True),
+        'floor': dict(port=18081, cmd=[A.floor_bin, '18081', '2'], disc=disc, jwks='/jwks', post_floor=True,
+                      binary=A.floor_bin),
+        'stack-floor': dict(port=18082, cmd=[A.stack_bin, '18082', os.path.join(po_dir, 'data', 'signing-key.pem'),
+                                             '2'], disc='/', idle_only=True, binary=A.stack_bin),
+        'glewlwyd': dict(port=4593, cmd=['glewlwyd', '-c', os.path.join(run_dir, 'glewlwyd.conf')],
+                         prep=prep_glewlwyd, disc='/api/oidc/.well-known/openid-configuration',
+                         jwks='/api/oidc/jwks', token_path='/api/oidc/token', secret=PEER_SECRET,
+                         mint=codes_glewlwyd, login=glewlwyd_login,
+                         # sqlite: concurrent logins fail with SQLITE_BUSY
+                         # ("Error executing sql query"), so one at a time
+                         login_conc=1,
+                         pending_path=lambda i: '/api/oidc/auth?' + AUTHQ(f'p{i}', 'openid'),
+                         binary=shutil.which('glewlwyd')),
+        'oidc-provider': dict(port=3000, cmd=['node', os.path.join(node_dir, 'provider.mjs')], cwd=node_dir,
+                              env={'PORT': '3000', 'JWK_FILE': A.jwk}, disc=disc, jwks='/jwks',
+                              token_path='/token', secret=PEER_SECRET, mint=codes_oidcp, login=oidcp_login,
+                              pending_path=lambda i: '/auth?' + AUTHQ(f'p{i}'),
+                              binary=os.path.realpath(shutil.which('node'))),
+    }
+
+
+def launch(name, peer, outdir, rep, tag=''):
+    if port_busy(peer['port']):
+        raise RuntimeError(f'127.0.0.1:{peer["port"]} already in use; stop that process first')
+    if peer.get('prep'):
+        peer['prep']()
+    logpath = os.path.join(outdir, 'logs', f'{name}{tag}.rep{rep}.log')
+    t0 = time.perf_counter()
+    p = start_proc(name, peer['cmd'], env=peer.get('env'), cwd=peer.get('cwd'), logpath=logpath)
+    t1 = wait_ready(peer['port'], peer['disc'], t0 + 60, p)
+    return p, (t1 - t0) * 1000
+
+
+def load_phases(name, peer, p, r):
+    base = f'http://127.0.0.1:{peer["port"]}'
+    pid = p.pid
+
+    def phase(key, fn, *a):
+        """Runs one phase; a failure is recorded and the next phase runs."""
+        try:
+            r[key] = fn(*a)
+        except Exception as e:     # noqa: BLE001 - reported, not fatal
+            log(f'  {name} {key} FAILED: {e!r}'[:600])
+            r.setdefault('errors', {})[key] = repr(e)[:600]
+    phase('wrk_discovery', run_wrk, pid, base + peer['disc'])
+    if peer.get('jwks'):
+        time.sleep(1)
+        phase('wrk_jwks', run_wrk, pid, base + peer['jwks'])
+    if peer.get('post_floor') and A.tokens > 0:
+        time.sleep(0.5)
+        phase('post_floor', floor_post, peer, pid, A.tokens)
+    if peer.get('token_path') and A.tokens > 0:
+        time.sleep(1)
+        phase('token', token_seq, peer, pid, A.tokens)
+        if A.token_conc > 1:
+            time.sleep(0.5)
+            phase('token_conc', token_conc, peer, pid, A.tokens, A.token_conc)
+    if peer.get('login') and A.logins > 0:
+        time.sleep(0.5)
+        phase('login', login_bench, peer, pid, A.logins, peer.get('login_conc', A.login_conc))
+    s = proc_status(pid)
+    r['rss_loaded_kb'], r['anon_loaded_kb'], r['hwm_loaded_kb'] = s.get('VmRSS'), s.get('RssAnon'), s.get('VmHWM')
+    r['peak_rss_kb'] = max([r.get(k, {}).get('max_rss_kb', 0) for k in
+                            ('wrk_discovery', 'wrk_jwks', 'token', 'token_conc', 'login')] + [s.get('VmHWM', 0)])
+    if peer.get('pending_path') and A.pending > 0:
+        phase('pending', pending_bench, peer, pid, A.pending)
+
+
+def one_rep(P, names, outdir, rep, sink):
+    """One repetition; every result dict is also appended to sink at once,
+    so a failure keeps what was measured."""
+    results = {}
+    procs = {}
+    try:
+        # 1. start everything, one at a time (startup timed alone)
+        for name in names:
+            peer = P[name]
+            p, ms = launch(name, peer, outdir, rep)
+            procs[name] = (p, time.monotonic())
+            s = proc_status(p.pid)
+            results[name] = {'peer': name, 'rep': rep, 'startup_ms': ms, 'rss_start_kb': s.get('VmRSS'),
+                             'anon_start_kb': s.get('RssAnon'), 'threads_start': s.get('Threads')}
+            sink.append(results[name])
+            log(f'rep {rep} {name}: up in {ms:.1f} ms, VmRSS {s.get("VmRSS")} kB, RssAnon {s.get("RssAnon")} kB')
+        # 2. all idle for IDLE seconds (each measured IDLE s after its own start)
+        for name in names:
+            p, t_up = procs[name]
+            wait = t_up + A.idle - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            s = proc_status(p.pid)
+            libs = shared_objects(p.pid)
+            results[name].update(rss_idle_kb=s.get('VmRSS'), anon_idle_kb=s.get('RssAnon'),
+                                 file_idle_kb=s.get('RssFile'), hwm_idle_kb=s.get('VmHWM'),
+                                 threads_idle=s.get('Threads'), shared_objects=len(libs), shared_object_list=libs)
+        log(f'rep {rep} idle: ' + ', '.join(f'{n} {results[n]["rss_idle_kb"]} kB (anon {results[n]["anon_idle_kb"]})'
+                                            for n in names))
+        for name in names:
+            if P[name].get('idle_only'):
+                stop(procs.pop(name)[0])
+        # 3. load, one provider at a time; the others wait idle
+        for name in names:
+            if name not in procs:
+                continue
+            p = procs[name][0]
+            log(f'rep {rep} {name}: load phases')
+            load_phases(name, P[name], p, results[name])
+            stop(procs.pop(name)[0])
+            results[name]['exit_code'] = p.returncode
+            brief = {k: results[name].get(k) for k in ('startup_ms', 'rss_idle_kb', 'anon_idle_kb', 'peak_rss_kb')}
+            brief['disc_rps'] = results[name].get('wrk_discovery', {}).get('rps')
+            brief['jwks_rps'] = results[name].get('wrk_jwks', {}).get('rps')
+            brief['tok_med_ms'] = results[name].get('token', {}).get('median_ms')
+            brief['login_cpu_ms'] = results[name].get('login', {}).get('server_cpu_ms_per_login')
+            brief['pending_delta_kb'] = results[name].get('pending', {}).get('rss_delta_kb')
+            log(f'rep {rep} {name}: ' + json.dumps(brief))
+        # 4. plex-oidc at the default log level: discovery only
+        if 'plex-oidc' in names and A.info_variant:
+            peer = P['plex-oidc-info']
+            p, ms = launch('plex-oidc-info', peer, outdir, rep)
+            r = {'peer': 'plex-oidc-info', 'rep': rep, 'startup_ms': ms}
+            r['wrk_discovery'] = run_wrk(p.pid, f'http://127.0.0.1:{peer["port"]}{peer["disc"]}')
+            stop(p)
+            logp = os.path.join(outdir, 'logs', f'plex-oidc-info.rep{rep}.log')
+            r['log_bytes'] = os.path.getsize(logp)
+            os.unlink(logp)          # ~100 B per request: do not keep it
+            results['plex-oidc-info'] = r
+            sink.append(r)
+            log(f'rep {rep} plex-oidc-info: discovery {r["wrk_discovery"]["rps"]:.0f} req/s')
+    finally:
+        for p, _ in procs.values():
+            stop(p)
+
+
+def keygen_starts(P, outdir, n):
+    """First starts of plex-oidc with an empty data_dir: RSA key generation
+    included. The last one leaves the key that every later start loads."""
+    peer = P['plex-oidc']
+    data = os.path.join(SCR, 'plex-oidc', 'data')
+    out = []
+    for k in range(n):
+        shutil.rmtree(data, ignore_errors=True)
+        p, ms = launch('plex-oidc', peer, outdir, k + 1, tag='-keygen')
+        stop(p)
+        out.append(ms)
+        log(f'first start {k + 1}/{n} (key generation): {ms:.1f} ms')
+    return out
+
+
+# ---------------------------------------------------------------- summary
+def med(rows, *keys):
+    vals = []
+    for r in rows:
+        v = r
+        for k in keys:
+            v = v.get(k) if isinstance(v, dict) else None
+        if isinstance(v, (int, float)):
+            vals.append(v)
+    return (statistics.median(vals), min(vals), max(vals), len(vals)) if vals else None
+
+
+def fmt(m, scale=1.0, nd=1, ranges=True):
+    if m is None:
+        return '–'
+    v, lo, hi, n = m
+    s = f'{v * scale:,.{nd}f}'.replace(',', ' ')
+    if ranges and n > 1 and hi != lo:
+        s += f' ({lo * scale:.{nd}f}–{hi * scale:.{nd}f})'
+    return s
+
+
+def binary_info(path):
+    if not path or not os.path.exists(path):
+        return None
+    info = {'path': path, 'bytes': os.path.getsize(path)}
+    tmp = os.path.join(SCR, 'stripped.tmp')
+    if subprocess.run(['strip', '-o', tmp, path], capture_output=True).returncode == 0:
+        info['stripped_bytes'] = os.path.getsize(tmp)
+        os.unlink(tmp)
+    return info
+
+
+COLS = ['plex-oidc', 'floor', 'stack-floor', 'glewlwyd', 'oidc-provider']
+PEERS = ['glewlwyd', 'oidc-provider']
+
+
+def summary(results, extra):
+    by = {n: [r for r in results if r['peer'] == n] for n in COLS + ['plex-oidc-info']}
+    cols = [c for c in COLS if by[c]]
+    L = []
+    reps = max([r['rep'] for r in results] or [0])
+    L.append(f'Medians over {reps} repetition(s){", (min–max) in brackets" if reps > 1 else ""}. '
+             f'wrk -t{A.wrk_threads} -c{A.wrk_conns} -d{A.wrk_duration}s --latency; idle wait {A.idle} s; '
+             f'{A.tokens} sequential code exchanges, then {min(A.tokens, A.batch)} from '
+             f'{A.token_conc} clients; {A.logins} whole logins from {A.login_conc} parallel browsers; '
+             f'{A.pending} pending logins. plex-oidc log_level={A.log_level}. Signatures: RS256 everywhere.')
+    L.append('')
+    L.append('| metric | ' + ' | '.join(cols) + ' |')
+    L.append('|---|' + '---|' * len(cols))
+    KB = 1 / 1024
+
+    def row(label, keys, sc=1.0, nd=1, cells=None):
+        cs = cells or [fmt(med(by[c], *keys), sc, nd) for c in cols]
+        if all(x == '–' for x in cs):
+            return
+        L.append(f'| {label} | ' + ' | '.join(cs) + ' |')
+    kg = extra.get('keygen_ms') or []
+    row('startup: exec to first discovery 200 (ms)', ('startup_ms',), 1, 1)
+    if kg:
+        row('first start, RSA-2048 key generation included (ms)', (), cells=[
+            fmt((statistics.median(kg), min(kg), max(kg), len(kg)), 1, 0)] + ['–'] * (len(cols) - 1))
+    row('VmRSS right after start (MiB)', ('rss_start_kb',), KB, 2)
+    row(f'VmRSS after {A.idle} s idle (MiB)', ('rss_idle_kb',), KB, 2)
+    row(f'RssAnon after {A.idle} s idle (MiB)', ('anon_idle_kb',), KB, 2)
+    row('threads at idle', ('threads_idle',), 1, 0)
+    row('shared objects mapped (distinct .so, ld.so included)', ('shared_objects',), 1, 0)
+    bi = extra.get('binaries', {})
+    row('binary size (KiB, as built / stripped)', (), cells=[
+        (f'{bi[c]["bytes"] / 1024:.0f} / {bi[c].get("stripped_bytes", 0) / 1024:.0f}' if bi.get(c) else '–')
+        for c in cols])
+    row('discovery req/s', ('wrk_discovery', 'rps'), 1, 0)
+    row('discovery p50 / p99 (ms)', (), cells=[
+        (f'{fmt(med(by[c], "wrk_discovery", "p50_ms"), 1, 2, False)} / '
+         f'{fmt(med(by[c], "wrk_discovery", "p99_ms"), 1, 2, False)}' if med(by[c], 'wrk_discovery', 'rps') else '–')
+        for c in cols])
+    row('discovery server CPU (µs/req)', ('wrk_discovery', 'server_cpu_us_per_req'), 1, 1)
+    row('JWKS req/s', ('wrk_jwks', 'rps'), 1, 0)
+    row('JWKS p50 / p99 (ms)', (), cells=[
+        (f'{fmt(med(by[c], "wrk_jwks", "p50_ms"), 1, 2, False)} / '
+         f'{fmt(med(by[c], "wrk_jwks", "p99_ms"), 1, 2, False)}' if med(by[c], 'wrk_jwks', 'rps') else '–')
+        for c in cols])
+    row('JWKS server CPU (µs/req)', ('wrk_jwks', 'server_cpu_us_per_req'), 1, 1)
+    tok = lambda c, k: med(by[c], 'token', k) or med(by[c], 'post_floor', k)  # noqa: E731
+    row('token exchange, sequential: median (ms)', (), cells=[fmt(tok(c, 'median_ms'), 1, 3) for c in cols])
+    row('token exchange, sequential: p99 (ms)', (), cells=[fmt(tok(c, 'p99_ms'), 1, 3) for c in cols])
+    row('token exchange: server CPU (µs/req)', (), cells=[fmt(tok(c, 'server_cpu_us_per_req'), 1, 0) for c in cols])
+    row(f'token exchange, {A.token_conc} clients: req/s', ('token_conc', 'rps'), 1, 0)
+    row(f'token exchange, {A.token_conc} clients: median / p99 (ms)', (), cells=[
+        (f'{fmt(med(by[c], "token_conc", "median_ms"), 1, 2, False)} / '
+         f'{fmt(med(by[c], "token_conc", "p99_ms"), 1, 2, False)}' if med(by[c], 'token_conc', 'rps') else '–')
+        for c in cols])
+    row('whole login: server CPU per login (ms)', ('login', 'server_cpu_ms_per_login'), 1, 3)
+    row('whole login: requests to the provider per login', ('login', 'requests_per_login'), 1, 1)
+    row('whole login: sum of the provider\'s request latencies (ms)', ('login', 'latency_sum_ms_median'), 1, 2)
+    row('peak VmRSS under load (MiB)', ('peak_rss_kb',), KB, 2)
+    row(f'VmRSS before the {A.pending} pending logins (MiB)', ('pending', 'rss_before_kb'), KB, 2)
+    row(f'VmRSS with {A.pending} logins pending (MiB)', ('pending', 'rss_after_kb'), KB, 2)
+    row(f'  VmRSS growth for {A.pending} pending logins (MiB)', ('pending', 'rss_delta_kb'), KB, 2)
+    row(f'  RssAnon growth for {A.pending} pending logins (MiB)', ('pending', 'anon_delta_kb'), KB, 2)
+    L.append('')
+    cr = extra.get('crypto', {}).get('rsa2048')
+    if cr:
+        L.append(f'RS256 signing floor (`openssl speed rsa2048`, one core): {cr["sign_per_s"]:.0f} sign/s = '
+                 f'{cr["sign_us"]:.0f} µs per signature ({extra["crypto"].get("openssl", "")}).')
+    if by['plex-oidc-info']:
+        m = med(by['plex-oidc-info'], 'wrk_discovery', 'rps')
+        mc = med(by['plex-oidc-info'], 'wrk_discovery', 'server_cpu_us_per_req')
+        w = med(by['plex-oidc'], 'wrk_discovery', 'rps')
+        L.append(f'plex-oidc with log_level=info (one line per request to a file): discovery {fmt(m, 1, 0)} req/s, '
+                 f'{fmt(mc, 1, 1)} µs CPU/req' + (f' ({m[0] / w[0] * 100:.0f} % of log_level={A.log_level}).'
+                                                   if m and w else '.'))
+    L.append('')
+    T = targets(by, extra)
+    extra['targets'] = T
+    L.append('| target | plex-oidc | bound | result |')
+    L.append('|---|---|---|---|')
+    for t in T:
+        L.append(f'| {t["name"]} | {t["value"]} | {t["bound"]} | **{t["result"]}** |')
+    return '\n'.join(L) + '\n'
+
+
+def targets(by, extra):
+    T = []
+
+    def m(c, *k):
+        x = med(by.get(c, []), *k)
+        return x[0] if x else None
+
+    def add(name, value, bound, ok, fmt_v):
+        T.append({'name': name, 'value': fmt_v, 'bound': bound,
+                  'result': 'n/a' if ok is None else ('PASS' if ok else 'MISS'), 'raw': value})
+    po_idle, sf_idle = m('plex-oidc', 'rss_idle_kb'), m('stack-floor', 'rss_idle_kb')
+    if po_idle and sf_idle:
+        add('idle VmRSS within 15 % of the stack floor', po_idle / sf_idle, '<= 1.15 x stack floor',
+            po_idle <= 1.15 * sf_idle, f'{po_idle / 1024:.2f} MiB = {po_idle / sf_idle:.3f} x {sf_idle / 1024:.2f} MiB')
+    an = m('plex-oidc', 'anon_idle_kb')
+    if an is not None:
+        add('idle RssAnon <= 2 MiB', an, '<= 2048 kB', an <= 2048, f'{an:.0f} kB')
+    pd = m('plex-oidc', 'pending', 'rss_delta_kb')
+    if pd is not None:
+        ok = pd <= 8192
+        sc = by['plex-oidc'][0].get('pending', {}).get('status_counts', {})
+        if sc.get('200', 0) < A.pending:
+            ok = None if not sc.get('200') else ok
+        add(f'{A.pending} pending logins: at most 8 MiB more', pd, '<= 8192 kB', ok,
+            f'+{pd:.0f} kB (statuses {sc})')
+    for ep, key in (('discovery', 'wrk_discovery'), ('JWKS', 'wrk_jwks')):
+        v, fl = m('plex-oidc', key, 'rps'), m('floor', key, 'rps')
+        peers = [x for x in (m(p, key, 'rps') for p in PEERS) if x]
+        if v and fl:
+            add(f'{ep} req/s >= 80 % of the floor', v / fl, '>= 0.80 x floor', v >= 0.8 * fl,
+                f'{v:.0f} = {v / fl:.2f} x {fl:.0f}')
+        if v and peers:
+            add(f'{ep} req/s >= 2 x the fastest peer', v / max(peers), '>= 2 x fastest peer', v >= 2 * max(peers),
+                f'{v:.0f} = {v / max(peers):.2f} x {max(peers):.0f}')
+    tm = m('plex-oidc', 'token', 'median_ms')
+    fp = m('floor', 'post_floor', 'median_ms')
+    cr = extra.get('crypto', {}).get('rsa2048')
+    if tm and fp and cr:
+        bound = cr['sign_us'] / 1000 + fp
+        add('token median within 1.5 x (RS256 signature + floor request)', tm / bound, f'<= 1.5 x {bound:.3f} ms',
+            tm <= 1.5 * bound, f'{tm:.3f} ms = {tm / bound:.2f} x ({cr["sign_us"] / 1000:.3f} + {fp:.3f}) ms')
+    peers = [x for x in (m(p, 'token', 'median_ms') for p in PEERS) if x]
+    if tm and peers:
+        add('token median >= 2 x faster than the fastest peer', min(peers) / tm, '>= 2 x', min(peers) >= 2 * tm,
+            f'{tm:.3f} ms vs {min(peers):.3f} ms = {min(peers) / tm:.2f} x faster')
+    st = m('plex-oidc', 'startup_ms')
+    if st:
+        add('start to first answer < 50 ms (key present)', st, '< 50 ms', st < 50, f'{st:.1f} ms')
+    kg = extra.get('keygen_ms')
+    if kg:
+        add('first start with RSA key generation (reported, no target)', statistics.median(kg), '–', None,
+            f'{statistics.median(kg):.0f} ms (min {min(kg):.0f}, max {max(kg):.0f})')
+    return T
+
+
+# ---------------------------------------------------------------- main
+def main():
+    global A, PIDFILE
+    ap = argparse.ArgumentParser()
+    ap.add_argument('outdir')
+    ap.add_argument('--bin', required=True)
+    ap.add_argument('--floor-bin', required=True)
+    ap.add_argument('--stack-bin', required=True)
+    ap.add_argument('--jwk', required=True, help='private JWK shared by the peers')
+    ap.add_argument('--crypto', help='crypto.json from lib/crypto_speed.py')
+    ap.add_argument('--reps', type=int, default=3)
+    ap.add_argument('--idle', type=int, default=60)
+    ap.add_argument('--wrk-duration', type=int, default=10)
+    ap.add_argument('--wrk-threads', type=int, default=2)
+    ap.add_argument('--wrk-conns', type=int, default=32)
+    ap.add_argument('--tokens', type=int, default=300)
+    ap.add_argument('--batch', type=int, default=300, help='plex-oidc codes minted per batch (codes live 60 s)')
+    ap.add_argument('--mint-conc', type=int, default=64, help='parallel logins when minting plex-oidc codes')
+    ap.add_argument('--token-conc', type=int, default=4)
+    ap.add_argument('--logins', type=int, default=200)
+    ap.add_argument('--login-conc', type=int, default=32)
+    ap.add_argument('--pending', type=int, default=10000)
+    ap.add_argument('--keygen-starts', type=int, default=3)
+    ap.add_argument('--log-level', default='warn', help='plex-oidc log_level for the measured runs')
+    ap.add_argument('--no-info-variant', dest='info_variant', action='store_false')
+    ap.add_argument('--no-xff', dest='xff', action='store_false')
+    ap.add_argument('--providers', default=','.join(COLS))
+    A = ap.parse_args()
+    os.makedirs(os.path.join(A.outdir, 'logs'), exist_ok=True)
+    PIDFILE = os.path.join(A.outdir, 'pids')
+
+    def on_sig(signum, frame):
+        stop_all()
+        sys.exit(128 + signum)
+    signal.signal(signal.SIGTERM, on_sig)
+    signal.signal(signal.SIGINT, on_sig)
+
+    names = [n for n in A.providers.split(',') if n]
+    extra = {'crypto': json.load(open(A.crypto)) if A.crypto else {}}
+    results = []
+    try:
+        fake = start_proc('fake-plex', ['node', os.path.join(os.path.dirname(HERE), 'tests', 'fake-plex',
+                                                             'fake-plex.mjs'), '--port', '0'],
+                          logpath=os.path.join(A.outdir, 'logs', 'fake-plex.log'))
+        fake_port = None
+        for _ in range(500):
+            try:
+                fake_port = json.loads(open(os.path.join(A.outdir, 'logs', 'fake-plex.log')).readline())['port']
+                break
+            except (ValueError, KeyError):
+                time.sleep(0.02)
+        assert fake_port, 'fake plex.tv did not start'
+        log(f'fake plex.tv on 127.0.0.1:{fake_port}')
+        secret = ''.join(__import__('secrets').choice(string.ascii_letters + string.digits) for _ in range(40))
+        os.makedirs(os.path.join(SCR, 'plex-oidc'), exist_ok=True)
+        P = providers(fake_port, secret)
+        if 'plex-oidc' in names:
+            extra['keygen_ms'] = keygen_starts(P, A.outdir, max(1, A.keygen_starts))
+        extra['binaries'] = {n: binary_info(P[n].get('binary')) for n in names}
+        for rep in range(1, A.reps + 1):
+            one_rep(P, names, A.outdir, rep, results)
+            json.dump({'results': results, 'extra': extra, 'args': vars(A)},
+                      open(os.path.join(A.outdir, 'raw.json'), 'w'), indent=1, default=str)
+    finally:
+        stop_all()
+        json.dump({'results': results, 'extra': extra, 'args': vars(A)},
+                  open(os.path.join(A.outdir, 'raw.json'), 'w'), indent=1, default=str)
+    md = summary(results, extra)
+    json.dump({'results': results, 'extra': extra, 'args': vars(A)},
+              open(os.path.join(A.outdir, 'raw.json'), 'w'), indent=1, default=str)
+    open(os.path.join(A.outdir, 'summary.md'), 'w').write(md)
+    print(md)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,1 @@
+{{{raw}}} {{#open}} {{/other}} {{ }} {{bad name}} {{unclosed

@@ -1,0 +1,145 @@
+/*
+ * fuzz_plex.c - libFuzzer target for the plex.tv answer parsers
+ * (src/plex/plex_parse.h): plex_parse_pin(), plex_parse_user() with
+ * plex_user_display_name()/plex_user_login_name(), and
+ * plex_parse_resources() with plex_resources_access().
+ *
+ * plex.tv (or whoever answers in its place) is untrusted: every input goes
+ * through all three parsers. Properties, from the contract: a parsed PIN has
+ * id > 0 and a 1..64 alphanumeric code, and a token, if any, that
+ * plex_token_ok() accepts; a parsed user has a uuid of visible ASCII and
+ * both names are never NULL; a failed parse leaves the struct cleared; the
+ * access of a server id is "none" unless a server entry carries that id;
+ * everything is freed.
+ */
+#include <stdbool.h>
+
+#include "fuzz.h"
+
+#include "core/err.h"
+#include "plex/plex_parse.h"
+
+/* The machine identifier the seeds use (docs/plex-api.md). */
+#define FUZZ_SERVER_ID "0123456789abcdef0123456789abcdef01234567"
+
+static bool
+visible(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e)
+			return false;
+	return true;
+}
+
+static bool
+all_zero(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (b[i] != 0)
+			return false;
+	return true;
+}
+
+static void
+fuzz_pin(const char *buf, size_t len)
+{
+	plex_pin_t pin;
+	size_t n, i;
+	int rc;
+
+	rc = plex_parse_pin(buf, len, &pin);
+	if (rc != PO_OK) {
+		FUZZ_CHECK(rc == PO_ERR_INVALID || rc == PO_ERR_NOMEM);
+		FUZZ_CHECK(all_zero(&pin, sizeof(pin)));
+		return;
+	}
+	FUZZ_CHECK(pin.id > 0 && pin.code != NULL && pin.expires_in >= 0);
+	n = strlen(pin.code);
+	FUZZ_CHECK(n >= 1 && n <= 64);
+	for (i = 0; i < n; i++)
+		FUZZ_CHECK((pin.code[i] >= 'a' && pin.code[i] <= 'z') || (pin.code[i] >= 'A' && pin.code[i] <= 'Z') ||
+		    (pin.code[i] >= '0' && pin.code[i] <= '9'));
+	if (pin.auth_token != NULL)
+		FUZZ_CHECK(plex_token_ok(pin.auth_token, strlen(pin.auth_token)));
+	plex_pin_clear(&pin);
+	FUZZ_CHECK(pin.code == NULL && pin.auth_token == NULL);
+	plex_pin_clear(&pin);
+	plex_pin_clear(NULL);
+}
+
+static void
+fuzz_user(const char *buf, size_t len)
+{
+	plex_user_t user;
+	const char *dn, *ln;
+	int rc;
+
+	rc = plex_parse_user(buf, len, &user);
+	if (rc != PO_OK) {
+		FUZZ_CHECK(rc == PO_ERR_INVALID || rc == PO_ERR_NOMEM);
+		FUZZ_CHECK(all_zero(&user, sizeof(user)));
+		return;
+	}
+	FUZZ_CHECK(user.uuid != NULL && user.uuid[0] != '\0' && strlen(user.uuid) <= 255 && visible(user.uuid));
+	FUZZ_CHECK(user.username == NULL || user.username[0] != '\0');
+	FUZZ_CHECK(user.email == NULL || user.email[0] != '\0');
+	FUZZ_CHECK(user.friendly_name == NULL || user.friendly_name[0] != '\0');
+	dn = plex_user_display_name(&user);
+	ln = plex_user_login_name(&user);
+	FUZZ_CHECK(dn != NULL && ln != NULL);
+	/* Both end up in pages and ID tokens: read them to the end. */
+	FUZZ_CHECK(strlen(dn) <= 2048 && strlen(ln) <= 2048);
+	plex_user_clear(&user);
+	plex_user_clear(NULL);
+}
+
+static void
+fuzz_resources(const char *buf, size_t len)
+{
+	plex_resources_t res;
+	enum plex_access a;
+	size_t i;
+	int rc;
+
+	rc = plex_parse_resources(buf, len, &res);
+	if (rc != PO_OK) {
+		FUZZ_CHECK(rc == PO_ERR_INVALID || rc == PO_ERR_NOMEM);
+		FUZZ_CHECK(res.items == NULL && res.n == 0);
+		return;
+	}
+	FUZZ_CHECK(res.n <= 10000 && (res.n == 0 || res.items != NULL));
+	a = plex_resources_access(&res, FUZZ_SERVER_ID);
+	FUZZ_CHECK(plex_access_name(a) != NULL);
+	FUZZ_CHECK(plex_resources_access(&res, "") == PLEX_ACCESS_NONE);
+	FUZZ_CHECK(plex_resources_access(&res, NULL) == PLEX_ACCESS_NONE);
+	FUZZ_CHECK(plex_resources_access(NULL, FUZZ_SERVER_ID) == PLEX_ACCESS_NONE);
+	for (i = 0; i < res.n && i < 16; i++) {
+		const plex_resource_t *it = &res.items[i];
+
+		if (it->client_identifier == NULL)
+			continue;
+		a = plex_resources_access(&res, it->client_identifier);
+		/* A server entry grants some access; a non-server one alone none. */
+		if (it->provides_server)
+			FUZZ_CHECK(a != PLEX_ACCESS_NONE);
+		if (it->provides_server && it->owned)
+			FUZZ_CHECK(a == PLEX_ACCESS_OWNER);
+	}
+	plex_resources_clear(&res);
+	FUZZ_CHECK(res.items == NULL && res.n == 0);
+	plex_resources_clear(NULL);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *buf = (const char *)data;
+
+	fuzz_pin(buf, size);
+	fuzz_user(buf, size);
+	fuzz_resources(buf, size);
+	return 0;
+}

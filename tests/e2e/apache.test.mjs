@@ -1,0 +1,191 @@
+// apache.test.mjs - a real relying party: Apache httpd with Debian's
+// mod_auth_openidc (libapache2-mod-auth-openidc) protects a page behind
+// plex-oidc, driven end to end in headless Chromium.
+//
+// The browser opens the protected page; mod_auth_openidc sends it to
+// plex-oidc's /authorize (with PKCE S256 and a nonce); the user clicks
+// "Sign in with Plex", approves in the fake Plex popup; plex-oidc sends the
+// browser back to the redirect URI inside /protected; mod_auth_openidc
+// redeems the code at /token (client_secret_basic, or client_secret_post
+// for the second instance), checks the RS256 ID token against /jwks, calls
+// /userinfo and serves the page, which echoes what the module learned.
+// A user without access (nora) must see plex-oidc's "No access" page and
+// never reach Apache's redirect URI with a code.
+//
+// Nothing is installed here: scripts/install-deps test installs apache2 and
+// libapache2-mod-auth-openidc. A missing Apache is a failure, not a skip.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { Apache, apacheMissing } from './lib/apache.mjs';
+import {
+  FakePlex, findSecrets, freePort, launchBrowser, Provider, randomSecret, USERS,
+} from './lib/harness.mjs';
+
+const STEP_MS = 20000; // one browser step (a page, a popup, a redirect)
+
+let fake;
+let provider;
+let basic; // Apache, client_secret_basic, REMOTE_USER = preferred_username
+let post; // Apache, client_secret_post, REMOTE_USER = sub
+let browser;
+const secrets = {};
+
+before(async () => {
+  const missing = apacheMissing();
+  assert.equal(missing, null, missing ?? '');
+  // The redirect URIs name Apache's ports, so the ports come first.
+  const [basicPort, postPort] = [await freePort(), await freePort()];
+  secrets.basic = randomSecret();
+  secrets.post = randomSecret();
+  fake = await FakePlex.start();
+  provider = await Provider.start({
+    fake,
+    clients: {
+      'apache-basic': {
+        secret: secrets.basic,
+        redirect_uris: [`http://127.0.0.1:${basicPort}${Apache.redirectPath}`],
+        name: 'Apache (basic)',
+      },
+      'apache-post': {
+        secret: secrets.post,
+        redirect_uris: [`http://127.0.0.1:${postPort}${Apache.redirectPath}`],
+        name: 'Apache (post)',
+      },
+    },
+  });
+  basic = await Apache.start({
+    provider, clientId: 'apache-basic', secret: secrets.basic, port: basicPort,
+    tokenAuth: 'client_secret_basic', remoteUserClaim: 'preferred_username',
+  });
+  post = await Apache.start({
+    provider, clientId: 'apache-post', secret: secrets.post, port: postPort,
+    tokenAuth: 'client_secret_post', remoteUserClaim: 'sub',
+  });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  await basic?.stop();
+  await post?.stop();
+  await provider?.stop();
+  await fake?.stop();
+});
+
+// Everything a failure message needs to explain itself.
+function diag(page, apache) {
+  return `\npage: ${page?.url()}\n${apache ? apache.logs() : ''}\n--- provider log (tail)\n` +
+    provider.logText().split('\n').slice(-40).join('\n');
+}
+
+// Opens apache's protected page in a fresh browser context, checks that it
+// lands on plex-oidc's login page, signs in as user in the fake Plex popup.
+// Returns {context, page} with the page wherever the sign-in led it.
+async function signInThroughApache(apache, user) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_MS);
+  try {
+    await page.goto(apache.url('/protected/'), { timeout: STEP_MS });
+    await page.waitForSelector('#signin');
+    const login = new URL(page.url());
+    assert.equal(login.origin, provider.base, `not at plex-oidc's login page${diag(page, apache)}`);
+    assert.equal(login.pathname, '/authorize');
+    // What mod_auth_openidc asked for.
+    assert.equal(login.searchParams.get('client_id'), apache.clientId);
+    assert.equal(login.searchParams.get('redirect_uri'), apache.redirectUri);
+    assert.equal(login.searchParams.get('response_type'), 'code');
+    assert.equal(login.searchParams.get('code_challenge_method'), 'S256');
+    assert.ok(login.searchParams.get('nonce'));
+    assert.deepEqual(login.searchParams.get('scope').split(' ').sort(), ['email', 'openid', 'profile']);
+
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#signin')]);
+    popup.setDefaultTimeout(STEP_MS);
+    await popup.waitForSelector(`#as-${user}`);
+    assert.equal(new URL(popup.url()).origin, fake.url);
+    await popup.click(`#as-${user}`);
+    return { context, page };
+  } catch (e) {
+    await context.close().catch(() => {});
+    e.message += diag(page, apache);
+    throw e;
+  }
+}
+
+async function text(page, sel) {
+  return (await page.textContent(sel))?.trim();
+}
+
+describe('Apache mod_auth_openidc as the relying party', () => {
+  test('owner (alice) reaches the protected page; client_secret_basic, REMOTE_USER = preferred_username', async () => {
+    const { context, page } = await signInThroughApache(basic, 'alice');
+    try {
+      await page.waitForURL((u) => u.origin === basic.base && u.pathname === '/protected/', { timeout: STEP_MS });
+      await page.waitForSelector('#remote-user');
+      assert.equal(await text(page, '#remote-user'), 'alice');
+      assert.equal(await text(page, '#preferred-username'), 'alice');
+      assert.equal(await text(page, '#sub'), USERS.alice.uuid);
+      assert.equal(await text(page, '#name'), USERS.alice.name);
+      assert.equal(await text(page, '#email'), USERS.alice.email);
+      assert.equal(await text(page, '#iss'), provider.base);
+
+      // mod_auth_openidc came back through its redirect URI with a code, and
+      // now has a session: the page opens again without plex-oidc.
+      assert.match(basic.accessLogText(), /"GET \/protected\/redirect_uri\?code=[^"]* HTTP\/1\.1" 302 /);
+      const again = await page.goto(basic.url('/protected/'));
+      assert.equal(again.status(), 200);
+      assert.equal(new URL(page.url()).origin, basic.base);
+      assert.equal(await text(page, '#remote-user'), 'alice');
+    } catch (e) {
+      e.message += diag(page, basic);
+      throw e;
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('managed Home user without email (mia), client_secret_post, REMOTE_USER = sub', async () => {
+    const { context, page } = await signInThroughApache(post, 'mia');
+    try {
+      await page.waitForURL((u) => u.origin === post.base && u.pathname === '/protected/', { timeout: STEP_MS });
+      await page.waitForSelector('#remote-user');
+      assert.equal(await text(page, '#remote-user'), USERS.mia.uuid);
+      assert.equal(await text(page, '#sub'), USERS.mia.uuid);
+      assert.equal(await text(page, '#name'), 'Mia');
+      assert.equal(await text(page, '#email'), '');
+      assert.equal(await text(page, '#email-verified'), '');
+    } catch (e) {
+      e.message += diag(page, post);
+      throw e;
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('an account without access (nora) gets "No access" and never reaches the protected page', async () => {
+    const before = basic.accessLogText().length;
+    const { context, page } = await signInThroughApache(basic, 'nora');
+    try {
+      await page.waitForSelector('main.kind-denied', { timeout: STEP_MS });
+      assert.equal(new URL(page.url()).origin, provider.base);
+      assert.match(await text(page, 'h1'), /No access/i);
+      // Give a wrong redirect a moment to happen, then check it did not.
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(new URL(page.url()).origin, provider.base);
+      const since = basic.accessLogText().slice(before);
+      assert.doesNotMatch(since, /redirect_uri\?code=/, 'Apache got a code for nora');
+      assert.doesNotMatch(since, /"GET \/protected\/ HTTP\/1\.1" 200 /, 'Apache served the page to nora');
+    } catch (e) {
+      e.message += diag(page, basic);
+      throw e;
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("plex-oidc's log holds neither client secret", () => {
+    const leaked = findSecrets(provider.logText(), [secrets.basic, secrets.post]);
+    assert.deepEqual(leaked, []);
+  });
+});
