@@ -89,6 +89,27 @@ def proc_cpu_s(pid):
     return (int(parts[11]) + int(parts[12])) / CLK_TCK   # utime + stime
 
 
+def proc_cpu_ns_tasks(pid):
+    """CPU time of the live threads of pid in ns (schedstat: ns resolution,
+    unlike the 10 ms ticks of /proc/PID/stat; exited threads are not in it)."""
+    total = 0
+    try:
+        for t in os.listdir(f'/proc/{pid}/task'):
+            try:
+                with open(f'/proc/{pid}/task/{t}/schedstat') as f:
+                    total += int(f.read().split()[0])
+            except OSError:
+                pass
+    except OSError:
+        pass
+    return total
+
+
+def loadavg():
+    with open('/proc/loadavg') as f:
+        return float(f.read().split()[0])
+
+
 def shared_objects(pid):
     libs = set()
     with open(f'/proc/{pid}/maps') as f:
@@ -656,6 +677,7 @@ def launch(name, peer, outdir, rep, tag=''):
     t0 = time.perf_counter()
     p = start_proc(name, peer['cmd'], env=peer.get('env'), cwd=peer.get('cwd'), logpath=logpath)
     t1 = wait_ready(peer['port'], peer['disc'], t0 + 60, p)
+    peer['last_start_cpu_ms'] = proc_cpu_ns_tasks(p.pid) / 1e6   # includes answering the first request
     return p, (t1 - t0) * 1000
 
 
@@ -706,10 +728,11 @@ def one_rep(P, names, outdir, rep, sink):
             p, ms = launch(name, peer, outdir, rep)
             procs[name] = (p, time.monotonic())
             s = proc_status(p.pid)
-            results[name] = {'peer': name, 'rep': rep, 'startup_ms': ms, 'rss_start_kb': s.get('VmRSS'),
+            results[name] = {'peer': name, 'rep': rep, 'startup_ms': ms, 'startup_cpu_ms': peer['last_start_cpu_ms'],
+                             'loadavg_start': loadavg(), 'rss_start_kb': s.get('VmRSS'),
                              'anon_start_kb': s.get('RssAnon'), 'threads_start': s.get('Threads')}
             sink.append(results[name])
-            log(f'rep {rep} {name}: up in {ms:.1f} ms, VmRSS {s.get("VmRSS")} kB, RssAnon {s.get("RssAnon")} kB')
+            log(f'rep {rep} {name}: up in {ms:.1f} ms ({peer["last_start_cpu_ms"]:.1f} ms CPU), VmRSS {s.get("VmRSS")} kB, RssAnon {s.get("RssAnon")} kB')
         # 2. all idle for IDLE seconds (each measured IDLE s after its own start)
         for name in names:
             p, t_up = procs[name]
@@ -735,6 +758,7 @@ def one_rep(P, names, outdir, rep, sink):
             load_phases(name, P[name], p, results[name])
             stop(procs.pop(name)[0])
             results[name]['exit_code'] = p.returncode
+            results[name]['loadavg_end'] = loadavg()
             brief = {k: results[name].get(k) for k in ('startup_ms', 'rss_idle_kb', 'anon_idle_kb', 'peak_rss_kb')}
             brief['disc_rps'] = results[name].get('wrk_discovery', {}).get('rps')
             brief['jwks_rps'] = results[name].get('wrk_jwks', {}).get('rps')
@@ -771,7 +795,7 @@ def keygen_starts(P, outdir, n):
         p, ms = launch('plex-oidc', peer, outdir, k + 1, tag='-keygen')
         stop(p)
         out.append(ms)
-        log(f'first start {k + 1}/{n} (key generation): {ms:.1f} ms')
+        log(f'first start {k + 1}/{n} (key generation): {ms:.1f} ms ({peer["last_start_cpu_ms"]:.1f} ms CPU)')
     return out
 
 
@@ -834,6 +858,7 @@ def summary(results, extra):
         L.append(f'| {label} | ' + ' | '.join(cs) + ' |')
     kg = extra.get('keygen_ms') or []
     row('startup: exec to first discovery 200 (ms)', ('startup_ms',), 1, 1)
+    row('startup: CPU time used until then (ms)', ('startup_cpu_ms',), 1, 1)
     if kg:
         row('first start, RSA-2048 key generation included (ms)', (), cells=[
             fmt((statistics.median(kg), min(kg), max(kg), len(kg)), 1, 0)] + ['–'] * (len(cols) - 1))
@@ -875,6 +900,7 @@ def summary(results, extra):
     row(f'VmRSS with {A.pending} logins pending (MiB)', ('pending', 'rss_after_kb'), KB, 2)
     row(f'  VmRSS growth for {A.pending} pending logins (MiB)', ('pending', 'rss_delta_kb'), KB, 2)
     row(f'  RssAnon growth for {A.pending} pending logins (MiB)', ('pending', 'anon_delta_kb'), KB, 2)
+    row('machine load average (1 min) when started', ('loadavg_start',), 1, 1)
     L.append('')
     cr = extra.get('crypto', {}).get('rsa2048')
     if cr:
@@ -894,6 +920,17 @@ def summary(results, extra):
     L.append('|---|---|---|---|')
     for t in T:
         L.append(f'| {t["name"]} | {t["value"]} | {t["bound"]} | **{t["result"]}** |')
+    C = cpu_view(by, extra)
+    extra['cpu_view'] = C
+    if C:
+        L.append('')
+        L.append('The same ratios in server CPU time per request (utime+stime; independent of how busy the machine '
+                 'is, since wrk and the other tenants share the same vCPUs):')
+        L.append('')
+        L.append('| ratio (CPU) | plex-oidc | bound | result |')
+        L.append('|---|---|---|---|')
+        for t in C:
+            L.append(f'| {t["name"]} | {t["value"]} | {t["bound"]} | {t["result"]} |')
     return '\n'.join(L) + '\n'
 
 
@@ -949,6 +986,40 @@ def targets(by, extra):
     if kg:
         add('first start with RSA key generation (reported, no target)', statistics.median(kg), '–', None,
             f'{statistics.median(kg):.0f} ms (min {min(kg):.0f}, max {max(kg):.0f})')
+    return T
+
+
+def cpu_view(by, extra):
+    T = []
+
+    def m(c, *k):
+        x = med(by.get(c, []), *k)
+        return x[0] if x else None
+
+    def add(name, ok, value, bound):
+        T.append({'name': name, 'value': value, 'bound': bound, 'result': 'PASS' if ok else 'MISS'})
+    for ep, key in (('discovery', 'wrk_discovery'), ('JWKS', 'wrk_jwks')):
+        v, fl = m('plex-oidc', key, 'server_cpu_us_per_req'), m('floor', key, 'server_cpu_us_per_req')
+        peers = [x for x in (m(p, key, 'server_cpu_us_per_req') for p in PEERS) if x]
+        if v and fl:
+            add(f'{ep}: requests per CPU-second vs the floor', fl / v >= 0.8,
+                f'{v:.1f} µs/req: {fl / v:.2f} x the floor\'s rate ({fl:.1f} µs/req)', '>= 0.80')
+        if v and peers:
+            add(f'{ep}: requests per CPU-second vs the cheapest peer', min(peers) / v >= 2,
+                f'{min(peers) / v:.2f} x ({min(peers):.1f} µs/req)', '>= 2')
+    tc, fc = m('plex-oidc', 'token', 'server_cpu_us_per_req'), m('floor', 'post_floor', 'server_cpu_us_per_req')
+    cr = extra.get('crypto', {}).get('rsa2048')
+    if tc and fc is not None and cr:
+        b = cr['sign_us'] + fc
+        add('token exchange CPU vs (RS256 signature + floor POST CPU)', tc <= 1.5 * b,
+            f'{tc:.0f} µs = {tc / b:.2f} x ({cr["sign_us"]:.0f} + {fc:.0f}) µs', '<= 1.5')
+    peers = [x for x in (m(p, 'token', 'server_cpu_us_per_req') for p in PEERS) if x]
+    if tc and peers:
+        add('token exchange CPU vs the cheapest peer', min(peers) / tc >= 2,
+            f'{min(peers) / tc:.2f} x less ({min(peers):.0f} µs)', '>= 2')
+    sc = m('plex-oidc', 'startup_cpu_ms')
+    if sc:
+        add('startup CPU until the first answer', sc < 50, f'{sc:.1f} ms', '< 50 ms')
     return T
 
 
