@@ -39,7 +39,7 @@ WEB := $(shell find web -type f | sort)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps test unit e2e run clean format
+.PHONY: all deps test unit e2e run clean format fuzz
 
 all: deps $(BUILD)/plex-oidc
 
@@ -85,6 +85,9 @@ e2e: all
 test: deps
 	$(MAKE) unit
 	$(MAKE) e2e
+
+fuzz:
+	scripts/fuzz $(FUZZ_SECONDS)
 
 run: all
 	$(BUILD)/plex-oidc $(if $(CONFIG),--config $(CONFIG),)

@@ -83,10 +83,35 @@ def proc_status(pid):
     return out
 
 
+class CpuSnap:
+    """CPU time of a process at one instant. The difference of two snapshots
+    is in seconds: from the threads' schedstat (ns resolution) when the same
+    threads lived at both instants, else from utime+stime in /proc/PID/stat
+    (10 ms ticks, but it includes threads that have exited meanwhile)."""
+
+    def __init__(self, pid):
+        with open(f'/proc/{pid}/stat') as f:
+            parts = f.read().rsplit(')', 1)[1].split()
+        self.ticks_s = (int(parts[11]) + int(parts[12])) / CLK_TCK   # utime + stime
+        self.tasks = {}
+        try:
+            for t in os.listdir(f'/proc/{pid}/task'):
+                try:
+                    with open(f'/proc/{pid}/task/{t}/schedstat') as f:
+                        self.tasks[t] = int(f.read().split()[0])
+                except OSError:
+                    pass
+        except OSError:
+            pass
+
+    def __sub__(self, o):
+        if self.tasks and set(self.tasks) == set(o.tasks):
+            return (sum(self.tasks.values()) - sum(o.tasks.values())) / 1e9
+        return self.ticks_s - o.ticks_s
+
+
 def proc_cpu_s(pid):
-    with open(f'/proc/{pid}/stat') as f:
-        parts = f.read().rsplit(')', 1)[1].split()
-    return (int(parts[11]) + int(parts[12])) / CLK_TCK   # utime + stime
+    return CpuSnap(pid)
 
 
 def proc_cpu_ns_tasks(pid):

@@ -326,10 +326,15 @@ jose_key_from_pem(const char *pem, size_t len, jose_key_t **out)
 		rc = PO_ERR_NOMEM;
 		goto out;
 	}
+	/* The decoders OpenSSL tries in turn queue errors even when one of
+	 * them succeeds: mark the queue so those can be dropped on success. */
+	ERR_set_mark();
 	if ((pkey = PEM_read_bio_PrivateKey(bio, NULL, jwk_no_passphrase, NULL)) == NULL) {
+		ERR_clear_last_mark();
 		jose_log_crypto("signing key: cannot parse the PEM private key");
 		goto out;
 	}
+	ERR_pop_to_mark();
 	/* Trailing data is rejected: the file is exactly one key. */
 	while ((n = BIO_read(bio, rest, (int)sizeof(rest))) > 0) {
 		for (int i = 0; i < n; i++) {
@@ -339,8 +344,6 @@ jose_key_from_pem(const char *pem, size_t len, jose_key_t **out)
 			}
 		}
 	}
-	/* Parsing may leave harmless entries (decoders tried and rejected). */
-	ERR_clear_error();
 	if ((rc = jwk_check_pkey(pkey)) != PO_OK)
 		goto out;
 	rc = jwk_key_new(&pkey, out);

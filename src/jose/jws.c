@@ -175,7 +175,8 @@ jose_jws_verify(const jose_key_t *k, const char *jws, size_t len, char **payload
 	if (payload != NULL)
 		*payload = NULL;
 	if (jws == NULL)
-		goto out;
+		return PO_ERR_INVALID;
+	ERR_set_mark();
 	/* RFC 7515 §7.1: exactly three parts, separated by two '.'. */
 	if ((d1 = memchr(jws, '.', len)) == NULL ||
 	    (d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - jws))) == NULL ||
@@ -221,7 +222,7 @@ jose_jws_verify(const jose_key_t *k, const char *jws, size_t len, char **payload
 out:
 	/* A bad signature is an answer, not a failure: drop what OpenSSL
 	 * queued about it so it is not reported with a later error. */
-	ERR_clear_error();
+	ERR_pop_to_mark();
 	EVP_MD_CTX_free(md);
 	free(hbuf);
 	free(pbuf);

@@ -318,6 +318,7 @@ done:
 /* ---- /login/start ---- */
 
 struct start_view {
+	bool may_restart; /* a fresh click, not the re-entry after a resume */
 	enum login_state st;
 	char *pin_code;
 	bool begin; /* this request moves IDLE -> PIN_PENDING */
@@ -329,7 +330,8 @@ start_locked(void *val, void *arg)
 	login_t *l = val;
 	struct start_view *v = arg;
 
-	if (l->st == LOGIN_IDLE || l->st == LOGIN_UNAVAILABLE || l->st == LOGIN_EXPIRED || l->st == LOGIN_ERROR) {
+	if (l->st == LOGIN_IDLE ||
+	    (v->may_restart && (l->st == LOGIN_UNAVAILABLE || l->st == LOGIN_EXPIRED || l->st == LOGIN_ERROR))) {
 		/* (Re)start: a new PIN. Also after a failure, so "try again" in
 		 * the same page works. */
 		free(l->pin_code);
@@ -392,6 +394,9 @@ oidc_login_start(oidc_t *o, http_req_t *req, http_resp_t *resp)
 	int rc;
 
 	buf_init(&loc, LIM_URL_MAX * 4);
+	/* After a resume the PIN attempt has ended: show its outcome rather
+	 * than starting another (which could loop while plex.tv fails). */
+	v.may_restart = req->reentry == 0;
 	if (with_login(o, req, id, start_locked, &v) != PO_OK) {
 		page_gone(o, resp);
 		goto out;
