@@ -12,8 +12,8 @@
 // A user without access (nora) must see plex-oidc's "No access" page and
 // never reach Apache's redirect URI with a code.
 //
-// Nothing is installed here: scripts/install-deps test installs apache2 and
-// libapache2-mod-auth-openidc. A missing Apache is a failure, not a skip.
+// Nothing is installed here: scripts/install-deps test installs apache2-bin
+// and libapache2-mod-auth-openidc. A missing Apache is a failure, not a skip.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 

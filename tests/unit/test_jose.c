@@ -208,8 +208,8 @@ test_pkce_s256(void)
 		/* RFC 7636 Appendix B */
 		{ "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
 		    "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", true },
-		/* The pair as misquoted in the task brief (an extra "1" in the
-		 * verifier, a different challenge): not a real pair. */
+		/* A near miss of that pair (an extra "1" in the verifier and
+		 * another challenge, as it has been misquoted): not a pair. */
 		{ "dBjftJeZ4CVP-1mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
 		    "E9Melhoa2OwvFrYZXTJqNEJ6lIZ9YBEjWQDRyJXrsIM", false },
 		/* openssl-computed: that 44-character verifier's real challenge */
@@ -302,13 +302,14 @@ test_at_hash(void)
 	static const struct {
 		const char *token, *want;
 	} t[] = {
-		/* the access_token / at_hash pair of OpenID Connect Core 1.0
-		 * Appendix A.4, re-derived with
+		/* OpenID Connect Core 1.0 Appendix A examples (the access_token
+		 * and at_hash; the code and c_hash, which is the same
+		 * computation), each re-derived with
 		 * printf %s TOKEN | openssl dgst -sha256 -binary | head -c 16 | base64 */
 		{ "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y", "77QmUPtjPfzWtF2AnpK9RQ" },
+		{ "dNZX1hEZ9wBCzNL40Upu646bdzQA", "wfgvmE9VxjAudsl9lc6TqA" },
 		/* openssl-computed */
 		{ "", "47DEQpj8HBSa-_TImW-5JA" },
-		{ "dNZX1hEZ9wBCzNL40Upu646bdzQA", "wfgvmE9VxjAudsl9lc6TqA" },
 	};
 	char out[32];
 

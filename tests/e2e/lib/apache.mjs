@@ -5,7 +5,8 @@
 // file, logs, document root), listens on one port of 127.0.0.1 and runs in
 // the foreground as a child of the test process, in a process group of its
 // own so that it and its workers can be killed together. Nothing is installed
-// here: scripts/install-deps test installs apache2 and
+// here: scripts/install-deps test installs apache2-bin (the server and its
+// modules, without the Debian service that would take port 80) and
 // libapache2-mod-auth-openidc.
 //
 // The protected page is a server-side include (mod_include) that echoes
@@ -39,7 +40,7 @@ const MODULES = [
 
 // Why Apache cannot run here, or null if it can.
 export function apacheMissing() {
-  if (!fs.existsSync(APACHE_BIN)) return `no ${APACHE_BIN} (scripts/install-deps test installs apache2)`;
+  if (!fs.existsSync(APACHE_BIN)) return `no ${APACHE_BIN} (scripts/install-deps test installs apache2-bin)`;
   if (!fs.existsSync(path.join(APACHE_MODULES, 'mod_auth_openidc.so'))) {
     return 'no mod_auth_openidc.so (scripts/install-deps test installs libapache2-mod-auth-openidc)';
   }
@@ -115,6 +116,9 @@ export class Apache {
     fs.writeFileSync(path.join(this.docroot, 'protected', 'index.shtml'), PAGE, { mode: 0o644 });
     fs.writeFileSync(path.join(this.docroot, 'index.html'), '<!doctype html><title>open</title><p id="open">open page</p>\n',
       { mode: 0o644 });
+    // Our own (empty) types file: Debian's /etc/mime.types comes with
+    // media-types, which apache2-bin does not pull in.
+    fs.writeFileSync(path.join(this.dir, 'mime.types'), '');
     this.confPath = path.join(this.dir, 'httpd.conf');
     this.errorLog = path.join(this.dir, 'error.log');
     this.accessLog = path.join(this.dir, 'access.log');
@@ -148,14 +152,14 @@ export class Apache {
       'MinSpareThreads 1',
       'MaxSpareThreads 16',
       'KeepAliveTimeout 2',
-      'TypesConfig /etc/mime.types',
+      `TypesConfig ${q(path.join(this.dir, 'mime.types'))}`,
+      'AddType text/html .html .shtml',
       `DocumentRoot ${q(this.docroot)}`,
       `<Directory ${q(this.docroot)}>`,
       '  Options +IncludesNOEXEC',
       '  AllowOverride None',
       '  Require all granted',
       '  DirectoryIndex index.shtml index.html',
-      '  AddType text/html .shtml',
       '  AddOutputFilter INCLUDES .shtml',
       '</Directory>',
       '',
