@@ -22,7 +22,7 @@ import {
   FakePlex, findSecrets, freePort, launchBrowser, Provider, randomSecret, USERS,
 } from './lib/harness.mjs';
 
-const STEP_MS = 20000; // one browser step (a page, a popup, a redirect)
+const STEP_MS = 30000; // one browser step (a page, a popup, a redirect); generous for loaded CI machines
 
 let fake;
 let provider;
