@@ -27,7 +27,7 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat
         -Wvla -Wpointer-arith -Wcast-qual -Wno-unused-parameter -Werror
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CPPFLAGS += -Isrc -I$(BUILD)/gen -D_GNU_SOURCE -DPO_VERSION=\"$(VERSION)\"
+CPPFLAGS += -iquote src -iquote $(BUILD)/gen -D_GNU_SOURCE -DPO_VERSION=\"$(VERSION)\"
 CFLAGS += -std=c17 $(OPT) $(WARN) $(SANFLAGS) -fstack-protector-strong -D_FORTIFY_SOURCE=2 $(PKG_CFLAGS)
 LDFLAGS += $(SANFLAGS) -pthread
 LDLIBS += $(PKG_LIBS)

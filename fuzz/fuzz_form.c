@@ -15,7 +15,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "http/form.h"
-#include "limits.h"
+#include "po_limits.h"
 
 /* The parameters the OIDC endpoints read (src/oidc/). */
 static const char *const oauth_names[] = {

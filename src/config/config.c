@@ -29,7 +29,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/str.h"
-#include "limits.h"
+#include "po_limits.h"
 
 #define CFG_SECRET_HINT "generate one with: openssl rand -base64 48 | tr '+/' '-_' | tr -d '='"
 

@@ -21,7 +21,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/str.h"
-#include "limits.h"
+#include "po_limits.h"
 
 #define CFG_ENV_PREFIX "PLEX_OIDC_"
 /* Longest variable name we build: prefix + "CLIENT_" + a 64-byte id + "_" +

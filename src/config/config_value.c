@@ -12,7 +12,7 @@
 #include "config/config_value.h"
 #include "core/err.h"
 #include "core/str.h"
-#include "limits.h"
+#include "po_limits.h"
 
 #define CV_STR2(x) #x
 #define CV_STR(x) CV_STR2(x)

@@ -13,7 +13,7 @@ enum {
 	PO_OK = 0,
 	PO_ERR_NOMEM = -1,    /* allocation failed */
 	PO_ERR_INVALID = -2,  /* malformed or unacceptable input */
-	PO_ERR_LIMIT = -3,    /* input or state over a limit in limits.h */
+	PO_ERR_LIMIT = -3,    /* input or state over a limit in po_limits.h */
 	PO_ERR_NOTFOUND = -4, /* no such item (or it expired) */
 	PO_ERR_IO = -5,       /* file or socket I/O failed; see errno */
 	PO_ERR_CRYPTO = -6,   /* OpenSSL failed; the crypto module logged why */

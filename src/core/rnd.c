@@ -7,7 +7,7 @@
 #include "core/err.h"
 #include "core/rnd.h"
 #include "core/str.h"
-#include "limits.h"
+#include "po_limits.h"
 
 int
 rnd_bytes(void *p, size_t n)

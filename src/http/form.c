@@ -7,7 +7,7 @@
 #include "core/err.h"
 #include "core/str.h"
 #include "http/form.h"
-#include "limits.h"
+#include "po_limits.h"
 
 static int
 hexval(char c)

@@ -4,7 +4,7 @@
  *
  * Used for query strings and form bodies. The parser is bounded and strict:
  * malformed percent-encoding and decoded NUL bytes are errors (never passed
- * on), and the number and length of parameters are capped by limits.h.
+ * on), and the number and length of parameters are capped by po_limits.h.
  * Duplicates are kept and counted, because RFC 6749 §3.1 requires that
  * OAuth parameters appear at most once.
  */

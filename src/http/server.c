@@ -26,7 +26,7 @@
 #include "core/rnd.h"
 #include "core/str.h"
 #include "http/server.h"
-#include "limits.h"
+#include "po_limits.h"
 
 struct http_server {
 	struct MHD_Daemon *d;

@@ -11,18 +11,6 @@
 
 #include <stddef.h>
 
-/*
- * BUILD WORKAROUND. With -Isrc, src/limits.h shadows the system <limits.h>,
- * and <openssl/err.h> needs INT_MAX from it. Until the build uses
- * "-iquote src" (or the project header is renamed), supply the value the
- * compiler already knows. Harmless once the shadowing is gone: the real
- * <limits.h> then defines INT_MAX and this does nothing. jwk.c and jws.c get
- * <openssl/err.h> only through here.
- */
-#include <limits.h>
-#ifndef INT_MAX
-#define INT_MAX __INT_MAX__
-#endif
 #include <openssl/err.h>
 
 #include "jose/jwk.h"

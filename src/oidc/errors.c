@@ -12,7 +12,7 @@
 #include "http/form.h"
 #include "oidc/errors.h"
 #include "oidc/internal.h"
-#include "limits.h"
+#include "po_limits.h"
 
 /* No inline script or style anywhere, so the policy can be this strict. */
 #define CSP                                                                                      \

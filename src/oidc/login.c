@@ -28,7 +28,7 @@
 #include "core/log.h"
 #include "core/rnd.h"
 #include "core/str.h"
-#include "limits.h"
+#include "po_limits.h"
 #include "oidc/errors.h"
 #include "oidc/internal.h"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "core/err.h"
-#include "limits.h"
+#include "po_limits.h"
 #include "oidc/grant.h"
 #include "oidc/oidc.h"
 

@@ -14,7 +14,7 @@
 #include "core/b64url.h"
 #include "core/log.h"
 #include "core/str.h"
-#include "limits.h"
+#include "po_limits.h"
 #include "oidc/pkce.h"
 
 /* SHA-256 output; its base64url encoding is LIM_PKCE_CHALLENGE_LEN long. */

@@ -21,7 +21,7 @@
 #include "core/rnd.h"
 #include "core/str.h"
 #include "jose/jws.h"
-#include "limits.h"
+#include "po_limits.h"
 #include "oidc/errors.h"
 #include "oidc/internal.h"
 #include "oidc/pkce.h"

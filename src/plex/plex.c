@@ -41,7 +41,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/str.h"
-#include "limits.h"
+#include "po_limits.h"
 #include "plex/plex.h"
 
 /* Longest wait in curl_multi_poll when nothing happens. New requests and

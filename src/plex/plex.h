@@ -4,7 +4,7 @@
  * One worker thread runs a libcurl multi handle: every plex.tv call of every
  * login is in flight on it at once, so a slow plex.tv never holds an HTTP
  * thread (issue: "a slow plex.tv must not slow anyone else"). Calls have the
- * connect and total timeouts of limits.h and read at most LIM_PLEX_BODY_MAX.
+ * connect and total timeouts of po_limits.h and read at most LIM_PLEX_BODY_MAX.
  *
  * Every call sends Accept: application/json, X-Plex-Client-Identifier (the
  * persisted one), X-Plex-Product, X-Plex-Version, X-Plex-Platform and

@@ -24,7 +24,7 @@
 
 #include "core/err.h"
 #include "core/str.h"
-#include "limits.h"
+#include "po_limits.h"
 #include "plex/plex_parse.h"
 
 /* Longest optional string kept (names, titles, emails, avatar URLs). Real

@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 
 #include "core/rnd.h"
-#include "limits.h"
+#include "po_limits.h"
 #include "store/ratelimit.h"
 
 #define RL_GROUPS 1024 /* power of two */

@@ -49,7 +49,7 @@
 
 #include "core/buf.h"
 
-/* Limits of the ui (candidates for limits.h). */
+/* Limits of the ui (candidates for po_limits.h). */
 /* One asset file (logo, background, CSS, override): a login-page logo or
  * background is well under 1 MiB; 2 MiB stops a wrong path (a video). */
 #define UI_FILE_MAX (2 * 1024 * 1024)

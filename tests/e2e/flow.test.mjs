@@ -68,8 +68,7 @@ async function browserLogin({ blockPopups = false, signIn }) {
     });
     await page.goto(url.href);
     await page.waitForSelector('#signin');
-    assert.equal(await page.textContent('#signin').then((t) => t.includes('Sign in with Plex')), true);
-    assert.equal(await page.textContent('main'), await page.textContent('main')); // page is stable
+    assert.match(await page.textContent('#signin'), /Sign in with Plex/);
     assert.match(await page.textContent('body'), /Browser App/);
     const cookies = await context.cookies(p.base);
     const bid = cookies.find((c) => c.name === 'plexoidc_bid');

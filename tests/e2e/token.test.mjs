@@ -215,6 +215,23 @@ describe('token and userinfo endpoints', { concurrency: true }, () => {
       assert.equal(payload.email_verified, true);
     });
 
+    test('the relying party checks ID token signatures: a tampered one is refused', async () => {
+      const c = await code();
+      const rp = await relyingParty(p);
+      rp.config[rp.o.customFetch] = async (url, options) => {
+        const res = await fetch(url, options);
+        if (!String(url).endsWith('/token') || res.status !== 200) return res;
+        const b = await res.json();
+        issued.push(b.access_token, b.id_token);
+        const [h, pl, sig] = b.id_token.split('.');
+        const claims = JSON.parse(Buffer.from(pl, 'base64url'));
+        claims.name = 'Mallory';
+        b.id_token = `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${sig}`;
+        return new Response(JSON.stringify(b), { status: 200, headers: res.headers });
+      };
+      await assert.rejects(redeem(rp, c.callbackUrl, c.request), /signature/i);
+    });
+
     test('a tampered ID token does not verify', async () => {
       const jwks = (await request(p.url('/jwks'))).json();
       const [h, pl, s] = body.id_token.split('.');

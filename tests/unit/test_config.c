@@ -19,7 +19,7 @@
 #include "config/config_value.h"
 #include "core/buf.h"
 #include "core/err.h"
-#include "limits.h"
+#include "po_limits.h"
 #include "t.h"
 
 #define EXAMPLE_INI "etc/plex-oidc.example.ini"

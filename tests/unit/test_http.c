@@ -5,7 +5,7 @@
 #include "core/err.h"
 #include "http/cookie.h"
 #include "http/form.h"
-#include "limits.h"
+#include "po_limits.h"
 #include "t.h"
 
 static void

@@ -33,7 +33,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/str.h"
-#include "limits.h"
+#include "po_limits.h"
 #include "plex/plex.h"
 #include "t.h"
 

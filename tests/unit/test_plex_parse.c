@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "core/err.h"
-#include "limits.h"
+#include "po_limits.h"
 #include "plex/plex_parse.h"
 #include "t.h"
 

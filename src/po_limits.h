@@ -1,11 +1,11 @@
 /*
- * limits.h - every size, count and time limit of plex-oidc in one place.
+ * po_limits.h - every size, count and time limit of plex-oidc in one place.
  *
  * Each value says why it is what it is. Code never uses a bare number for a
  * limit: it names one of these, so a reviewer can audit the bounds here.
  */
-#ifndef PO_LIMITS_H
-#define PO_LIMITS_H
+#ifndef PO_PO_LIMITS_H
+#define PO_PO_LIMITS_H
 
 /* ---- HTTP input ---- */
 /* Whole request head (request line + headers): browsers send < 8 KiB; cookies
