@@ -2,7 +2,7 @@
 #
 #   make            build build/plex-oidc (installs missing Debian packages first)
 #   make test       unit tests, then black-box tests (the CI command)
-#   make run        build and run (setup mode when no config is given)
+#   make run        build and run: setup mode, or CONFIG=FILE to run a configuration
 #   make unit       C unit tests only
 #   make e2e        black-box tests only
 #   make SAN=1 ...  build with AddressSanitizer and UndefinedBehaviorSanitizer
@@ -39,7 +39,7 @@ WEB := $(shell find web -type f | sort)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps test unit e2e run clean format fuzz
+.PHONY: all deps deps-test test unit e2e run clean format fuzz
 
 all: deps $(BUILD)/plex-oidc
 
@@ -47,6 +47,10 @@ all: deps $(BUILD)/plex-oidc
 # find a dependency; a no-op on a machine that has them.
 deps:
 	@pkg-config --exists $(PKGS) || scripts/install-deps build
+
+# The test tools too (Node.js, Chromium, Apache with mod_auth_openidc...).
+deps-test:
+	@scripts/install-deps test
 
 $(BUILD)/plex-oidc: $(BUILD)/obj/main.o $(BUILD)/libplexoidc.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -82,7 +86,7 @@ unit: deps $(UNIT_BIN)
 e2e: all
 	scripts/run-e2e $(BUILD)/plex-oidc
 
-test: deps
+test: deps deps-test
 	$(MAKE) unit
 	$(MAKE) e2e
 
