@@ -129,6 +129,7 @@ describe('Apache mod_auth_openidc as the relying party', () => {
       assert.equal(await text(page, '#name'), USERS.alice.name);
       assert.equal(await text(page, '#email'), USERS.alice.email);
       assert.equal(await text(page, '#iss'), provider.base);
+      for (const call of basic.tokenCalls()) assert.deepEqual(call, { basic: true, post: false }, 'client_secret_basic');
 
       // mod_auth_openidc came back through its redirect URI with a code, and
       // now has a session: the page opens again without plex-oidc.
@@ -155,6 +156,7 @@ describe('Apache mod_auth_openidc as the relying party', () => {
       assert.equal(await text(page, '#name'), 'Mia');
       assert.equal(await text(page, '#email'), '');
       assert.equal(await text(page, '#email-verified'), '');
+      for (const call of post.tokenCalls()) assert.deepEqual(call, { basic: false, post: true }, 'client_secret_post');
     } catch (e) {
       e.message += diag(page, post);
       throw e;

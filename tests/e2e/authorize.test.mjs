@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  authorize, authRequest, CookieJar, loginForCode, loginStart, loginStatus, parseRedirect, relyingParty,
+  authorize, authRequest, CookieJar, loginForCode, loginStart, loginStatus, parseLoginId, parseRedirect, relyingParty,
   redeem, request, rsaThumbprint, startStack,
 } from './lib/harness.mjs';
 
@@ -224,6 +224,35 @@ describe('valid requests', () => {
     }
     const fin = await request(p.url(`/login/finish?l=${loginId}`), { jar: otherJar });
     assert.equal(fin.location, null, 'no redirect with a code for another browser');
+  });
+
+  test('the Plex link: PIN code in the fragment, forwardUrl back to us without the PIN', async () => {
+    for (const mode of [undefined, 'redirect']) {
+      const jar = new CookieJar();
+      const { loginId } = await authorize(p, authRequest(p).params, { jar });
+      const { res, link } = await loginStart(p, loginId, jar, { mode });
+      assert.equal(res.status, 302, res.text.slice(0, 200));
+      assert.equal(link.origin, stack.fake.url);
+      assert.equal(link.pathname, '/auth');
+      assert.equal(link.query, '', 'parameters only in the fragment');
+      assert.match(link.code, /^[a-z0-9]{25}$/, 'a strong PIN code');
+      assert.ok(link.clientID && link.product, 'clientID and product');
+      const pin = (await stack.fake.pins()).find((x) => x.code === link.code);
+      assert.ok(pin, 'the PIN was created at plex.tv');
+      assert.equal(pin.clientIdentifier, link.clientID);
+      const fwd = new URL(link.forwardUrl);
+      assert.equal(fwd.origin, p.base);
+      assert.ok(!link.forwardUrl.includes(link.code) && !link.forwardUrl.includes(String(pin.id)),
+        `no PIN in forwardUrl: ${link.forwardUrl}`);
+      if (mode === 'redirect') {
+        assert.equal(`${fwd.pathname}${fwd.search}`, `/login/return?l=${loginId}`);
+        // Back from Plex, the page carries on waiting.
+        const back = await request(link.forwardUrl, { jar });
+        assert.equal(back.status, 200);
+        assert.match(back.text, /data-state="waiting"/);
+        assert.equal(parseLoginId(back.text), loginId);
+      }
+    }
   });
 
   test('POST /authorize works through to a code', async () => {

@@ -198,6 +198,9 @@ describe('Dockerfile', () => {
     assert.ok(needed.length > 0);
     const ldd = execFileSync('ldd', [BIN], { encoding: 'utf8' });
     for (const lib of needed) {
+      // A `make SAN=1` binary also links the sanitizer runtimes; the image
+      // builds without them.
+      if (/^lib(a|ub|l|t|hwa)san\.so/.test(lib)) continue;
       const m = new RegExp(`^\\s*${lib.replace(/[.+]/g, '\\$&')} => (\\S+)`, 'm').exec(ldd);
       assert.ok(m, `ldd does not resolve ${lib}`);
       const pkg = owner(m[1]);

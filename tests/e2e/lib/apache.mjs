@@ -244,6 +244,24 @@ export class Apache {
       `--- apache access.log\n${tail(read(this.accessLog))}`;
   }
 
+  // How mod_auth_openidc called plex-oidc's token endpoint, from its debug
+  // log: [{basic, post}] per call (basic: an Authorization header was sent;
+  // post: client_secret was in the body). Empty if the module's log format
+  // does not show it (then callers cannot tell).
+  tokenCalls() {
+    let text = '';
+    try {
+      text = fs.readFileSync(this.errorLog, 'utf8');
+    } catch { /* none yet */ }
+    const token = this.provider.url('/token');
+    return text.split('\n')
+      .filter((l) => l.includes(`oidc_util_http_call: url=${token},`))
+      .map((l) => ({
+        basic: /basic_auth=\*+/.test(l),
+        post: /[?&, =]client_secret=/.test(l.split(', content_type=')[0]),
+      }));
+  }
+
   accessLogText() {
     try {
       return fs.readFileSync(this.accessLog, 'utf8');

@@ -310,8 +310,20 @@ export class Provider {
   static async start(opts) {
     const p = new Provider(opts);
     await p.init();
-    await p.launch();
-    return p;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await p.launch();
+        return p;
+      } catch (e) {
+        // freePort() is racy: another process may take the port before the
+        // provider binds it. Then pick another one (the issuer names it).
+        if (opts.port || attempt >= 3 || !/cannot listen/.test(p.logText())) throw e;
+        p.port = await freePort();
+        p.base = `http://127.0.0.1:${p.port}`;
+        p.writeConfig();
+        fs.writeFileSync(p.logPath, '');
+      }
+    }
   }
 
   // seedKey: put a ready-made signing key in a new data_dir, so the
@@ -342,6 +354,10 @@ export class Provider {
     this.base = `http://127.0.0.1:${this.port}`;
     this.configPath = path.join(this.dir, 'plex-oidc.ini');
     this.logPath = path.join(this.dir, 'provider.log');
+    this.writeConfig();
+  }
+
+  writeConfig() {
     writeConfig(this.configPath, {
       port: this.port, dataDir: this.dataDir, fake: this.fake, clients: this.clients, serverId: this.serverId,
       logLevel: this.logLevel,
@@ -352,7 +368,10 @@ export class Provider {
     if (!fs.existsSync(BIN)) throw new Error(`no provider binary at ${BIN} (build it with make, or set PLEX_OIDC_BIN)`);
     const fd = fs.openSync(this.logPath, 'a');
     try {
-      this.child = track(spawn(BIN, ['--config', this.configPath], { stdio: ['ignore', fd, fd] }));
+      // PLEX_OIDC_<SECTION>_<KEY> variables override the config file: keep
+      // the caller's out, so the config written here is the whole story.
+      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PLEX_OIDC_')));
+      this.child = track(spawn(BIN, ['--config', this.configPath], { stdio: ['ignore', fd, fd], env }));
     } finally {
       fs.closeSync(fd);
     }
