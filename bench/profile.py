@@ -34,9 +34,8 @@ from httpc import Client  # noqa: E402
 FUNCS_REQ = ['on_uri', 'rnd_bytes', 'inet_ntop', 'on_request', 'route', 'send_resp', 'MHD_add_response_header',
              'MHD_destroy_response', 'on_completed', 'log_msg', 'oidc_token', 'jose_jws_sign', 'RSA_sign',
              'BN_BLINDING_update', 'EVP_DigestSignInit', 'json_dumps', '__memset_avx2_unaligned_erms']
-FUNCS_START = ['_dl_start', 'main', 'app_start', 'jose_key_load_or_create', 'PEM_read_bio_PrivateKey',
-               'EVP_PKEY_pairwise_check', 'BN_check_prime', 'curl_global_init', 'http_server_start',
-               'MHD_start_daemon', 'PEM_read_PrivateKey']
+FUNCS_START = ['_dl_start', 'main', 'jose_key_load_or_create', 'PEM_read_bio_PrivateKey|PEM_read_PrivateKey',
+               'EVP_PKEY_pairwise_check', 'BN_check_prime', 'curl_global_init', 'MHD_start_daemon']
 
 
 def annotate(path):
@@ -89,8 +88,8 @@ def vg(tool, out, cmd, logpath):
 
 def profile_startup(a, P, L):
     L.append('## Startup: instructions from exec to the first answered discovery request\n')
-    L.append('| process | total Ir | ' + ' | '.join(f'`{f}`' for f in FUNCS_START[1:8]) + ' |')
-    L.append('|---|---|' + '---|' * 7)
+    L.append('| process | total Ir | ' + ' | '.join(f'`{f}`' for f in FUNCS_START) + ' |')
+    L.append('|---|---|' + '---|' * len(FUNCS_START))
     po = P['plex-oidc']
     runs = [('plex-oidc', po['cmd'], po['port'], po['disc']),
             ('stack-floor', [a.stack_bin, '18082', os.path.join(bench.SCR, 'plex-oidc', 'data', 'signing-key.pem'),
@@ -102,7 +101,8 @@ def profile_startup(a, P, L):
         ctl(p.pid, '--dump=ready')
         bench.stop(p)
         total, fn = annotate(dumps_of(out)['ready'])
-        L.append(f'| {name} | {total:,} | ' + ' | '.join(f'{fn.get(f, 0):,}' for f in FUNCS_START[1:8]) + ' |')
+        L.append(f'| {name} | {total:,} | ' + ' | '.join(
+            f'{max(fn.get(g, 0) for g in f.split("|")):,}' for f in FUNCS_START) + ' |')
     L.append('')
 
 

@@ -91,4 +91,42 @@
 #define LIM_CLIENT_SECRET_MIN 32
 #define LIM_CLIENT_SECRET_MAX 512
 
+/* ---- plex.tv answers (plex_parse.c) ---- */
+/* Longest optional string kept (names, titles, emails, avatar URLs). Real
+ * values are < 300 bytes; a longer one is treated as absent rather than
+ * carried into ID tokens and pages. */
+#define LIM_PLEX_FIELD_MAX 2048
+/* OIDC Core §2: "sub" must not exceed 255 ASCII characters; the uuid is it. */
+#define LIM_PLEX_UUID_MAX 255
+/* PIN codes: 25 characters (strong) or 4 (plex.tv/link); 64 leaves room. */
+#define LIM_PLEX_CODE_MAX 64
+/* Entries kept from /api/v2/resources (the contract in plex_parse.h). */
+#define LIM_PLEX_RESOURCES_MAX 10000
+
+/* ---- The signing key (jwk.c) ---- */
+/* A PKCS#8 PEM RSA-2048 key is ~1.7 KiB and RSA-8192 ~6.3 KiB; 64 KiB is far
+ * above any real key and stops a wrong file (a log, say) from being read. */
+#define LIM_KEY_FILE_MAX (64 * 1024)
+
+/* ---- Operator files for the page (ui.c) ---- */
+/* One asset file (logo, background, CSS, override): a login-page logo or
+ * background is well under 1 MiB; 2 MiB stops a wrong path (a video). */
+#define LIM_UI_FILE_MAX (2 * 1024 * 1024)
+/* Files read from assets_dir: the built-in set is ~10; the bound keeps a
+ * mistaken directory (a whole media folder) from being loaded into memory. */
+#define LIM_UI_DIR_FILES_MAX 256
+
+/* ---- Config identifiers (config_value.c) ---- */
+/* "[client.ID]": ID is [A-Za-z0-9._-]{1,64} (config.h). 64 is ample for a
+ * name and keeps messages and environment variable names short. */
+#define LIM_CLIENT_ID_MAX 64
+/* [plex] server_id: Plex machine identifiers are 40 hex digits; 128 leaves
+ * room for other forms without letting a pasted token through. */
+#define LIM_PLEX_SERVER_ID_MAX 128
+
+/* ---- Config messages (config_read.c) ---- */
+/* Problems kept for the report: a wrong file (a binary, a log) would
+ * otherwise give one per line. The rest are counted. */
+#define LIM_CONFIG_MESSAGES_MAX 50
+
 #endif

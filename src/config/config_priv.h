@@ -17,10 +17,9 @@
 
 #include "config/config_value.h"
 #include "core/buf.h"
+#include "po_limits.h"
 
-/* Problems kept for the report: a wrong file (a binary, a log) would
- * otherwise give one per line. The rest are counted. */
-#define CFG_MSGS_MAX 50
+#define CFG_MSGS_MAX LIM_CONFIG_MESSAGES_MAX /* po_limits.h */
 /* Quoted user text is clipped to this many bytes so a message stays
  * readable. */
 #define CFG_QUOTE_MAX 80

@@ -15,13 +15,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "po_limits.h"
 
-/* "[client.ID]": ID is [A-Za-z0-9._-]{1,64} (config.h). 64 is ample for a
- * name and keeps messages and environment variable names short. */
-#define CV_CLIENT_ID_MAX 64
-/* [plex] server_id: Plex machine identifiers are 40 hex digits; 128 leaves
- * room for other forms without letting a pasted token through. */
-#define CV_PLEX_SERVER_ID_MAX 128
+#define CV_CLIENT_ID_MAX LIM_CLIENT_ID_MAX /* po_limits.h */
+#define CV_PLEX_SERVER_ID_MAX LIM_PLEX_SERVER_ID_MAX /* po_limits.h */
 
 /* An absolute http(s) URL split into the parts config checks. Pointers are
  * into the string given to cv_url(). */

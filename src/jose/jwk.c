@@ -42,14 +42,13 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "jose/jwk.h"
+#include "po_limits.h"
 
 /* The key file's name inside DATA_DIR. */
 #define JWK_FILE "signing-key.pem"
 /* RFC 7518 §3.3: keys of 2048 bits or larger MUST be used with RS256. */
 #define JWK_RSA_BITS 2048
-/* A PKCS#8 PEM RSA-2048 key is ~1.7 KiB and RSA-8192 ~6.3 KiB; 64 KiB is far
- * above any real key and stops a wrong file (a log, say) from being read. */
-#define JWK_PEM_MAX (64 * 1024)
+#define JWK_PEM_MAX LIM_KEY_FILE_MAX /* po_limits.h */
 /* base64url of a SHA-256 digest: 32 bytes -> 43 characters. */
 #define JWK_KID_LEN 43
 /* Room for one OpenSSL error queue in a log line (log lines are < 1 KiB). */

@@ -27,16 +27,10 @@
 #include "po_limits.h"
 #include "plex/plex_parse.h"
 
-/* Longest optional string kept (names, titles, emails, avatar URLs). Real
- * values are < 300 bytes; a longer one is treated as absent rather than
- * carried into ID tokens and pages. */
-#define PLEX_PARSE_FIELD_MAX 2048
-/* OIDC Core §2: "sub" must not exceed 255 ASCII characters; the uuid is it. */
-#define PLEX_PARSE_UUID_MAX 255
-/* PIN codes: 25 characters (strong) or 4 (plex.tv/link); 64 leaves room. */
-#define PLEX_PARSE_CODE_MAX 64
-/* Entries kept from /api/v2/resources (the contract in plex_parse.h). */
-#define PLEX_PARSE_RESOURCES_MAX 10000
+#define PLEX_PARSE_FIELD_MAX LIM_PLEX_FIELD_MAX /* po_limits.h */
+#define PLEX_PARSE_UUID_MAX LIM_PLEX_UUID_MAX /* po_limits.h */
+#define PLEX_PARSE_CODE_MAX LIM_PLEX_CODE_MAX /* po_limits.h */
+#define PLEX_PARSE_RESOURCES_MAX LIM_PLEX_RESOURCES_MAX /* po_limits.h */
 
 /* Parses (buf, len) as one JSON object or array with nothing after it.
  * PO_OK, PO_ERR_INVALID or PO_ERR_NOMEM. */

@@ -48,14 +48,11 @@
 #include <stddef.h>
 
 #include "core/buf.h"
+#include "po_limits.h"
 
-/* Limits of the ui (candidates for po_limits.h). */
-/* One asset file (logo, background, CSS, override): a login-page logo or
- * background is well under 1 MiB; 2 MiB stops a wrong path (a video). */
-#define UI_FILE_MAX (2 * 1024 * 1024)
-/* Files read from assets_dir: the built-in set is ~10; the bound keeps a
- * mistaken directory (a whole media folder) from being loaded into memory. */
-#define UI_DIR_FILES_MAX 256
+/* Limits of the ui (values in po_limits.h). */
+#define UI_FILE_MAX LIM_UI_FILE_MAX /* po_limits.h */
+#define UI_DIR_FILES_MAX LIM_UI_DIR_FILES_MAX /* po_limits.h */
 /* An asset name ([A-Za-z0-9._-], not starting with '.'). */
 #define UI_NAME_MAX 128
 /* A path built from assets_dir and a file name. */

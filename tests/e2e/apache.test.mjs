@@ -166,7 +166,7 @@ describe('Apache mod_auth_openidc as the relying party', () => {
   });
 
   test('an account without access (nora) gets "No access" and never reaches the protected page', async () => {
-    const before = basic.accessLogText().length;
+    const logStart = basic.accessLogText().length;
     const { context, page } = await signInThroughApache(basic, 'nora');
     try {
       await page.waitForSelector('main.kind-denied', { timeout: STEP_MS });
@@ -175,7 +175,7 @@ describe('Apache mod_auth_openidc as the relying party', () => {
       // Give a wrong redirect a moment to happen, then check it did not.
       await new Promise((r) => setTimeout(r, 500));
       assert.equal(new URL(page.url()).origin, provider.base);
-      const since = basic.accessLogText().slice(before);
+      const since = basic.accessLogText().slice(logStart);
       assert.doesNotMatch(since, /redirect_uri\?code=/, 'Apache got a code for nora');
       assert.doesNotMatch(since, /"GET \/protected\/ HTTP\/1\.1" 200 /, 'Apache served the page to nora');
     } catch (e) {

@@ -149,6 +149,7 @@ export class CookieJar {
       const first = line.split(';')[0];
       const eq = first.indexOf('=');
       if (eq > 0) this.cookies.set(first.slice(0, eq).trim(), first.slice(eq + 1).trim());
+      if (/^\s*plexoidc_(bid|setup_state)=/.test(first)) recordSecret(first.slice(eq + 1).trim());
     }
   }
 
@@ -226,6 +227,7 @@ export class FakePlex {
   async approve(code, user) {
     const r = await this.control('approve', { code, user });
     if (r.status !== 200) throw new Error(`fake approve ${user}: ${r.status} ${JSON.stringify(r.body)}`);
+    recordSecret(r.body?.pin?.authToken);
     return r.body;
   }
 
@@ -263,6 +265,13 @@ export class FakePlex {
   }
 
   async stop() {
+    // Every Plex token this fake handed out, including those of sign-ins
+    // a browser approved on the fake's page.
+    if (RUN_DIR && this.child.exitCode === null && this.child.signalCode === null) {
+      try {
+        recordSecret((await this.users()).map((u) => u.token), (await this.pins()).map((x) => x.authToken));
+      } catch { /* best effort */ }
+    }
     await stopChild(this.child);
   }
 }
@@ -288,6 +297,7 @@ export function writeConfig(file, { port, dataDir, fake, clients, serverId = SER
     '',
   ];
   for (const [id, c] of Object.entries(clients)) {
+    recordSecret(c.secret);
     lines.push(`[client.${id}]`, `secret = ${c.secret}`, `redirect_uris = ${c.redirect_uris.join(' ')}`);
     if (c.name) lines.push(`name = ${c.name}`);
     lines.push('');
@@ -353,7 +363,7 @@ export class Provider {
     if (!this.port) this.port = await freePort();
     this.base = `http://127.0.0.1:${this.port}`;
     this.configPath = path.join(this.dir, 'plex-oidc.ini');
-    this.logPath = path.join(this.dir, 'provider.log');
+    this.logPath = runLogPath(this.dir, 'provider.log');
     this.writeConfig();
   }
 
@@ -582,6 +592,7 @@ export async function loginHttp(provider, { user = 'alice', request: req, jar = 
   if (ctx.outcome.next) {
     ctx.final = await request(new URL(ctx.outcome.next, provider.base), { jar });
     if (ctx.final.status === 302 && ctx.final.location) ctx.redirect = parseRedirect(ctx.final.location);
+    recordSecret(ctx.redirect?.params.code);
   }
   return ctx;
 }
@@ -609,7 +620,10 @@ export async function tokenRequest(provider, { client = 'app', secret, code, red
   else if (auth === 'post') Object.assign(body, { client_id: c.id, client_secret: s });
   Object.assign(body, extra);
   for (const [k, v] of Object.entries(body)) if (v === null) delete body[k];
-  return request(provider.url('/token'), { method: 'POST', headers, body: form(body) });
+  recordSecret(body.code, body.code_verifier, body.refresh_token);
+  const res = await request(provider.url('/token'), { method: 'POST', headers, body: form(body) });
+  recordTokenResponse(res.text);
+  return res;
 }
 
 // ---------------------------------------------------------------- openid-client as the relying party
@@ -647,6 +661,8 @@ export async function redeem(rp, callbackUrl, request) {
     expectedNonce: request.params.nonce,
     idTokenExpected: true,
   });
+  recordSecret(new URL(callbackUrl).searchParams.get('code'), request.verifier);
+  recordTokenResponse(tokens);
   return { tokens, claims: tokens.claims() };
 }
 
@@ -684,6 +700,73 @@ export function atHash(accessToken) {
 // Asserts that none of the secrets appears in text. Returns the offenders.
 export function findSecrets(text, secrets) {
   return secrets.filter((s) => typeof s === 'string' && s.length >= 8 && text.includes(s));
+}
+
+// The run-wide secret registry. scripts/run-e2e sets PLEX_OIDC_E2E_RUN_DIR
+// to a fresh directory shared by every test file of one run; the harness
+// appends there every secret it sees (client secrets, codes, tokens, Plex
+// tokens, browser-binding cookies; not login ids) and writes provider logs
+// there, and zz-secrets.test.mjs (the last file) checks that no log of the
+// whole run contains any of them. Without the variable, nothing is
+// recorded and provider logs stay in their temporary directories.
+export const RUN_DIR = process.env.PLEX_OIDC_E2E_RUN_DIR ? path.resolve(process.env.PLEX_OIDC_E2E_RUN_DIR) : null;
+const SECRETS_FILE = RUN_DIR && path.join(RUN_DIR, 'secrets.txt');
+const LOGS_FILE = RUN_DIR && path.join(RUN_DIR, 'logs.txt');
+const recorded = new Set();
+let runLogs = 0;
+
+// Records secrets (strings of 8 characters or more; others are ignored).
+export function recordSecret(...values) {
+  if (!RUN_DIR) return;
+  const fresh = values.flat().filter((v) => typeof v === 'string' && v.length >= 8 && !/[\r\n]/.test(v) &&
+    !recorded.has(v));
+  if (!fresh.length) return;
+  for (const v of fresh) recorded.add(v);
+  fs.appendFileSync(SECRETS_FILE, fresh.map((v) => `${v}\n`).join(''), { mode: 0o600 });
+}
+
+// Records the path of a log that must hold no secret.
+export function recordLog(file) {
+  if (!RUN_DIR) return;
+  fs.appendFileSync(LOGS_FILE, `${path.resolve(file)}\n`, { mode: 0o600 });
+}
+
+// A path for a new log of a plex-oidc process (recorded): in the run
+// directory when there is one, so it outlives this test file's temporary
+// directories; else in dir.
+export function runLogPath(dir, name = 'provider.log') {
+  let file = path.join(dir, name);
+  if (RUN_DIR) {
+    fs.mkdirSync(path.join(RUN_DIR, 'logs'), { recursive: true, mode: 0o700 });
+    file = path.join(RUN_DIR, 'logs', `${path.basename(process.argv[1] || 'node')}-${process.pid}-${++runLogs}-${name}`);
+  }
+  recordLog(file);
+  return file;
+}
+
+// What the run recorded so far: {secrets: [..], logs: [..]}.
+export function readRunRegistry() {
+  const lines = (f) => {
+    try {
+      return fs.readFileSync(f, 'utf8').split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  };
+  return { secrets: [...new Set(lines(SECRETS_FILE))], logs: [...new Set(lines(LOGS_FILE))] };
+}
+
+// The secrets of a token endpoint answer (JSON text or object).
+export function recordTokenResponse(body) {
+  let j = body;
+  if (typeof body === 'string') {
+    try {
+      j = JSON.parse(body);
+    } catch {
+      return;
+    }
+  }
+  if (j && typeof j === 'object') recordSecret(j.access_token, j.id_token, j.refresh_token);
 }
 
 // ---------------------------------------------------------------- browser
