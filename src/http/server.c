@@ -34,6 +34,8 @@ struct http_server {
 	void *arg;
 	uint16_t port;
 	int inflight; /* requests between on_uri and on_completed (atomic) */
+	uint64_t id_seed; /* random, per process: request ids do not repeat across restarts */
+	uint64_t id_next; /* atomic counter */
 };
 
 struct http_conn {
@@ -125,14 +127,14 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 	else
 		c->target = str_dupn(uri, n);
 	{
-		unsigned char rb[8];
+		/* A request id for the log: a counter mixed with a per-process
+		 * random seed (no CSPRNG call per request; ids need to be unique,
+		 * not secret). */
 		static const char hx[] = "0123456789abcdef";
-		if (rnd_bytes(rb, sizeof(rb)) != PO_OK)
-			memset(rb, 0, sizeof(rb));
-		for (size_t i = 0; i < 8; i++) {
-			c->request_id[2 * i] = hx[rb[i] >> 4];
-			c->request_id[2 * i + 1] = hx[rb[i] & 15];
-		}
+		uint64_t v = __atomic_add_fetch(&c->srv->id_next, 1, __ATOMIC_RELAXED) * 0x9e3779b97f4a7c15ULL;
+		v ^= c->srv->id_seed;
+		for (int i = 15; i >= 0; i--, v >>= 4)
+			c->request_id[i] = hx[v & 15];
 	}
 	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci && ci->client_addr) {
@@ -305,6 +307,8 @@ http_server_start(const http_server_opts_t *o, http_server_t **out)
 		return PO_ERR_NOMEM;
 	s->handler = o->handler;
 	s->arg = o->arg;
+	if (rnd_bytes(&s->id_seed, sizeof(s->id_seed)) != PO_OK)
+		s->id_seed = (uint64_t)clock_mono_us();
 	s->d = MHD_start_daemon(flags, o->port, NULL, NULL, on_request, s,
 	    MHD_OPTION_SOCK_ADDR, sa,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
