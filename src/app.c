@@ -76,13 +76,12 @@ static const struct route {
 static bool
 rate_limited(struct app *a, const struct route *r, http_req_t *req, http_resp_t *resp)
 {
-	char ip[64], ra[16];
+	char ra[16];
 	int retry = 1;
 
 	if (r->rl < 0 || req->reentry)
 		return false;
-	clientip_resolve(&a->trusted, req->peer_ip, req->forwarded_for, ip, sizeof(ip));
-	if (ratelimit_take(a->rl, (enum rl_class)r->rl, ip, clock_mono_ms(), &retry))
+	if (ratelimit_take(a->rl, (enum rl_class)r->rl, req->client_ip, clock_mono_ms(), &retry))
 		return false;
 	__atomic_add_fetch(&a->oidc->metrics.rate_limited, 1, __ATOMIC_RELAXED);
 	snprintf(ra, sizeof(ra), "%d", retry);
@@ -318,6 +317,7 @@ app_start(const config_t *cfg, app_t **out)
 	ho.threads = 2;
 	ho.handler = route;
 	ho.arg = a;
+	ho.trusted = &a->trusted;
 	if ((rc = http_server_start(&ho, &a->http)) != PO_OK)
 		goto out;
 	log_info("plex-oidc %s listening on %s port %u, issuer %s", PO_VERSION, cfg->listen_host,

@@ -20,7 +20,7 @@ typedef struct ip_cidr {
 	unsigned prefix;          /* bits */
 } ip_cidr_t;
 
-typedef struct ip_allow {
+typedef struct ip_allow { /* struct tag used by server.h */
 	ip_cidr_t *v;
 	size_t n;
 } ip_allow_t;

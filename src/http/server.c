@@ -25,6 +25,7 @@
 #include "core/log.h"
 #include "core/rnd.h"
 #include "core/str.h"
+#include "http/clientip.h"
 #include "http/server.h"
 #include "po_limits.h"
 
@@ -36,6 +37,7 @@ struct http_server {
 	int inflight; /* requests between on_uri and on_completed (atomic) */
 	uint64_t id_seed; /* random, per process: request ids do not repeat across restarts */
 	uint64_t id_next; /* atomic counter */
+	const ip_allow_t *trusted;
 };
 
 struct http_conn {
@@ -53,6 +55,7 @@ struct http_conn {
 	char path_for_log[128];
 	char request_id[17];
 	char peer[INET6_ADDRSTRLEN];
+	char client[INET6_ADDRSTRLEN];
 };
 
 int
@@ -154,9 +157,9 @@ on_completed(void *cls, struct MHD_Connection *mc, void **con_cls, enum MHD_Requ
 
 	if (c == NULL)
 		return;
-	log_info("%s %s %d %.3fms id=%s peer=%s%s", c->method[0] ? c->method : "-",
+	log_info("%s %s %d %.3fms id=%s client=%s%s", c->method[0] ? c->method : "-",
 	    c->path_for_log[0] ? c->path_for_log : "-", c->status,
-	    (double)(clock_mono_us() - c->start_us) / 1000.0, c->request_id, c->peer,
+	    (double)(clock_mono_us() - c->start_us) / 1000.0, c->request_id, c->client[0] ? c->client : c->peer,
 	    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
 	__atomic_sub_fetch(&c->srv->inflight, 1, __ATOMIC_SEQ_CST);
 	buf_free(&c->body);
@@ -185,6 +188,7 @@ send_resp(struct http_conn *c, http_resp_t *resp)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "X-Request-Id", c->request_id);
 	for (i = 0; i < resp->nhdr; i++)
 		MHD_add_response_header(r, resp->hdr[i].name, resp->hdr[i].value);
 	c->status = resp->status;
@@ -261,6 +265,8 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 	req.forwarded_for = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Forwarded-For");
 	req.if_none_match = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	req.peer_ip = c->peer;
+	clientip_resolve(srv->trusted, c->peer, req.forwarded_for, c->client, sizeof(c->client));
+	req.client_ip = c->client;
 	req.request_id = c->request_id;
 	req.reentry = c->reentry++;
 	req.conn = c;
@@ -307,6 +313,7 @@ http_server_start(const http_server_opts_t *o, http_server_t **out)
 		return PO_ERR_NOMEM;
 	s->handler = o->handler;
 	s->arg = o->arg;
+	s->trusted = o->trusted;
 	if (rnd_bytes(&s->id_seed, sizeof(s->id_seed)) != PO_OK)
 		s->id_seed = (uint64_t)clock_mono_us();
 	s->d = MHD_start_daemon(flags, o->port, NULL, NULL, on_request, s,

@@ -7,8 +7,9 @@
  * one handler it was given with an http_req_t and an empty http_resp_t. The
  * handler fills the response; the server sends it, adds the headers that go
  * on every answer (nosniff, Referrer-Policy) and logs one line per request
- * (method, path without query, status, latency, request id; never the query,
- * body, cookies or Authorization).
+ * (method, path without query, status, latency, request id, client address;
+ * never the query, body, cookies or Authorization). Every answer carries the
+ * request id in X-Request-Id, so a user's report can be matched to the log.
  *
  * Threads: MHD's internal thread pool calls the handler; handlers must be
  * thread-safe. A handler that must wait for plex.tv calls
@@ -43,6 +44,8 @@ typedef struct http_req {
 	const char *forwarded_for; /* X-Forwarded-For */
 	const char *if_none_match;
 	const char *peer_ip;       /* textual address of the TCP peer */
+	const char *client_ip;     /* the client: peer_ip, or from X-Forwarded-For
+	                            * when the peer is a trusted proxy (clientip.h) */
 	const char *request_id;    /* 16 hex characters, also logged */
 	int reentry;               /* 0 on the first call, then 1, 2... after resume */
 	http_conn_t *conn;
@@ -72,6 +75,7 @@ typedef struct http_server_opts {
 	unsigned threads; /* MHD thread pool size */
 	http_handler_fn handler;
 	void *arg;
+	const struct ip_allow *trusted; /* trusted proxies (borrowed; may be NULL) */
 } http_server_opts_t;
 
 /* Starts listening and serving. PO_OK, PO_ERR_INVALID (bad address) or

@@ -226,9 +226,16 @@ oidc_authorize(oidc_t *o, http_req_t *req, http_resp_t *resp)
 	/* Exact string match, OIDC Core §3.1.2.1 and RFC 6749 §3.1.2.3. */
 	if (redirect_uri == NULL || form_count(&f, "redirect_uri") > 1 ||
 	    !config_client_redirect_ok(cl, redirect_uri)) {
-		oidc_error_page(o, resp, 400, "error", "Unregistered return address",
-		    "The app asked to send you back to an address that is not registered for it, so this sign-in was stopped.",
-		    NULL, NULL);
+		/* The address is shown (escaped, not a link) so the server owner
+		 * can compare it with redirect_uris. */
+		ui_var_t vars[] = {
+			{ "kind", "error" },
+			{ "heading", "Unregistered return address" },
+			{ "text", "The app asked to send you back to an address that is not registered for it, so this "
+			          "sign-in was stopped." },
+			{ "detail", redirect_uri && form_count(&f, "redirect_uri") == 1 ? redirect_uri : "(none or several)" },
+		};
+		oidc_page(o, resp, 400, vars, sizeof(vars) / sizeof(vars[0]));
 		goto out;
 	}
 	if ((err = check_request(&f, &desc)) != NULL) {
