@@ -84,6 +84,18 @@ str_to_u64(const char *s, size_t len, uint64_t max, uint64_t *out)
 	return PO_OK;
 }
 
+int
+str_hex_val(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 bool
 str_has_prefix(const char *s, size_t len, const char *prefix)
 {

@@ -26,6 +26,8 @@ bool str_eq(const char *a, const char *b);
 /* Parses a whole decimal unsigned integer in (s, len) with no sign, spaces or
  * trailing data, not above max. PO_OK or PO_ERR_INVALID. */
 int str_to_u64(const char *s, size_t len, uint64_t max, uint64_t *out);
+/* Value of a hexadecimal digit (0-9, a-f, A-F), or -1. */
+int str_hex_val(char c);
 /* true if s (len bytes) starts with prefix. */
 bool str_has_prefix(const char *s, size_t len, const char *prefix);
 

@@ -9,18 +9,6 @@
 #include "http/form.h"
 #include "po_limits.h"
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes into a new buffer; *outlen gets the decoded length. */
 static char *
 decode(const char *in, size_t n, bool plus, size_t *outlen)
@@ -36,8 +24,8 @@ decode(const char *in, size_t n, bool plus, size_t *outlen)
 			int hi, lo;
 			if (i + 2 >= n)
 				goto bad; /* truncated escape */
-			hi = hexval(in[i + 1]);
-			lo = hexval(in[i + 2]);
+			hi = str_hex_val(in[i + 1]);
+			lo = str_hex_val(in[i + 2]);
 			if (hi < 0 || lo < 0)
 				goto bad;
 			c = (char)(hi << 4 | lo);

@@ -10,23 +10,12 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/str.h"
 #include "ui/theme.h"
 
 /* Text colours for the accent button: a warm near-black or white. */
 #define THEME_DARK_TEXT "#1a1400"
 #define THEME_LIGHT_TEXT "#ffffff"
-
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Parses "#rgb" or "#rrggbb" into rgb[3]. PO_OK or PO_ERR_INVALID. */
 static int
@@ -41,7 +30,7 @@ parse_color(const char *s, unsigned rgb[3])
 	if (n != 4 && n != 7)
 		return PO_ERR_INVALID;
 	for (i = 1; i < n; i++)
-		if ((d[i - 1] = hex_digit(s[i])) < 0)
+		if ((d[i - 1] = str_hex_val(s[i])) < 0)
 			return PO_ERR_INVALID;
 	for (i = 0; i < 3; i++)
 		rgb[i] = n == 4 ? (unsigned)(d[i] * 17) : (unsigned)(d[2 * i] * 16 + d[2 * i + 1]);
@@ -116,7 +105,7 @@ theme_css(buf_t *out, const char *accent, const char *bg_version)
 	if (bg_version != NULL) {
 		/* It goes inside url("..."): only hex digits may. */
 		for (i = 0; bg_version[i]; i++)
-			if (hex_digit(bg_version[i]) < 0)
+			if (str_hex_val(bg_version[i]) < 0)
 				return PO_ERR_INVALID;
 	}
 	l = luminance(rgb);
