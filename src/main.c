@@ -40,12 +40,31 @@ usage(FILE *f)
 	           "variables; see docs/CONFIGURATION.md.\n");
 }
 
+/* The environment entries setup mode honours: PLEX_OIDC_PLEX_* and
+ * PLEX_OIDC_UI_*. A new NULL-terminated array of borrowed strings (free
+ * the array only); NULL on allocation failure, which means "none". */
+static char **
+setup_env(void)
+{
+	size_t n = 0, i, k = 0;
+	char **out;
+
+	while (environ[n])
+		n++;
+	if ((out = calloc(n + 1, sizeof(*out))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (strncmp(environ[i], "PLEX_OIDC_PLEX_", 15) == 0 || strncmp(environ[i], "PLEX_OIDC_UI_", 13) == 0)
+			out[k++] = environ[i];
+	return out;
+}
+
 /* Setup mode: a configuration built here, listening on loopback only, with
  * the built-in "setup" client and a throw-away data directory. */
 static int
 setup_config(unsigned port, char *dir, config_t **cfg)
 {
-	char secret[64];
+	char secret[64], **env = NULL;
 	buf_t ini, err;
 	int rc = PO_ERR_INVALID;
 
@@ -63,9 +82,15 @@ setup_config(unsigned port, char *dir, config_t **cfg)
 	    "[client." OIDC_SETUP_CLIENT_ID "]\nsecret = %s\nredirect_uris = http://127.0.0.1:%u/setup/callback\n"
 	    "name = plex-oidc setup\n",
 	    port, port, dir, secret, port);
-	if ((rc = config_parse(ini.data, ini.len, "(setup mode)", environ, cfg, &err)) != PO_OK)
+	/* Only [plex] and [ui] overrides apply: setup mode stays on loopback
+	 * with a throw-away data directory whatever the environment says
+	 * (a container's PLEX_OIDC_SERVER_LISTEN=0.0.0.0:8080 must not open
+	 * the setup page to the network). */
+	env = setup_env();
+	if ((rc = config_parse(ini.data, ini.len, "(setup mode)", env, cfg, &err)) != PO_OK)
 		fprintf(stderr, "%s", buf_str(&err));
 out:
+	free(env);
 	buf_free(&ini);
 	buf_free(&err);
 	return rc;

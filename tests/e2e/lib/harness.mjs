@@ -315,6 +315,10 @@ export function defaultClients(rpBase = 'http://127.0.0.1:9') {
   };
 }
 
+// See Provider.stop().
+const PROVIDER_STOP_GRACE_MS = 20000;
+const SANITIZER_MARKERS = ['AddressSanitizer', 'LeakSanitizer', 'runtime error:'];
+
 export class Provider {
   // opts: {fake, clients, dataDir?, port?, serverId?}
   static async start(opts) {
@@ -402,11 +406,37 @@ export class Provider {
   }
 
   // SIGTERM; resolves to {code, signal}.
+  //
+  // STRICT STOP (the one place this is checked): every provider a test
+  // starts must end by SIGTERM's graceful path and leave a clean log, so a
+  // crash, a hang at shutdown or a sanitizer report fails the test that
+  // owned the provider (its after() hook) instead of passing unseen. stop()
+  // throws, after recording the exit in this.exits, when
+  //   - the provider had already exited before stop() sent SIGTERM,
+  //   - it did not exit with status 0 (LeakSanitizer's exit status is 23,
+  //     a crash is a signal, SIGKILL means it did not stop within the grace
+  //     period),
+  //   - its log contains "AddressSanitizer", "LeakSanitizer" or "runtime
+  //     error:" (UndefinedBehaviorSanitizer) text.
+  // The grace period covers LIM_HTTP_DRAIN_MS (5 s, src/po_limits.h) plus
+  // LeakSanitizer's scan at exit in a `make SAN=1` build.
   async stop() {
     if (!this.child) return null;
-    const r = await stopChild(this.child);
+    const child = this.child;
+    const wasRunning = child.exitCode === null && child.signalCode === null;
+    const r = await stopChild(child, PROVIDER_STOP_GRACE_MS);
     this.exits.push(r);
     this.child = null;
+    const problems = [];
+    if (!wasRunning) problems.push(`it had already exited (${JSON.stringify(r)}) before SIGTERM`);
+    else if (r.code !== 0 || r.signal !== null) problems.push(`SIGTERM did not end it cleanly: ${JSON.stringify(r)}`);
+    const log = this.logText();
+    const found = SANITIZER_MARKERS.filter((m) => log.includes(m));
+    if (found.length) problems.push(`its log has sanitizer reports (${found.join(', ')})`);
+    if (problems.length) {
+      const tail = log.split('\n').slice(-60).join('\n');
+      throw new Error(`plex-oidc (${this.logPath}): ${problems.join('; ')}\n--- log tail ---\n${tail}`);
+    }
     return r;
   }
 
@@ -446,8 +476,11 @@ export async function startStack(opts = {}) {
     fake,
     provider,
     async stop() {
-      await provider.stop();
-      await fake.stop();
+      try {
+        await provider.stop(); // throws on an unclean exit (see Provider.stop)
+      } finally {
+        await fake.stop();
+      }
     },
   };
 }
@@ -722,13 +755,21 @@ export function recordSecret(...values) {
     !recorded.has(v));
   if (!fresh.length) return;
   for (const v of fresh) recorded.add(v);
-  fs.appendFileSync(SECRETS_FILE, fresh.map((v) => `${v}\n`).join(''), { mode: 0o600 });
+  appendRun(SECRETS_FILE, fresh.map((v) => `${v}\n`).join(''));
+}
+
+// Never fails a test: zz-secrets.test.mjs sees what could not be written.
+function appendRun(file, text) {
+  try {
+    fs.mkdirSync(RUN_DIR, { recursive: true, mode: 0o700 });
+    fs.appendFileSync(file, text, { mode: 0o600 });
+  } catch { /* the run directory is gone */ }
 }
 
 // Records the path of a log that must hold no secret.
 export function recordLog(file) {
   if (!RUN_DIR) return;
-  fs.appendFileSync(LOGS_FILE, `${path.resolve(file)}\n`, { mode: 0o600 });
+  appendRun(LOGS_FILE, `${path.resolve(file)}\n`);
 }
 
 // A path for a new log of a plex-oidc process (recorded): in the run
