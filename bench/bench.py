@@ -684,6 +684,12 @@ def providers(fake_port, secret):
                           pending_path=po_pending_path, fake_port=fake_port, batch=A.batch, xff=A.xff,
                           plex_wait=('login/start',),
                           binary=A.bin),
+        # a second build (patched) measured the same way, same config and key
+        'candidate': dict(port=18085, cmd=[A.candidate or '-', '--config', os.path.join(po_dir, 'candidate.ini')],
+                          prep=prep_po(A.log_level, 18085, 'candidate'), disc=disc, jwks='/jwks',
+                          token_path='/token', secret=secret, mint=po_codes, login=po_login,
+                          pending_path=po_pending_path, fake_port=fake_port, batch=A.batch, xff=A.xff,
+                          plex_wait=('login/start',), binary=A.candidate),
         # the same binary logging every request at info level (to a file):
         # what the default logging costs on discovery
         'plex-oidc-info': dict(port=18084, cmd=[A.bin, '--config', os.path.join(po_dir, 'plex-oidc-info.ini')],
@@ -884,7 +890,7 @@ def binary_info(path):
     return info
 
 
-COLS = ['plex-oidc', 'floor', 'stack-floor', 'glewlwyd', 'oidc-provider']
+COLS = ['plex-oidc', 'candidate', 'floor', 'stack-floor', 'glewlwyd', 'oidc-provider']
 PEERS = ['glewlwyd', 'oidc-provider']
 
 
@@ -972,27 +978,30 @@ def summary(results, extra):
             f'{k} {statistics.median([x[k] for x in lb]):.2f}' for k in lb[0]) +
             ' (/login/start waits for the PIN creation at the fake plex.tv).')
     L.append('')
-    T = targets(by, extra)
-    extra['targets'] = T
-    L.append('| target | plex-oidc | bound | result |')
-    L.append('|---|---|---|---|')
-    for t in T:
-        L.append(f'| {t["name"]} | {t["value"]} | {t["bound"]} | **{t["result"]}** |')
-    C = cpu_view(by, extra)
-    extra['cpu_view'] = C
-    if C:
-        L.append('')
-        L.append('The same ratios in server CPU time per request (utime+stime; independent of how busy the machine '
-                 'is, since wrk and the other tenants share the same vCPUs):')
-        L.append('')
-        L.append('| ratio (CPU) | plex-oidc | bound | result |')
+    extra['targets'], extra['cpu_view'] = {}, {}
+    for who in [w for w in ('plex-oidc', 'candidate') if by.get(w)]:
+        T = targets(by, extra, who)
+        extra['targets'][who] = T
+        L.append(f'| target | {who} | bound | result |')
         L.append('|---|---|---|---|')
-        for t in C:
-            L.append(f'| {t["name"]} | {t["value"]} | {t["bound"]} | {t["result"]} |')
+        for t in T:
+            L.append(f'| {t["name"]} | {t["value"]} | {t["bound"]} | **{t["result"]}** |')
+        C = cpu_view(by, extra, who)
+        extra['cpu_view'][who] = C
+        if C:
+            L.append('')
+            L.append('The same ratios in server CPU time per request (utime+stime; independent of how busy the '
+                     'machine is, since wrk and the other tenants share the same vCPUs):')
+            L.append('')
+            L.append(f'| ratio (CPU) | {who} | bound | result |')
+            L.append('|---|---|---|---|')
+            for t in C:
+                L.append(f'| {t["name"]} | {t["value"]} | {t["bound"]} | {t["result"]} |')
+        L.append('')
     return '\n'.join(L) + '\n'
 
 
-def targets(by, extra):
+def targets(by, extra, who='plex-oidc'):
     T = []
 
     def m(c, *k):
@@ -1002,23 +1011,23 @@ def targets(by, extra):
     def add(name, value, bound, ok, fmt_v):
         T.append({'name': name, 'value': fmt_v, 'bound': bound,
                   'result': 'n/a' if ok is None else ('PASS' if ok else 'MISS'), 'raw': value})
-    po_idle, sf_idle = m('plex-oidc', 'rss_idle_kb'), m('stack-floor', 'rss_idle_kb')
+    po_idle, sf_idle = m(who, 'rss_idle_kb'), m('stack-floor', 'rss_idle_kb')
     if po_idle and sf_idle:
         add('idle VmRSS within 15 % of the stack floor', po_idle / sf_idle, '<= 1.15 x stack floor',
             po_idle <= 1.15 * sf_idle, f'{po_idle / 1024:.2f} MiB = {po_idle / sf_idle:.3f} x {sf_idle / 1024:.2f} MiB')
-    an = m('plex-oidc', 'anon_idle_kb')
+    an = m(who, 'anon_idle_kb')
     if an is not None:
         add('idle RssAnon <= 2 MiB', an, '<= 2048 kB', an <= 2048, f'{an:.0f} kB')
-    pd = m('plex-oidc', 'pending', 'rss_delta_kb')
+    pd = m(who, 'pending', 'rss_delta_kb')
     if pd is not None:
         ok = pd <= 8192
-        sc = by['plex-oidc'][0].get('pending', {}).get('status_counts', {})
+        sc = by[who][0].get('pending', {}).get('status_counts', {})
         if sc.get('200', 0) < A.pending:
             ok = None if not sc.get('200') else ok
         add(f'{A.pending} pending logins: at most 8 MiB more', pd, '<= 8192 kB', ok,
             f'+{pd:.0f} kB (statuses {sc})')
     for ep, key in (('discovery', 'wrk_discovery'), ('JWKS', 'wrk_jwks')):
-        v, fl = m('plex-oidc', key, 'rps'), m('floor', key, 'rps')
+        v, fl = m(who, key, 'rps'), m('floor', key, 'rps')
         peers = [x for x in (m(p, key, 'rps') for p in PEERS) if x]
         if v and fl:
             add(f'{ep} req/s >= 80 % of the floor', v / fl, '>= 0.80 x floor', v >= 0.8 * fl,
@@ -1026,7 +1035,7 @@ def targets(by, extra):
         if v and peers:
             add(f'{ep} req/s >= 2 x the fastest peer', v / max(peers), '>= 2 x fastest peer', v >= 2 * max(peers),
                 f'{v:.0f} = {v / max(peers):.2f} x {max(peers):.0f}')
-    tm = m('plex-oidc', 'token', 'median_ms')
+    tm = m(who, 'token', 'median_ms')
     fp = m('floor', 'post_floor', 'median_ms')
     cr = extra.get('crypto', {}).get('rsa2048')
     if tm and fp and cr:
@@ -1037,7 +1046,7 @@ def targets(by, extra):
     if tm and peers:
         add('token median >= 2 x faster than the fastest peer', min(peers) / tm, '>= 2 x', min(peers) >= 2 * tm,
             f'{tm:.3f} ms vs {min(peers):.3f} ms = {min(peers) / tm:.2f} x faster')
-    st = m('plex-oidc', 'startup_ms')
+    st = m(who, 'startup_ms')
     if st:
         add('start to first answer < 50 ms (key present)', st, '< 50 ms', st < 50, f'{st:.1f} ms')
     kg = extra.get('keygen_ms')
@@ -1047,7 +1056,7 @@ def targets(by, extra):
     return T
 
 
-def cpu_view(by, extra):
+def cpu_view(by, extra, who='plex-oidc'):
     T = []
 
     def m(c, *k):
@@ -1057,7 +1066,7 @@ def cpu_view(by, extra):
     def add(name, ok, value, bound):
         T.append({'name': name, 'value': value, 'bound': bound, 'result': 'PASS' if ok else 'MISS'})
     for ep, key in (('discovery', 'wrk_discovery'), ('JWKS', 'wrk_jwks')):
-        v, fl = m('plex-oidc', key, 'server_cpu_us_per_req'), m('floor', key, 'server_cpu_us_per_req')
+        v, fl = m(who, key, 'server_cpu_us_per_req'), m('floor', key, 'server_cpu_us_per_req')
         peers = [x for x in (m(p, key, 'server_cpu_us_per_req') for p in PEERS) if x]
         if v and fl:
             add(f'{ep}: requests per CPU-second vs the floor', fl / v >= 0.8,
@@ -1065,7 +1074,7 @@ def cpu_view(by, extra):
         if v and peers:
             add(f'{ep}: requests per CPU-second vs the cheapest peer', min(peers) / v >= 2,
                 f'{min(peers) / v:.2f} x ({min(peers):.1f} µs/req)', '>= 2')
-    tc, fc = m('plex-oidc', 'token', 'server_cpu_us_per_req'), m('floor', 'post_floor', 'server_cpu_us_per_req')
+    tc, fc = m(who, 'token', 'server_cpu_us_per_req'), m('floor', 'post_floor', 'server_cpu_us_per_req')
     cr = extra.get('crypto', {}).get('rsa2048')
     if tc and fc is not None and cr:
         b = cr['sign_us'] + fc
@@ -1075,7 +1084,7 @@ def cpu_view(by, extra):
     if tc and peers:
         add('token exchange CPU vs the cheapest peer', min(peers) / tc >= 2,
             f'{min(peers) / tc:.2f} x less ({min(peers):.0f} µs)', '>= 2')
-    sc = m('plex-oidc', 'startup_cpu_ms')
+    sc = m(who, 'startup_cpu_ms')
     if sc:
         add('startup CPU until the first answer', sc < 50, f'{sc:.1f} ms', '< 50 ms')
     return T
@@ -1108,7 +1117,9 @@ def main():
     ap.add_argument('--log-level', default='warn', help='plex-oidc log_level for the measured runs')
     ap.add_argument('--no-info-variant', dest='info_variant', action='store_false')
     ap.add_argument('--no-xff', dest='xff', action='store_false')
-    ap.add_argument('--providers', default=','.join(COLS))
+    ap.add_argument('--providers', default=','.join(c for c in COLS if c != 'candidate'))
+    ap.add_argument('--candidate', help='a second plex-oidc binary (a patched build) measured alongside, '
+                                        'as provider "candidate"')
     A = ap.parse_args()
     os.makedirs(os.path.join(A.outdir, 'logs'), exist_ok=True)
     PIDFILE = os.path.join(A.outdir, 'pids')
@@ -1120,6 +1131,8 @@ def main():
     signal.signal(signal.SIGINT, on_sig)
 
     names = [n for n in A.providers.split(',') if n]
+    if A.candidate and 'candidate' not in names:
+        names.insert(names.index('plex-oidc') + 1 if 'plex-oidc' in names else 0, 'candidate')
     extra = {'crypto': json.load(open(A.crypto)) if A.crypto else {}}
     results = []
     try:

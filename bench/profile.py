@@ -182,9 +182,9 @@ def profile_pending(a, P, L):
     def sites(txt):
         heap = int(re.search(r'mem_heap_B=(\d+)', txt).group(1))
         extra = int(re.search(r'mem_heap_extra_B=(\d+)', txt).group(1))
-        s = {}
-        for m in re.finditer(r'^ n\d+: (\d+) (?:0x[0-9A-F]+: )?(.*)$', txt, re.M):
-            s[m.group(2).strip()] = int(m.group(1))
+        s = {}   # top-level allocation sites; one function can be several sites (inlined copies)
+        for m in re.finditer(r'^ n\d+: (\d+) (?:(0x[0-9A-F]+): )?(.*)$', txt, re.M):
+            s[(m.group(2) or '', m.group(3).strip())] = int(m.group(1))
         return heap, extra, s
     hb, eb, sb = sites(snaps['before'])
     ha, ea, sa = sites(snaps['after'])
@@ -197,7 +197,7 @@ def profile_pending(a, P, L):
     for site, v in sorted(sa.items(), key=lambda kv: -(kv[1] - sb.get(kv[0], 0))):
         dv = (v - sb.get(site, 0)) / n
         if dv >= 1:
-            L.append(f'| `{site}` | {dv:.0f} |')
+            L.append(f'| `{site[1]}`{" at " + site[0] if site[0] else ""} | {dv:.0f} |')
     L.append('')
 
 
@@ -212,7 +212,7 @@ def main():
     a = ap.parse_args()
     os.makedirs(os.path.join(a.outdir, 'logs'), exist_ok=True)
     bench.A = types.SimpleNamespace(xff=True, bin=a.bin, floor_bin=a.floor_bin, stack_bin=a.stack_bin, jwk='-',
-                                    log_level='warn', batch=a.n, mint_conc=32)
+                                    log_level='warn', batch=a.n, mint_conc=32, candidate=None)
     bench.PIDFILE = os.path.join(a.outdir, 'pids')
     L = ['# plex-oidc profile (callgrind / massif)', '',
          f'Binary: `{a.bin}`. Counts are instructions (Ir), exact for a given build and library set.', '']

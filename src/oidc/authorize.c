@@ -100,15 +100,20 @@ oidc_render_login(oidc_t *o, http_resp_t *resp, const char *id, const char *stat
 static const char *const single_params[] = { "client_id", "redirect_uri", "response_type", "scope", "state",
 	"nonce", "code_challenge", "code_challenge_method", "prompt", "max_age", "response_mode", NULL };
 
-/* Re-encodes the request so "try again" can replay it. */
+/* Re-encodes the request so "try again" can replay it: only the OIDC
+ * parameters we act on, so filler parameters cost no memory. */
 static int
 encode_retry(const form_t *f, buf_t *out)
 {
-	size_t i;
+	size_t i, j;
 	int rc = PO_OK;
 
 	for (i = 0; i < f->n && rc == PO_OK; i++) {
-		if (i && (rc = buf_puts(out, "&")) != PO_OK)
+		for (j = 0; single_params[j] && strcmp(single_params[j], f->p[i].name) != 0; j++)
+			;
+		if (single_params[j] == NULL)
+			continue;
+		if (out->len && (rc = buf_puts(out, "&")) != PO_OK)
 			break;
 		if ((rc = form_encode(out, f->p[i].name)) == PO_OK && (rc = buf_puts(out, "=")) == PO_OK)
 			rc = form_encode(out, f->p[i].value);
@@ -186,6 +191,20 @@ check_request(const form_t *f, const char **desc)
 	return NULL;
 }
 
+/* What a pending login costs in memory, for the store's byte budget: the
+ * record, its strings, and the store's entry with malloc overhead. */
+static size_t
+login_size(const login_t *l)
+{
+	const char *s[] = { l->req.client_id, l->req.redirect_uri, l->req.state, l->req.nonce, l->req.code_challenge,
+		l->req.retry_query };
+	size_t n = sizeof(*l) + 160, i;
+
+	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++)
+		n += s[i] ? strlen(s[i]) + 16 : 0;
+	return n;
+}
+
 static int
 dup_opt(char **dst, const char *src)
 {
@@ -261,7 +280,7 @@ oidc_authorize(oidc_t *o, http_req_t *req, http_resp_t *resp)
 	memcpy(l->bid, bid, sizeof(l->bid));
 	if (rnd_token(id, sizeof(id), LIM_RANDOM_TOKEN_BYTES) != PO_OK)
 		goto fail;
-	rc = ttl_cache_put(o->logins, id, l, clock_mono_ms());
+	rc = ttl_cache_put_sized(o->logins, id, l, login_size(l), clock_mono_ms());
 	l = NULL; /* transferred, even on failure */
 	if (rc != PO_OK)
 		goto fail;

@@ -54,8 +54,9 @@ typedef struct login {
 typedef struct code_grant {
 	authz_req_t req;        /* retry_query unused */
 	claims_t *claims;
-	int64_t issued_s;       /* wall clock, for the 60 s rule */
+	int64_t issued_ms;      /* monotonic clock, for the 60 s rule */
 	bool used;
+	bool replayed;          /* presented again: revoke whatever it issued */
 	char access_token[48];  /* what the exchange issued, revoked on replay */
 } code_grant_t;
 

@@ -596,7 +596,7 @@ oidc_login_finish(oidc_t *o, http_req_t *req, http_resp_t *resp)
 	memset(&v.req, 0, sizeof(v.req)); /* transferred */
 	g->claims = v.claims;
 	v.claims = NULL; /* transferred */
-	g->issued_s = clock_now_s();
+	g->issued_ms = clock_mono_ms();
 	/* RFC 6749 §4.1.2: code, state; RFC 9207: iss. */
 	rc = buf_puts(&loc, g->req.redirect_uri);
 	if (rc == PO_OK)

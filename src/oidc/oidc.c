@@ -34,6 +34,7 @@ oidc_new(const config_t *cfg, const jose_key_t *key, const ui_t *ui, plex_client
 	    (o->codes = ttl_cache_new(LIM_CODES_MAX, (int64_t)600 * 1000, code_grant_free)) == NULL ||
 	    (o->tokens = ttl_cache_new(LIM_TOKENS_MAX, (int64_t)LIM_ACCESS_TOKEN_TTL_S * 1000, token_grant_free)) == NULL)
 		goto out;
+	ttl_cache_set_max_bytes(o->logins, LIM_LOGINS_BYTES_MAX);
 	o->setup_mode = strcmp(cfg->plex_server_id, OIDC_SETUP_SERVER_ID) == 0;
 	if (o->setup_mode && (o->setup_servers = ttl_cache_new(64, (int64_t)LIM_LOGIN_TTL_S * 1000, free)) == NULL)
 		goto out;

@@ -85,9 +85,11 @@ read_creds(const http_req_t *req, const form_t *f, struct creds *c)
 }
 
 struct redeem {
-	code_grant_t *copy; /* a copy of the grant, first use only */
+	const char *client_id; /* the authenticated client */
+	code_grant_t *copy;    /* a copy of the grant, first use only */
 	bool replay;
-	char revoke[48];    /* access token to revoke on replay */
+	bool wrong_client;
+	char revoke[48];       /* access token to revoke on replay */
 };
 
 static enum ttl_cache_action
@@ -96,8 +98,14 @@ redeem_locked(void *val, void *arg)
 	code_grant_t *g = val;
 	struct redeem *r = arg;
 
+	/* Another client cannot use, burn or revoke this client's code. */
+	if (strcmp(g->req.client_id, r->client_id) != 0) {
+		r->wrong_client = true;
+		return TTL_CACHE_KEEP;
+	}
 	if (g->used) {
 		r->replay = true;
+		g->replayed = true; /* an exchange still signing revokes its own token */
 		memcpy(r->revoke, g->access_token, sizeof(r->revoke));
 		g->access_token[0] = '\0';
 		return TTL_CACHE_KEEP;
@@ -110,14 +118,25 @@ redeem_locked(void *val, void *arg)
 		r->copy = NULL;
 		return TTL_CACHE_KEEP;
 	}
-	r->copy->issued_s = g->issued_s;
+	r->copy->issued_ms = g->issued_ms;
 	return TTL_CACHE_KEEP;
 }
+
+struct remember {
+	const char *token;
+	bool replayed; /* out: the code was replayed while we were issuing */
+};
 
 static enum ttl_cache_action
 remember_token_locked(void *val, void *arg)
 {
-	snprintf(((code_grant_t *)val)->access_token, 48, "%s", (const char *)arg);
+	code_grant_t *g = val;
+	struct remember *rm = arg;
+
+	if (g->replayed)
+		rm->replayed = true;
+	else
+		snprintf(g->access_token, sizeof(g->access_token), "%s", rm->token);
 	return TTL_CACHE_KEEP;
 }
 
@@ -204,6 +223,7 @@ oidc_token(oidc_t *o, http_req_t *req, http_resp_t *resp)
 		oidc_error_json(resp, 400, OE_INVALID_REQUEST, "code is required");
 		goto out;
 	}
+	rd.client_id = cl->id;
 	if (ttl_cache_with(o->codes, code, clock_mono_ms(), redeem_locked, &rd) != PO_OK) {
 		oidc_error_json(resp, 400, OE_INVALID_GRANT, "the code is invalid or expired");
 		goto out;
@@ -215,15 +235,15 @@ oidc_token(oidc_t *o, http_req_t *req, http_resp_t *resp)
 		oidc_error_json(resp, 400, OE_INVALID_GRANT, "the code was already used");
 		goto out;
 	}
+	if (rd.wrong_client) {
+		oidc_error_json(resp, 400, OE_INVALID_GRANT, "the code was issued to another client");
+		goto out;
+	}
 	if (rd.copy == NULL) {
 		oidc_error_json(resp, 500, OE_SERVER_ERROR, NULL);
 		goto out;
 	}
-	if (strcmp(rd.copy->req.client_id, cl->id) != 0) {
-		oidc_error_json(resp, 400, OE_INVALID_GRANT, "the code was issued to another client");
-		goto out;
-	}
-	if (now - rd.copy->issued_s > LIM_CODE_TTL_S) {
+	if (clock_mono_ms() - rd.copy->issued_ms > (int64_t)LIM_CODE_TTL_S * 1000) {
 		oidc_error_json(resp, 400, OE_INVALID_GRANT, "the code is invalid or expired");
 		goto out;
 	}
@@ -261,7 +281,16 @@ oidc_token(oidc_t *o, http_req_t *req, http_resp_t *resp)
 	tg = NULL; /* transferred */
 	if (rc != PO_OK)
 		goto fail;
-	ttl_cache_with(o->codes, code, clock_mono_ms(), remember_token_locked, at);
+	{
+		struct remember rm = { at, false };
+		ttl_cache_with(o->codes, code, clock_mono_ms(), remember_token_locked, &rm);
+		if (rm.replayed) {
+			/* Replayed while we were signing: nothing it issued may live. */
+			ttl_cache_remove(o->tokens, at);
+			oidc_error_json(resp, 400, OE_INVALID_GRANT, "the code was already used");
+			goto out;
+		}
+	}
 	scope_format(rd.copy->req.scopes, scope, sizeof(scope));
 	if ((j = json_object()) == NULL)
 		goto fail;

@@ -20,6 +20,7 @@ struct entry {
 	struct entry *prev;   /* FIFO, oldest first */
 	struct entry *next;
 	int64_t expires_ms;
+	size_t size; /* bytes counted against max_bytes */
 	void *val;
 	size_t klen;
 	char key[TTL_CACHE_KEY_MAX + 1];
@@ -31,6 +32,8 @@ struct ttl_cache {
 	size_t nbuckets; /* power of two */
 	size_t count;
 	size_t max;
+	size_t bytes;     /* sum of entry sizes */
+	size_t max_bytes; /* 0: no byte budget */
 	int64_t ttl_ms;
 	struct entry *head, *tail;
 	void (*free_fn)(void *);
@@ -95,6 +98,7 @@ drop(ttl_cache_t *c, struct entry *e)
 	else
 		c->tail = e->prev;
 	c->count--;
+	c->bytes -= e->size;
 	if (c->free_fn && e->val)
 		c->free_fn(e->val);
 	free(e);
@@ -129,8 +133,20 @@ grow_locked(ttl_cache_t *c)
 	c->nbuckets = n;
 }
 
+void
+ttl_cache_set_max_bytes(ttl_cache_t *c, size_t max_bytes)
+{
+	c->max_bytes = max_bytes;
+}
+
 int
 ttl_cache_put(ttl_cache_t *c, const char *key, void *val, int64_t now_ms)
+{
+	return ttl_cache_put_sized(c, key, val, 0, now_ms);
+}
+
+int
+ttl_cache_put_sized(ttl_cache_t *c, const char *key, void *val, size_t size, int64_t now_ms)
 {
 	size_t klen = key ? strlen(key) : 0;
 	struct entry *e = NULL, **slot;
@@ -138,13 +154,17 @@ ttl_cache_put(ttl_cache_t *c, const char *key, void *val, int64_t now_ms)
 
 	if (klen == 0 || klen > TTL_CACHE_KEY_MAX)
 		goto out;
+	if (c->max_bytes && size > c->max_bytes) {
+		rc = PO_ERR_LIMIT;
+		goto out;
+	}
 	pthread_mutex_lock(&c->lock);
 	sweep_locked(c, now_ms);
 	if (*(slot = find_slot(c, key, klen)) != NULL) {
 		pthread_mutex_unlock(&c->lock);
 		goto out;
 	}
-	while (c->count >= c->max && c->head)
+	while (c->head && (c->count >= c->max || (c->max_bytes && c->bytes + size > c->max_bytes)))
 		drop(c, c->head); /* evict the oldest */
 	if ((e = calloc(1, sizeof(*e))) == NULL) {
 		pthread_mutex_unlock(&c->lock);
@@ -153,6 +173,8 @@ ttl_cache_put(ttl_cache_t *c, const char *key, void *val, int64_t now_ms)
 	}
 	memcpy(e->key, key, klen);
 	e->klen = klen;
+	e->size = size;
+	c->bytes += size;
 	e->val = val;
 	val = NULL; /* transferred */
 	e->expires_ms = now_ms + c->ttl_ms;

@@ -30,12 +30,20 @@ typedef enum ttl_cache_action (*ttl_cache_fn)(void *val, void *arg);
 /* Creates a cache of at most max entries living ttl_ms each. free_fn frees a
  * value (may be NULL). NULL on allocation failure. */
 ttl_cache_t *ttl_cache_new(size_t max, int64_t ttl_ms, void (*free_fn)(void *));
+/* Also bounds the bytes held: entries put with a size count against
+ * max_bytes, and the oldest are evicted to stay under it. Call once, before
+ * use. (A count alone does not bound memory when entries vary in size:
+ * an authorization request can carry kilobytes of state and nonce.) */
+void ttl_cache_set_max_bytes(ttl_cache_t *c, size_t max_bytes);
 /* Frees every value and the cache. Accepts NULL. */
 void ttl_cache_free(ttl_cache_t *c);
 /* Inserts val under key (1..TTL_CACHE_KEY_MAX bytes). Takes ownership of val
  * in every case (freed on failure). PO_OK, PO_ERR_INVALID (bad key or key
  * already present) or PO_ERR_NOMEM. */
 int ttl_cache_put(ttl_cache_t *c, const char *key, void *val, int64_t now_ms);
+/* ttl_cache_put with the value's size in bytes, for the byte budget. An
+ * entry larger than the whole budget is refused (PO_ERR_LIMIT, val freed). */
+int ttl_cache_put_sized(ttl_cache_t *c, const char *key, void *val, size_t size, int64_t now_ms);
 /* Runs fn(val, arg) under the lock for a live entry. PO_OK, or
  * PO_ERR_NOTFOUND if there is no such entry or it expired (fn not run). */
 int ttl_cache_with(ttl_cache_t *c, const char *key, int64_t now_ms, ttl_cache_fn fn, void *arg);

@@ -146,7 +146,7 @@ test_authorize_page_and_post(void)
 
 /* Plants a code as /login/finish would. */
 static void
-plant_code(const char *code, const char *challenge, int64_t issued_s)
+plant_code(const char *code, const char *challenge, int64_t issued_ms)
 {
 	code_grant_t *g = calloc(1, sizeof(*g));
 	plex_user_t u = { .uuid = "dae343c1f45beb4f", .username = "alice", .title = "alice",
@@ -158,7 +158,7 @@ plant_code(const char *code, const char *challenge, int64_t issued_s)
 	g->req.code_challenge = challenge ? strdup(challenge) : NULL;
 	g->req.scopes = SCOPE_OPENID | SCOPE_PROFILE | SCOPE_EMAIL;
 	g->claims = claims_from_user(&u, 1700000000);
-	g->issued_s = issued_s;
+	g->issued_ms = issued_ms;
 	T_EQ_INT(ttl_cache_put(o->codes, code, g, clock_mono_ms()), PO_OK);
 }
 
@@ -204,7 +204,7 @@ test_token_table(void)
 		const char *auth = v[i].auth;
 		char want[64];
 
-		plant_code(v[i].code, v[i].challenge, clock_now_s() - v[i].age);
+		plant_code(v[i].code, v[i].challenge, clock_mono_ms() - v[i].age * 1000);
 		if (auth == NULL || strcmp(auth, "basic") == 0)
 			auth = basic;
 		else if (auth[0] == '\0')
@@ -249,7 +249,7 @@ test_replay_revokes_and_userinfo(void)
 	http_resp_t r;
 	char at[64], bearer[80];
 
-	plant_code("r1", NULL, clock_now_s());
+	plant_code("r1", NULL, clock_mono_ms());
 	token("grant_type=authorization_code&code=r1&redirect_uri=" RURI_ENC, basic, &r);
 	T_EQ_INT(r.status, 200);
 	access_token_of(buf_str(&r.body), at, sizeof(at));
@@ -275,6 +275,25 @@ test_replay_revokes_and_userinfo(void)
 	run(oidc_userinfo, "GET", NULL, NULL, NULL, &r);
 	T_EQ_INT(r.status, 401);
 	T_CHECK(header(&r, "WWW-Authenticate") && !strstr(header(&r, "WWW-Authenticate"), "error="));
+	http_resp_clear(&r);
+}
+
+static void
+test_other_client_cannot_burn_a_code(void)
+{
+	static const char *basic = "Basic YXBwOnMzY3IzdC1zM2NyM3QtczNjcjN0LXMzY3IzdC1zM2NyM3QtNDI=";
+	http_resp_t r;
+
+	plant_code("w1", NULL, clock_mono_ms());
+	token("grant_type=authorization_code&code=w1&redirect_uri=" RURI_ENC
+	      "&client_id=other&client_secret=other-other-other-other-other-other-1",
+	    NULL, &r);
+	T_EQ_INT(r.status, 400);
+	T_CHECK(strstr(buf_str(&r.body), "another client") != NULL);
+	http_resp_clear(&r);
+	/* the rightful client still gets its tokens */
+	token("grant_type=authorization_code&code=w1&redirect_uri=" RURI_ENC, basic, &r);
+	T_EQ_INT(r.status, 200);
 	http_resp_clear(&r);
 }
 
@@ -312,7 +331,8 @@ main(void)
 {
 	static const char ini[] = "[server]\nlisten = 127.0.0.1:8080\nissuer = http://127.0.0.1:8080\ndata_dir = %s\n"
 	                          "[plex]\nserver_id = 0123456789abcdef0123456789abcdef01234567\n"
-	                          "[client.app]\nsecret = " SECRET "\nredirect_uris = " RURI "\n";
+	                          "[client.app]\nsecret = " SECRET "\nredirect_uris = " RURI "\n"
+	                          "[client.other]\nsecret = other-other-other-other-other-other-1\nredirect_uris = " RURI "\n";
 	char dir[] = "/tmp/test_oidc.XXXXXX", text[1024], path[600];
 	buf_t err;
 	int rc;
@@ -333,6 +353,7 @@ main(void)
 	T_RUN(test_authorize_page_and_post);
 	T_RUN(test_token_table);
 	T_RUN(test_replay_revokes_and_userinfo);
+	T_RUN(test_other_client_cannot_burn_a_code);
 	T_RUN(test_scopes_and_claims);
 	rc = T_DONE();
 	oidc_free(o);

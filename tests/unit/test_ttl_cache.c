@@ -139,6 +139,31 @@ test_growth_keeps_entries(void)
 	ttl_cache_free(c);
 }
 
+static void
+test_byte_budget(void)
+{
+	ttl_cache_t *c = ttl_cache_new(1000, 1000, count_free);
+	int got = 0;
+
+	freed = 0;
+	ttl_cache_set_max_bytes(c, 10000);
+	T_EQ_INT(ttl_cache_put_sized(c, "a", box(1), 4000, 0), PO_OK);
+	T_EQ_INT(ttl_cache_put_sized(c, "b", box(2), 4000, 0), PO_OK);
+	/* a third would pass 10000 bytes: the oldest goes */
+	T_EQ_INT(ttl_cache_put_sized(c, "c", box(3), 4000, 0), PO_OK);
+	T_EQ_INT(ttl_cache_count(c), 2);
+	T_EQ_INT(ttl_cache_with(c, "a", 1, read_int, &got), PO_ERR_NOTFOUND);
+	T_EQ_INT(ttl_cache_with(c, "c", 1, read_int, &got), PO_OK);
+	/* larger than the whole budget: refused, value freed */
+	T_EQ_INT(ttl_cache_put_sized(c, "d", box(4), 10001, 0), PO_ERR_LIMIT);
+	T_EQ_INT(freed, 2);
+	/* removal gives the bytes back */
+	T_EQ_INT(ttl_cache_remove(c, "b"), PO_OK);
+	T_EQ_INT(ttl_cache_put_sized(c, "e", box(5), 6000, 0), PO_OK);
+	T_EQ_INT(ttl_cache_count(c), 2);
+	ttl_cache_free(c);
+}
+
 int
 main(void)
 {
@@ -147,5 +172,6 @@ main(void)
 	T_RUN(test_eviction_bounded);
 	T_RUN(test_remove_via_callback);
 	T_RUN(test_growth_keeps_entries);
+	T_RUN(test_byte_budget);
 	return T_DONE();
 }
