@@ -48,6 +48,7 @@ claims_from_user(const plex_user_t *u, int64_t auth_time)
 	c->preferred_username = dup_opt(plex_user_login_name(u), &ok);
 	c->picture = dup_opt(u->thumb, &ok);
 	c->email = u->email && u->email[0] ? dup_opt(u->email, &ok) : NULL;
+	c->email_verified = u->confirmed;
 	c->auth_time = auth_time;
 	if (!ok) {
 		claims_free(c);
@@ -69,6 +70,7 @@ claims_dup(const claims_t *s)
 	c->preferred_username = dup_opt(s->preferred_username, &ok);
 	c->picture = dup_opt(s->picture, &ok);
 	c->email = dup_opt(s->email, &ok);
+	c->email_verified = s->email_verified;
 	c->auth_time = s->auth_time;
 	if (!ok) {
 		claims_free(c);
@@ -127,7 +129,7 @@ claims_to_json(const claims_t *c, unsigned scopes, json_t *obj)
 	}
 	if (rc == PO_OK && (scopes & SCOPE_EMAIL) && c->email) {
 		if ((rc = set_str(obj, "email", c->email)) == PO_OK &&
-		    json_object_set_new(obj, "email_verified", json_true()) != 0)
+		    json_object_set_new(obj, "email_verified", json_boolean(c->email_verified)) != 0)
 			rc = PO_ERR_NOMEM;
 	}
 	return rc;

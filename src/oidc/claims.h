@@ -9,6 +9,7 @@
 #ifndef PO_OIDC_CLAIMS_H
 #define PO_OIDC_CLAIMS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -27,6 +28,7 @@ typedef struct claims {
 	char *preferred_username; /* username / title */
 	char *picture;            /* avatar URL, may be NULL */
 	char *email;              /* NULL when Plex has none */
+	bool email_verified;      /* Plex's "confirmed" */
 	int64_t auth_time;        /* when the user approved at Plex */
 } claims_t;
 
@@ -44,8 +46,8 @@ void scope_format(unsigned scopes, char *out, size_t outsz);
 
 /* Adds the user claims the scopes release to obj: sub always; name,
  * preferred_username, picture with profile; email and email_verified
- * (true: Plex verifies account emails) with email, only when an email
- * exists. PO_OK or PO_ERR_NOMEM. */
+ * (from Plex's "confirmed": apps that link accounts by verified email must
+ * not trust an unconfirmed one) with email, only when an email exists. PO_OK or PO_ERR_NOMEM. */
 int claims_to_json(const claims_t *c, unsigned scopes, json_t *obj);
 
 #endif

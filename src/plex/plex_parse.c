@@ -253,6 +253,7 @@ plex_parse_user(const char *buf, size_t len, plex_user_t *out)
 	user.id = opt_int(root, "id");
 	user.restricted = opt_true(root, "restricted");
 	user.home = opt_true(root, "home");
+	user.confirmed = opt_true(root, "confirmed");
 
 	*out = user;
 	memset(&user, 0, sizeof(user)); /* transferred */

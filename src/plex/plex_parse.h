@@ -32,6 +32,7 @@ typedef struct plex_user {
 	char *thumb;       /* avatar URL; NULL if absent */
 	bool restricted;
 	bool home;
+	bool confirmed;    /* the account's email is confirmed ("confirmed": true) */
 } plex_user_t;
 
 typedef struct plex_resource {

@@ -150,7 +150,8 @@ plant_code(const char *code, const char *challenge, int64_t issued_ms)
 {
 	code_grant_t *g = calloc(1, sizeof(*g));
 	plex_user_t u = { .uuid = "dae343c1f45beb4f", .username = "alice", .title = "alice",
-		.friendly_name = "Alice Liddell", .email = "alice@example.com" };
+		.friendly_name = "Alice Liddell", .email = "alice@example.com",
+		.confirmed = true };
 
 	g->req.client_id = strdup("app");
 	g->req.redirect_uri = strdup(RURI);
@@ -261,6 +262,7 @@ test_replay_revokes_and_userinfo(void)
 	T_EQ_INT(r.status, 200);
 	T_CHECK(strstr(buf_str(&r.body), "\"sub\":\"dae343c1f45beb4f\"") != NULL);
 	T_CHECK(strstr(buf_str(&r.body), "\"email\":\"alice@example.com\"") != NULL);
+	T_CHECK(strstr(buf_str(&r.body), "\"email_verified\":true") != NULL);
 	http_resp_clear(&r);
 
 	/* the replay fails and revokes the token */
@@ -324,6 +326,17 @@ test_scopes_and_claims(void)
 	T_EQ_INT(json_object_size(j), 1); /* openid alone releases only sub */
 	json_decref(j);
 	claims_free(c);
+	{
+		/* an unconfirmed email is never called verified */
+		plex_user_t u = { .uuid = "u1", .username = "eve", .email = "eve@example.com", .confirmed = false };
+		c = claims_from_user(&u, 5);
+		j = json_object();
+		T_EQ_INT(claims_to_json(c, SCOPE_OPENID | SCOPE_EMAIL, j), PO_OK);
+		T_EQ_STR(json_string_value(json_object_get(j, "email")), "eve@example.com");
+		T_CHECK(json_is_false(json_object_get(j, "email_verified")));
+		json_decref(j);
+		claims_free(c);
+	}
 }
 
 int
