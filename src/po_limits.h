@@ -28,6 +28,9 @@
  * exchange takes a millisecond; a login waiting on plex.tv is resumed at
  * once by the shutdown. */
 #define LIM_HTTP_DRAIN_MS 5000
+/* Connections from one address when plex-oidc is not behind a proxy: a
+ * browser opens ~6; a few slow clients must not hold all of them. */
+#define LIM_HTTP_CONNECTIONS_PER_IP 64
 /* Concurrent connections before libmicrohttpd refuses new ones. */
 #define LIM_HTTP_CONNECTIONS_MAX 1024
 

@@ -44,10 +44,11 @@ log_msg(enum log_level lvl, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	/* A log line never spans lines: a newline in a value (a Plex username,
-	 * say) would let it forge a log entry. */
+	/* A log line never spans lines and carries no terminal escapes: a
+	 * control character in a value (a Plex username, a path) would let it
+	 * forge a log entry or rewrite an operator's terminal. */
 	for (char *p = msg; *p; p++)
-		if (*p == '\n' || *p == '\r')
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -56,6 +57,7 @@ struct http_conn {
 	char request_id[17];
 	char peer[INET6_ADDRSTRLEN];
 	char client[INET6_ADDRSTRLEN];
+	buf_t xff; /* every X-Forwarded-For line, joined */
 };
 
 int
@@ -124,6 +126,7 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 	__atomic_add_fetch(&c->srv->inflight, 1, __ATOMIC_SEQ_CST);
 	c->start_us = clock_mono_us();
 	buf_init(&c->body, LIM_HTTP_BODY_MAX);
+	buf_init(&c->xff, LIM_HTTP_HEAD_MAX);
 	n = strlen(uri);
 	if (n > LIM_HTTP_URI_MAX)
 		c->uri_too_long = true;
@@ -163,6 +166,7 @@ on_completed(void *cls, struct MHD_Connection *mc, void **con_cls, enum MHD_Requ
 	    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
 	__atomic_sub_fetch(&c->srv->inflight, 1, __ATOMIC_SEQ_CST);
 	buf_free(&c->body);
+	buf_free(&c->xff);
 	free(c->target);
 	free(c);
 	*con_cls = NULL;
@@ -209,6 +213,21 @@ send_simple(struct http_conn *c, int status, const char *msg)
 	ret = send_resp(c, &resp);
 	http_resp_clear(&resp);
 	return ret;
+}
+
+/* Collects every X-Forwarded-For line in order: a proxy may add a line of
+ * its own rather than append to the client's (RFC 7230 §3.2.2 says they
+ * combine with commas), and only the rightmost entries can be trusted. */
+static enum MHD_Result
+collect_xff(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	buf_t *b = cls;
+
+	if (strcasecmp(key, "X-Forwarded-For") != 0 || value == NULL)
+		return MHD_YES;
+	if ((b->len && buf_puts(b, ", ") != PO_OK) || buf_puts(b, value) != PO_OK)
+		buf_reset(b); /* over the limit: trust none of it */
+	return MHD_YES;
 }
 
 static enum MHD_Result
@@ -262,7 +281,9 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 	req.authorization = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	req.cookie = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
 	req.origin = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Origin");
-	req.forwarded_for = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Forwarded-For");
+	buf_reset(&c->xff);
+	MHD_get_connection_values(mc, MHD_HEADER_KIND, collect_xff, &c->xff);
+	req.forwarded_for = c->xff.len ? buf_str(&c->xff) : NULL;
 	req.if_none_match = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	req.peer_ip = c->peer;
 	clientip_resolve(srv->trusted, c->peer, req.forwarded_for, c->client, sizeof(c->client));
@@ -323,6 +344,10 @@ http_server_start(const http_server_opts_t *o, http_server_t **out)
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads ? o->threads : 2),
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)LIM_HTTP_CONN_TIMEOUT_S,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)LIM_HTTP_CONNECTIONS_MAX,
+	    /* Behind a proxy every connection comes from it: no per-address
+	     * cap then (the proxy's own limits apply). */
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)(o->trusted && o->trusted->n ? 0 : LIM_HTTP_CONNECTIONS_PER_IP),
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(LIM_HTTP_HEAD_MAX + 16 * 1024),
 	    MHD_OPTION_END);
 	if (s->d == NULL) {

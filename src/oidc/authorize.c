@@ -50,13 +50,22 @@ token_chars_ok(const char *s, size_t n)
 	return true;
 }
 
+const char *
+oidc_bid_cookie_name(const oidc_t *o)
+{
+	if (!o->cfg->issuer_https)
+		return OIDC_BID_COOKIE; /* loopback testing: no prefix possible */
+	return o->cfg->issuer_path[0] ? OIDC_BID_COOKIE_SECURE : OIDC_BID_COOKIE_HOST;
+}
+
 bool
-oidc_browser_id(const http_req_t *req, char *out, size_t outsz)
+oidc_browser_id(const oidc_t *o, const http_req_t *req, char *out, size_t outsz)
 {
 	const char *v;
 	size_t n;
 
-	if (req->cookie == NULL || cookie_get(req->cookie, strlen(req->cookie), OIDC_BID_COOKIE, &v, &n) != PO_OK)
+	if (req->cookie == NULL ||
+	    cookie_get(req->cookie, strlen(req->cookie), oidc_bid_cookie_name(o), &v, &n) != PO_OK)
 		return false;
 	if (n != 43 || n >= outsz || !token_chars_ok(v, n))
 		return false;
@@ -272,7 +281,7 @@ oidc_authorize(oidc_t *o, http_req_t *req, http_resp_t *resp)
 	    dup_opt(&l->req.code_challenge, form_get(&f, "code_challenge")) != PO_OK ||
 	    encode_retry(&f, &retry) != PO_OK || (l->req.retry_query = buf_steal(&retry, NULL)) == NULL)
 		goto fail;
-	if (!oidc_browser_id(req, bid, sizeof(bid))) {
+	if (!oidc_browser_id(o, req, bid, sizeof(bid))) {
 		if (rnd_token(bid, sizeof(bid), LIM_RANDOM_TOKEN_BYTES) != PO_OK)
 			goto fail;
 		new_bid = true;
@@ -286,7 +295,7 @@ oidc_authorize(oidc_t *o, http_req_t *req, http_resp_t *resp)
 		goto fail;
 	if (new_bid) {
 		/* A session cookie: it only has to outlive one sign-in. */
-		if (cookie_format(&cookie, OIDC_BID_COOKIE, bid, o->cfg->issuer_path[0] ? o->cfg->issuer_path : "/", -1,
+		if (cookie_format(&cookie, oidc_bid_cookie_name(o), bid, o->cfg->issuer_path[0] ? o->cfg->issuer_path : "/", -1,
 		        o->cfg->issuer_https) != PO_OK)
 			goto fail;
 		http_resp_header(resp, "Set-Cookie", buf_str(&cookie));

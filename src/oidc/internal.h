@@ -15,6 +15,13 @@
  * request, HttpOnly, SameSite=Lax; a login can only be driven by the
  * browser whose cookie it was created with (login CSRF defence). */
 #define OIDC_BID_COOKIE "plexoidc_bid"
+/* With an https issuer the cookie gets a prefix the browser enforces
+ * (RFC 6265bis §4.1.3): __Host- (Secure, Path=/, no Domain: a sibling
+ * subdomain cannot plant one) when the issuer has no path, else __Secure-. */
+#define OIDC_BID_COOKIE_HOST "__Host-plexoidc_bid"
+#define OIDC_BID_COOKIE_SECURE "__Secure-plexoidc_bid"
+/* The cookie's name for this issuer. */
+const char *oidc_bid_cookie_name(const oidc_t *o);
 
 /* discovery.c: builds o->discovery and o->jwks. */
 int oidc_build_documents(oidc_t *o);
@@ -26,7 +33,7 @@ int oidc_request_params(const http_req_t *req, form_t *out);
 
 /* Copies the browser id from the request's cookie into out (>= 48 bytes).
  * false if there is none or it is malformed. */
-bool oidc_browser_id(const http_req_t *req, char *out, size_t outsz);
+bool oidc_browser_id(const oidc_t *o, const http_req_t *req, char *out, size_t outsz);
 
 /* Renders the login page for login `id` ("idle" or "waiting"). */
 void oidc_render_login(oidc_t *o, http_resp_t *resp, const char *id, const char *state, const char *client_id);

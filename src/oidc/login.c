@@ -98,7 +98,7 @@ with_login(oidc_t *o, const http_req_t *req, char *id, ttl_cache_fn fn, void *ar
 	struct bound b = { bid, fn, arg, false };
 	int rc = PO_ERR_NOTFOUND;
 
-	if (!oidc_browser_id(req, bid, sizeof(bid)) || form_parse(req->query, req->query_len, &q) != PO_OK)
+	if (!oidc_browser_id(o, req, bid, sizeof(bid)) || form_parse(req->query, req->query_len, &q) != PO_OK)
 		goto out;
 	if ((l = form_get(&q, "l")) == NULL || strlen(l) >= 48)
 		goto out;

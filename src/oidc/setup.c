@@ -145,7 +145,7 @@ oidc_setup_callback(oidc_t *o, http_req_t *req, http_resp_t *resp)
 	size_t cvlen = 0;
 
 	if (form_parse(req->query, req->query_len, &q) != PO_OK || (code = form_get(&q, "code")) == NULL ||
-	    (state = form_get(&q, "state")) == NULL || req->cookie == NULL ||
+	    (state = form_get(&q, "state")) == NULL || state[0] == '\0' || req->cookie == NULL ||
 	    cookie_get(req->cookie, strlen(req->cookie), SETUP_STATE_COOKIE, &cv, &cvlen) != PO_OK ||
 	    !str_ct_eq(cv, cvlen, state, strlen(state)) ||
 	    ttl_cache_with(o->codes, code, clock_mono_ms(), redeem_locked, &r) != PO_OK || r.sub == NULL) {
@@ -194,6 +194,9 @@ https_url_ok(const char *u, bool is_issuer)
 		return false;
 	if (strpbrk(u, " \"'<>#\\") != NULL)
 		return false;
+	for (const char *p = u; *p; p++)
+		if ((unsigned char)*p < 0x21 || *p == 0x7f)
+			return false; /* no control characters: they would break the INI */
 	if (is_issuer && (strchr(u, '?') != NULL || u[n - 1] == '/'))
 		return false;
 	return true;
