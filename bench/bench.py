@@ -610,13 +610,20 @@ def pending_bench(peer, pid, n, conc=8):
     lock = threading.Lock()
     base = next_login_no() * 100000
 
+    probes = []    # (cookies, login id, headers) of the first logins: the first evicted if any is
+
     def worker(k):
         c = Client('127.0.0.1', peer['port'])
         mine = {}
         try:
             for i in range(k, n, conc):
                 hdr = {'X-Forwarded-For': xff(base + i)} if peer.get('xff') else {}
-                st, _, _ = c.request('GET', peer['pending_path'](i), headers=hdr, send_cookies=False)
+                st, _, b = c.request('GET', peer['pending_path'](i), headers=hdr, send_cookies=False)
+                if i == k and peer.get('pending_probe'):
+                    m = re.search(rb'data-login-id="([^"]+)"', b)
+                    if m:
+                        with lock:
+                            probes.append((dict(c.cookies), m.group(1).decode(), hdr))
                 c.cookies.clear()
                 mine[st] = mine.get(st, 0) + 1
         finally:
@@ -633,7 +640,16 @@ def pending_bench(peer, pid, n, conc=8):
     wall = time.perf_counter() - t0
     time.sleep(1)
     s1 = proc_status(pid)
+    # are the oldest logins still pending (not evicted to make room)?
+    alive = 0
+    for cookies, lid, hdr in probes:
+        c = Client('127.0.0.1', peer['port'])
+        c.cookies.update(cookies)
+        st, _, b = c.request('GET', f'/login/status?l={lid}', headers=hdr)
+        c.close()
+        alive += st == 200 and json.loads(b).get('state') == 'idle'
     return {'n': n, 'wall_s': round(wall, 2), 'status_counts': {str(k): v for k, v in sorted(stats.items())},
+            'oldest_still_pending': f'{alive}/{len(probes)}' if probes else None,
             'rss_before_kb': s0.get('VmRSS'), 'rss_after_kb': s1.get('VmRSS'),
             'anon_before_kb': s0.get('RssAnon'), 'anon_after_kb': s1.get('RssAnon'),
             'rss_delta_kb': s1.get('VmRSS', 0) - s0.get('VmRSS', 0),
@@ -682,14 +698,14 @@ def providers(fake_port, secret):
                           prep=prep_po(A.log_level, 18080, 'plex-oidc'), disc=disc, jwks='/jwks',
                           token_path='/token', secret=secret, mint=po_codes, login=po_login,
                           pending_path=po_pending_path, fake_port=fake_port, batch=A.batch, xff=A.xff,
-                          plex_wait=('login/start',),
+                          plex_wait=('login/start',), pending_probe=True,
                           binary=A.bin),
         # a second build (patched) measured the same way, same config and key
         'candidate': dict(port=18085, cmd=[A.candidate or '-', '--config', os.path.join(po_dir, 'candidate.ini')],
                           prep=prep_po(A.log_level, 18085, 'candidate'), disc=disc, jwks='/jwks',
                           token_path='/token', secret=secret, mint=po_codes, login=po_login,
                           pending_path=po_pending_path, fake_port=fake_port, batch=A.batch, xff=A.xff,
-                          plex_wait=('login/start',), binary=A.candidate),
+                          plex_wait=('login/start',), pending_probe=True, binary=A.candidate),
         # the same binary logging every request at info level (to a file):
         # what the default logging costs on discovery
         'plex-oidc-info': dict(port=18084, cmd=[A.bin, '--config', os.path.join(po_dir, 'plex-oidc-info.ini')],
@@ -1021,11 +1037,12 @@ def targets(by, extra, who='plex-oidc'):
     pd = m(who, 'pending', 'rss_delta_kb')
     if pd is not None:
         ok = pd <= 8192
-        sc = by[who][0].get('pending', {}).get('status_counts', {})
-        if sc.get('200', 0) < A.pending:
-            ok = None if not sc.get('200') else ok
+        pe = by[who][0].get('pending', {})
+        sc, alive = pe.get('status_counts', {}), pe.get('oldest_still_pending')
+        if sc.get('200', 0) < A.pending or (alive and alive.split('/')[0] != alive.split('/')[1]):
+            ok = False      # refused or evicted logins: not 10,000 pending
         add(f'{A.pending} pending logins: at most 8 MiB more', pd, '<= 8192 kB', ok,
-            f'+{pd:.0f} kB (statuses {sc})')
+            f'+{pd:.0f} kB (answers {sc}; oldest still pending: {alive})')
     for ep, key in (('discovery', 'wrk_discovery'), ('JWKS', 'wrk_jwks')):
         v, fl = m(who, key, 'rps'), m('floor', key, 'rps')
         peers = [x for x in (m(p, key, 'rps') for p in PEERS) if x]

@@ -142,6 +142,11 @@ route(void *arg, http_req_t *req, http_resp_t *resp)
 		serve_asset(a, p + 8, req, resp);
 		return;
 	}
+	if ((strcmp(p, "/healthz") == 0 || strcmp(p, "/metrics") == 0) && m != M_GET) {
+		http_resp_text(resp, 405, "text/plain; charset=utf-8", "Method not allowed\n", 19);
+		http_resp_header(resp, "Allow", "GET, HEAD");
+		return;
+	}
 	if (strcmp(p, "/healthz") == 0 && m == M_GET) {
 		/* The server only listens once the key is loaded and the
 		 * documents are built: answering means ready. */

@@ -230,6 +230,59 @@ collect_xff(void *cls, enum MHD_ValueKind kind, const char *key, const char *val
 	return MHD_YES;
 }
 
+struct head_scan {
+	size_t bytes;           /* the head's size */
+	int n_cl;               /* Content-Length lines */
+	bool cl_differ;         /* ...with different values */
+	const char *cl;         /* the first one */
+	const char *te;         /* Transfer-Encoding */
+};
+
+static enum MHD_Result
+scan_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct head_scan *h = cls;
+
+	h->bytes += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF */
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (h->n_cl++ && (value == NULL || h->cl == NULL || strcmp(value, h->cl) != 0))
+			h->cl_differ = true;
+		if (h->cl == NULL)
+			h->cl = value;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		h->te = value ? value : "";
+	}
+	return MHD_YES;
+}
+
+/* Checks the request head before any body is read: a head over
+ * LIM_HTTP_HEAD_MAX gets 431 (RFC 6585 §5), a declared body over
+ * LIM_HTTP_BODY_MAX gets 413 at once, so a client sending
+ * "Expect: 100-continue" is never invited to send it. Returns an HTTP
+ * status, or 0 when the head is acceptable. */
+static int
+check_head(struct MHD_Connection *mc)
+{
+	struct head_scan h = { 0 };
+	uint64_t len;
+
+	MHD_get_connection_values(mc, MHD_HEADER_KIND, scan_header, &h);
+	if (h.bytes > LIM_HTTP_HEAD_MAX)
+		return 431;
+	/* Framing that two parsers could read differently is refused (request
+	 * smuggling, RFC 9112 §6.3): conflicting lengths, or a length together
+	 * with a transfer coding. Only "chunked" is a coding we read. */
+	if (h.cl_differ || (h.te && h.cl))
+		return 400;
+	if (h.te && strcasecmp(h.te, "chunked") != 0)
+		return 501;
+	if (h.cl && str_to_u64(h.cl, strlen(h.cl), UINT64_MAX, &len) != PO_OK)
+		return 400;
+	if (h.cl && len > LIM_HTTP_BODY_MAX)
+		return 413;
+	return 0;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *method, const char *version,
     const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -244,11 +297,21 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 	if (c == NULL)
 		return MHD_NO; /* allocation failed in on_uri: drop the connection */
 	if (c->calls++ == 0) {
+		int st;
 		snprintf(c->method, sizeof(c->method), "%s", method);
 		if (c->target) {
 			size_t plen = strcspn(c->target, "?");
 			snprintf(c->path_for_log, sizeof(c->path_for_log), "%.*s", (int)plen, c->target);
 		}
+		/* Answering now closes the connection: right for these. */
+		if ((st = check_head(mc)) == 431)
+			return send_simple(c, 431, "Request header fields too large\n");
+		if (st == 413)
+			return send_simple(c, 413, "Request body too large\n");
+		if (st == 400)
+			return send_simple(c, 400, "Malformed request framing\n");
+		if (st == 501)
+			return send_simple(c, 501, "Transfer coding not supported\n");
 		return MHD_YES; /* see the keep-alive note at the top */
 	}
 	if (*upload_data_size) {
@@ -348,7 +411,10 @@ http_server_start(const http_server_opts_t *o, http_server_t **out)
 	     * cap then (the proxy's own limits apply). */
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned)(o->trusted && o->trusted->n ? 0 : LIM_HTTP_CONNECTIONS_PER_IP),
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(LIM_HTTP_HEAD_MAX + 16 * 1024),
+	    /* Room for a head somewhat over LIM_HTTP_HEAD_MAX, so that
+	     * check_head() answers it (MHD's own answer to an over-full buffer
+	     * is less clean). */
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(LIM_HTTP_HEAD_MAX * 4),
 	    MHD_OPTION_END);
 	if (s->d == NULL) {
 		log_error("cannot listen on %s port %u (in use, or no permission?)", o->host, (unsigned)o->port);

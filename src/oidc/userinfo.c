@@ -49,6 +49,15 @@ oidc_userinfo(oidc_t *o, http_req_t *req, http_resp_t *resp)
 	const char *a = req->authorization;
 
 	oidc_cors_headers(resp);
+	/* RFC 6750 §2: a client must not use more than one method. */
+	if (a && strcmp(req->method, "POST") == 0 && req->content_type &&
+	    strncasecmp(req->content_type, "application/x-www-form-urlencoded", 33) == 0 &&
+	    form_parse(req->body, req->body_len, &f) == PO_OK && form_count(&f, "access_token") > 0) {
+		oidc_error_json(resp, 400, OE_INVALID_REQUEST, "send the access token one way only");
+		http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"plex-oidc\", error=\"invalid_request\"");
+		goto out;
+	}
+	form_clear(&f);
 	if (a && strncasecmp(a, "Bearer ", 7) == 0) {
 		a += 7;
 		while (*a == ' ')
