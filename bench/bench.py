@@ -701,11 +701,11 @@ def providers(fake_port, secret):
                           plex_wait=('login/start',), pending_probe=True,
                           binary=A.bin),
         # a second build (patched) measured the same way, same config and key
-        'candidate': dict(port=18085, cmd=[A.candidate or '-', '--config', os.path.join(po_dir, 'candidate.ini')],
+        'candidate': dict(port=18085, cmd=[getattr(A, 'candidate', None) or '-', '--config', os.path.join(po_dir, 'candidate.ini')],
                           prep=prep_po(A.log_level, 18085, 'candidate'), disc=disc, jwks='/jwks',
                           token_path='/token', secret=secret, mint=po_codes, login=po_login,
                           pending_path=po_pending_path, fake_port=fake_port, batch=A.batch, xff=A.xff,
-                          plex_wait=('login/start',), pending_probe=True, binary=A.candidate),
+                          plex_wait=('login/start',), pending_probe=True, binary=getattr(A, 'candidate', None)),
         # the same binary logging every request at info level (to a file):
         # what the default logging costs on discovery
         'plex-oidc-info': dict(port=18084, cmd=[A.bin, '--config', os.path.join(po_dir, 'plex-oidc-info.ini')],

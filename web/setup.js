@@ -10,6 +10,7 @@
   var root = document.getElementById('setup');
   var list = document.getElementById('servers');
   var input = document.getElementById('server-id');
+  var owner = document.getElementById('owner-id');
   if (root && list && input) {
     var servers = [];
     try {
@@ -20,6 +21,18 @@
     if (!servers.length) {
       document.getElementById('no-servers').hidden = false;
     }
+    /* The owner's Plex account id goes into the configuration too
+     * ([plex] owner_id), so only the real owner's server counts. */
+    var pick = function (s) {
+      input.value = s.id;
+      if (owner && s.owner) {
+        owner.value = String(s.owner);
+        owner.disabled = false;
+      }
+    };
+    input.addEventListener('input', function () {
+      if (owner) owner.disabled = !servers.some(function (s) { return s.id === input.value; });
+    });
     servers.forEach(function (s, i) {
       var label = document.createElement('label');
       label.className = 'setup-server';
@@ -27,7 +40,7 @@
       radio.type = 'radio';
       radio.name = 'pick';
       radio.value = s.id;
-      radio.addEventListener('change', function () { input.value = s.id; });
+      radio.addEventListener('change', function () { pick(s); });
       var name = document.createElement('span');
       name.className = 'setup-server-name';
       name.textContent = s.name;
@@ -40,7 +53,7 @@
       list.appendChild(label);
       if (i === 0) {
         radio.checked = true;
-        input.value = s.id;
+        pick(s);
       }
     });
   }

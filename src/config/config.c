@@ -355,6 +355,14 @@ cfg_build_plex(cfg_parse_t *x, config_t *c)
 		    "machine identifier, as machineIdentifier at http://YOUR-SERVER:32400/identity",
 		    CV_PLEX_SERVER_ID_MAX);
 	c->plex_server_id = cfg_take(s, K_SERVER_ID);
+	if ((v = cfg_get(x, s, K_OWNER_ID, NULL)) != NULL) {
+		uint64_t id;
+		if (str_to_u64(v, strlen(v), INT64_MAX, &id) != PO_OK || id == 0)
+			cfg_key_err(x, s, K_OWNER_ID, "must be the numeric Plex account id of the server's owner "
+			    "(setup mode fills it in)");
+		else
+			c->plex_owner_id = (int64_t)id;
+	}
 	v = cfg_get(x, s, K_PRODUCT, NULL);
 	if ((c->plex_product = v != NULL ? cfg_take(s, K_PRODUCT) : str_dup("Plex Login")) == NULL)
 		return PO_ERR_NOMEM;

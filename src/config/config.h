@@ -65,6 +65,7 @@ typedef struct config {
 
 	/* [plex] */
 	char *plex_server_id; /* required: [A-Za-z0-9-]{1,128} */
+	int64_t plex_owner_id; /* optional: the owner's Plex account id; 0 = unset */
 	char *plex_product;   /* default "Plex Login" */
 	char *plex_api_url;   /* default "https://plex.tv"; no trailing slash */
 	char *plex_auth_url;  /* default "https://app.plex.tv/auth" */

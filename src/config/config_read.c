@@ -37,7 +37,7 @@
 static const char *const cfg_sect_names[SECT_KINDS] = { "server", "plex", "ui", "client" };
 const char *const cfg_keys[SECT_KINDS][KEYS_MAX + 1] = {
 	[SECT_SERVER] = { "listen", "issuer", "data_dir", "log_level", "trusted_proxies", NULL },
-	[SECT_PLEX] = { "server_id", "product", "api_url", "auth_url", NULL },
+	[SECT_PLEX] = { "server_id", "owner_id", "product", "api_url", "auth_url", NULL },
 	[SECT_UI] = { "title", "message", "logo", "background", "custom_css", "assets_dir",
 	    "accent_color", NULL },
 	[SECT_CLIENT] = { "secret", "secret_file", "redirect_uris", "name", NULL },

@@ -39,7 +39,7 @@ bool oidc_browser_id(const oidc_t *o, const http_req_t *req, char *out, size_t o
 void oidc_render_login(oidc_t *o, http_resp_t *resp, const char *id, const char *state, const char *client_id);
 
 /* setup.c: remembers the servers a Plex account owns (setup mode). */
-void oidc_setup_remember(oidc_t *o, const char *sub, const plex_resources_t *res);
+void oidc_setup_remember(oidc_t *o, const char *sub, int64_t plex_id, const plex_resources_t *res);
 
 /* Renders message.html with status and vars (base is added). */
 void oidc_page(oidc_t *o, http_resp_t *resp, int status, const ui_var_t *vars, size_t n);

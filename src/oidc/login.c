@@ -38,6 +38,7 @@ struct flow {
 	char id[48];
 	http_conn_t *waiter; /* a suspended /login/start to resume */
 	char *token;         /* the user's Plex token: a secret */
+	int64_t user_id;     /* the Plex account id */
 	claims_t *claims;
 	char *account;
 };
@@ -251,6 +252,7 @@ on_user(void *arg, enum plex_status st, const plex_user_t *user)
 		set_state(f->o, f->id, LOGIN_UNAVAILABLE);
 		goto done;
 	}
+	f->user_id = user->id;
 	if ((f->claims = claims_from_user(user, clock_now_s())) == NULL ||
 	    (f->account = str_dup(plex_user_display_name(user))) == NULL ||
 	    plex_resources_get(f->o->plex, f->token, on_resources, f) != PO_OK) {
@@ -299,10 +301,10 @@ on_resources(void *arg, enum plex_status st, const plex_resources_t *res)
 		set_state(f->o, f->id, st == PLEX_UNAUTHORIZED ? LOGIN_ERROR : LOGIN_UNAVAILABLE);
 		goto done;
 	}
-	oc.access = plex_resources_access(res, f->o->cfg->plex_server_id);
+	oc.access = plex_resources_access_owner(res, f->o->cfg->plex_server_id, f->user_id, f->o->cfg->plex_owner_id);
 	if (f->o->setup_mode) {
 		/* Setup: any account may sign in to see the servers it owns. */
-		oidc_setup_remember(f->o, f->claims->sub, res);
+		oidc_setup_remember(f->o, f->claims->sub, f->user_id, res);
 		oc.access = PLEX_ACCESS_OWNER;
 	}
 	/* The uuid and name are not secrets; they make the log useful. */

@@ -32,7 +32,7 @@
 #define SETUP_STATE_COOKIE "plexoidc_setup_state"
 
 void
-oidc_setup_remember(oidc_t *o, const char *sub, const plex_resources_t *res)
+oidc_setup_remember(oidc_t *o, const char *sub, int64_t plex_id, const plex_resources_t *res)
 {
 	json_t *a = json_array();
 	char *s = NULL;
@@ -49,6 +49,7 @@ oidc_setup_remember(oidc_t *o, const char *sub, const plex_resources_t *res)
 			break;
 		json_object_set_new(e, "name", json_string(r->name ? r->name : "Plex Media Server"));
 		json_object_set_new(e, "id", json_string(r->client_identifier));
+		json_object_set_new(e, "owner", json_integer(plex_id));
 		json_array_append_new(a, e);
 	}
 	if ((s = json_dumps(a, JSON_COMPACT)) != NULL) {
@@ -171,7 +172,7 @@ out:
 
 /* The values the configuration page needs, checked. */
 struct setup_in {
-	const char *server, *issuer, *client, *redirect;
+	const char *server, *issuer, *client, *redirect, *owner;
 };
 
 static bool
@@ -223,6 +224,9 @@ oidc_setup_config(oidc_t *o, http_req_t *req, http_resp_t *resp)
 	in.issuer = form_get(&q, "issuer");
 	in.client = form_get(&q, "client");
 	in.redirect = form_get(&q, "redirect_uri");
+	in.owner = form_get(&q, "owner");
+	if (in.owner && (in.owner[0] == '\0' || !chars_ok(in.owner, "")))
+		goto bad;
 	if (in.server == NULL || in.issuer == NULL || in.client == NULL || in.redirect == NULL ||
 	    !in.server[0] || strlen(in.server) > 128 || !chars_ok(in.server, "-") || !in.client[0] ||
 	    strlen(in.client) > 64 || !chars_ok(in.client, "._-") || !https_url_ok(in.issuer, true) ||
@@ -240,11 +244,13 @@ oidc_setup_config(oidc_t *o, http_req_t *req, http_resp_t *resp)
 	    "data_dir = /var/lib/plex-oidc\n\n"
 	    "[plex]\n"
 	    "server_id = %s\n"
+	    "%s%s%s"
 	    "product   = %s\n\n"
 	    "[client.%s]\n"
 	    "secret        = %s\n"
 	    "redirect_uris = %s\n",
-	    in.issuer, in.server, o->cfg->plex_product, in.client, secret, in.redirect);
+	    in.issuer, in.server, in.owner ? "owner_id  = " : "", in.owner ? in.owner : "", in.owner ? "   ; your Plex account id\n" : "",
+	    o->cfg->plex_product, in.client, secret, in.redirect);
 	/* What we print must load: check it with the real parser. */
 	if (config_parse(ini.data, ini.len, "generated.ini", NULL, &check, &err) != PO_OK) {
 		log_warn("setup: generated configuration does not load: %s", buf_str(&err));

@@ -373,6 +373,7 @@ plex_parse_resources(const char *buf, size_t len, plex_resources_t *out)
 		it->provides_server = provides_has(json_object_get(e, "provides"), "server");
 		it->owned = opt_true(e, "owned");
 		it->home = opt_true(e, "home");
+		it->owner_id = opt_int(e, "ownerId");
 	}
 
 	*out = res;
@@ -406,6 +407,12 @@ access_rank(enum plex_access a)
 enum plex_access
 plex_resources_access(const plex_resources_t *r, const char *server_id)
 {
+	return plex_resources_access_owner(r, server_id, 0, 0);
+}
+
+enum plex_access
+plex_resources_access_owner(const plex_resources_t *r, const char *server_id, int64_t user_id, int64_t owner_id)
+{
 	enum plex_access best = PLEX_ACCESS_NONE, a;
 	size_t i;
 
@@ -417,6 +424,11 @@ plex_resources_access(const plex_resources_t *r, const char *server_id)
 		/* plex-api.md: the user's own clients and players are never the
 		 * server, whatever their identifier. */
 		if (!it->provides_server || !str_eq(it->client_identifier, server_id))
+			continue;
+		/* Device identifiers are chosen by devices: with the owner known,
+		 * an entry counts only if it is the owner's own server (the user
+		 * is the owner) or a share from the owner (ownerId). */
+		if (owner_id > 0 && (it->owned ? user_id != owner_id : it->owner_id != owner_id))
 			continue;
 		if (it->owned)
 			a = PLEX_ACCESS_OWNER;

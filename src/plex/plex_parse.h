@@ -42,6 +42,7 @@ typedef struct plex_resource {
 	bool owned;
 	bool home;
 	char *source_title;      /* the owner's name for shared servers; may be NULL */
+	int64_t owner_id;        /* "ownerId": the owner's account id on shared entries; 0 if absent */
 } plex_resource_t;
 
 typedef struct plex_resources {
@@ -86,6 +87,13 @@ void plex_resources_clear(plex_resources_t *r);
 /* What access the resource list grants to the server whose machine
  * identifier is server_id: only entries that provide "server" count. */
 enum plex_access plex_resources_access(const plex_resources_t *r, const char *server_id);
+/* The same, hardened with the owner's Plex account id (owner_id > 0,
+ * "[plex] owner_id"): an owned entry counts only when the signed-in user
+ * (user_id) is the owner, a shared one only when its ownerId is the owner.
+ * A device that merely claims the server's identifier in someone else's
+ * account then grants nothing. owner_id 0 is plex_resources_access. */
+enum plex_access plex_resources_access_owner(const plex_resources_t *r, const char *server_id, int64_t user_id,
+    int64_t owner_id);
 /* Static name of an access level: "none", "owner", "home", "friend". */
 const char *plex_access_name(enum plex_access a);
 
