@@ -194,6 +194,13 @@ const USERS = {
     profile: presetUser({ id: 71122334, uuid: '5e7e1ab2c3d4e5f6', username: 'pete', title: 'pete',
       friendlyName: 'Pete Townshend', email: 'pete@example.com', joinedAt: 1645678901 }),
   },
+  mallory: {
+    role: 'no access, but has a device in her own account that claims the server\'s identifier (owned, provides server)',
+    jwt: false,
+    token: 'Ma11oryT0ken-Q9w8E7r',
+    profile: presetUser({ id: 66600666, uuid: '0bad0bad0bad0bad', username: 'mallory', title: 'mallory',
+      friendlyName: 'Mallory', email: 'mallory@example.net', joinedAt: 1656789012 }),
+  },
 };
 USERS.fred.token = jwtToken(USERS.fred.profile, 'fred-preset');
 const USER_NAMES = Object.keys(USERS);
@@ -326,6 +333,12 @@ function resourcesFor(name) {
           owner: stranger(9003, 'quinn'), lan: '172.16.0.3', wan: '192.0.2.77' }),
         client({ name: "Pete's Xbox", product: 'Plex for Xbox', platform: 'Xbox', device: 'Xbox Series X',
           provides: 'client,player,pubsub-player', key: 'pete-xbox' }),
+      ];
+    case 'mallory':
+      // A look-alike: device identifiers are chosen by devices, so nothing
+      // stops a device in Mallory's account from using the server's.
+      return [
+        server({ name: "Alice's Server", id: SERVER_ID, owned: true, home: false, lan: '10.6.6.6', wan: '203.0.113.66' }),
       ];
     default:
       return [];

@@ -1125,7 +1125,7 @@ test_fake_fidelity(void)
 	T_EQ_INT(ctl("/__fake/fault", "{\"endpoint\":\"nope\",\"mode\":\"hang\"}"), 400);
 	T_EQ_INT(ctl("/__fake/fault", "{\"endpoint\":\"user\",\"mode\":\"explode\"}"), 400);
 	T_EQ_INT(ctl("/__fake/approve", "{\"code\":\"zzzz\",\"user\":\"alice\"}"), 404);
-	T_EQ_INT(ctl("/__fake/approve", "{\"code\":\"zzzz\",\"user\":\"mallory\"}"), 400);
+	T_EQ_INT(ctl("/__fake/approve", "{\"code\":\"zzzz\",\"user\":\"nobody-here\"}"), 400);
 }
 
 int

@@ -44,6 +44,7 @@ export const USERS = {
   mia: { uuid: 'b3c4d5e6f7a80912', username: '', name: 'Mia', email: null },
   nora: { uuid: 'c0ffee0ddba11f00', username: 'nora', name: 'Nora Barnacle', email: 'nora@example.com' },
   pete: { uuid: '5e7e1ab2c3d4e5f6', username: 'pete', name: 'Pete Townshend', email: 'pete@example.com' },
+  mallory: { uuid: '0bad0bad0bad0bad', username: 'mallory', name: 'Mallory', email: 'mallory@example.net' },
 };
 
 // ---------------------------------------------------------------- processes
@@ -279,7 +280,8 @@ export class FakePlex {
 // ---------------------------------------------------------------- the provider
 
 // clients: {id: {secret, redirect_uris: [..], name?}}
-export function writeConfig(file, { port, dataDir, fake, clients, serverId = SERVER_ID, logLevel = 'debug' }) {
+export function writeConfig(file, { port, dataDir, fake, clients, serverId = SERVER_ID, logLevel = 'debug',
+  ownerId }) {
   const lines = [
     '# written by tests/e2e/lib/harness.mjs',
     '[server]',
@@ -292,6 +294,7 @@ export function writeConfig(file, { port, dataDir, fake, clients, serverId = SER
     '',
     '[plex]',
     `server_id = ${serverId}`,
+    ...(ownerId ? [`owner_id = ${ownerId}`] : []),
     `api_url = ${fake.url}`,
     `auth_url = ${fake.url}/auth`,
     '',
@@ -343,7 +346,7 @@ export class Provider {
   // seedKey: put a ready-made signing key in a new data_dir, so the
   // provider does not spend seconds generating one at every start (the
   // restart tests turn it off to see the provider create its own).
-  constructor({ fake, clients = defaultClients(), dataDir, port, serverId = SERVER_ID, logLevel = 'debug',
+  constructor({ fake, clients = defaultClients(), dataDir, port, serverId = SERVER_ID, logLevel = 'debug', ownerId,
     seedKey = true }) {
     this.fake = fake;
     this.seedKey = seedKey;
@@ -351,6 +354,7 @@ export class Provider {
     this.dataDir = dataDir;
     this.port = port;
     this.serverId = serverId;
+    this.ownerId = ownerId;
     this.logLevel = logLevel;
     this.exits = [];
   }
@@ -374,6 +378,7 @@ export class Provider {
   writeConfig() {
     writeConfig(this.configPath, {
       port: this.port, dataDir: this.dataDir, fake: this.fake, clients: this.clients, serverId: this.serverId,
+      ownerId: this.ownerId,
       logLevel: this.logLevel,
     });
   }

@@ -1,0 +1,53 @@
+// owner.test.mjs - [plex] owner_id. Device identifiers are chosen by devices:
+// the fake's "mallory" has a device in her own account that claims the
+// configured server's identifier (owned, provides "server"). Without
+// owner_id that entry looks like the owner's server; with it, only the
+// owner's own server and shares made by the owner count.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { FakePlex, Provider, loginHttp } from './lib/harness.mjs';
+
+const ALICE_ID = 22526914; // the owner's Plex account id in the fake
+
+let fake;
+let hardened;
+let plain;
+
+before(async () => {
+  fake = await FakePlex.start({});
+  hardened = await Provider.start({ fake, ownerId: ALICE_ID });
+  plain = await Provider.start({ fake });
+});
+
+after(async () => {
+  await hardened?.stop();
+  await plain?.stop();
+  await fake?.stop();
+});
+
+describe('owner_id', { concurrency: true }, () => {
+  test('a look-alike device in another account is refused', async () => {
+    const ctx = await loginHttp(hardened, { user: 'mallory' });
+    assert.equal(ctx.outcome.state, 'denied');
+    assert.equal(ctx.redirect, undefined, 'no code');
+  });
+
+  test('...which is exactly what owner_id is for: without it, it passes', async () => {
+    const ctx = await loginHttp(plain, { user: 'mallory' });
+    assert.equal(ctx.outcome.state, 'done');
+  });
+
+  for (const user of ['alice', 'hank', 'fred', 'mia']) {
+    test(`the owner, Home members and friends still get in (${user})`, async () => {
+      const ctx = await loginHttp(hardened, { user });
+      assert.equal(ctx.outcome.state, 'done', `${user}: ${JSON.stringify(ctx.outcome)}`);
+      assert.ok(ctx.redirect?.params.code, 'a code');
+    });
+  }
+
+  test('nobody else does (nora)', async () => {
+    const ctx = await loginHttp(hardened, { user: 'nora' });
+    assert.equal(ctx.outcome.state, 'denied');
+  });
+});
