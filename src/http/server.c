@@ -232,6 +232,7 @@ collect_xff(void *cls, enum MHD_ValueKind kind, const char *key, const char *val
 
 struct head_scan {
 	size_t bytes;           /* the head's size */
+	bool nul;               /* a NUL byte inside a header name or value */
 	int n_cl;               /* Content-Length lines */
 	bool cl_differ;         /* ...with different values */
 	const char *cl;         /* the first one */
@@ -239,11 +240,16 @@ struct head_scan {
 };
 
 static enum MHD_Result
-scan_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size, const char *value,
+    size_t value_size)
 {
 	struct head_scan *h = cls;
 
-	h->bytes += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF */
+	/* RFC 9110 §5.5: a NUL in a field is rejected, never cut off (a value
+	 * read up to its NUL would accept "Bearer <token>\0<anything>"). */
+	if (strlen(key) != key_size || (value && strlen(value) != value_size))
+		h->nul = true;
+	h->bytes += key_size + value_size + 4; /* ": " and CRLF */
 	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
 		if (h->n_cl++ && (value == NULL || h->cl == NULL || strcmp(value, h->cl) != 0))
 			h->cl_differ = true;
@@ -266,9 +272,11 @@ check_head(struct MHD_Connection *mc)
 	struct head_scan h = { 0 };
 	uint64_t len;
 
-	MHD_get_connection_values(mc, MHD_HEADER_KIND, scan_header, &h);
+	MHD_get_connection_values_n(mc, MHD_HEADER_KIND, scan_header, &h);
 	if (h.bytes > LIM_HTTP_HEAD_MAX)
 		return 431;
+	if (h.nul)
+		return 400;
 	/* Framing that two parsers could read differently is refused (request
 	 * smuggling, RFC 9112 §6.3): conflicting lengths, or a length together
 	 * with a transfer coding. Only "chunked" is a coding we read. */

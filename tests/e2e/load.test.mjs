@@ -187,21 +187,82 @@ describe('a slow plex.tv does not slow down the rest', () => {
 
 // ---------------------------------------------------------------- flood
 
+// Sends `requests` GET /authorize (params) from as many client addresses,
+// IN_FLIGHT at a time, while watching /healthz, the pending logins and the
+// provider's VmRSS every 200 ms. Returns what it saw.
+async function flood(p, { requests, params }) {
+  const pid = p.child.pid;
+  const url = p.url(`/authorize?${new URLSearchParams(params)}`);
+  const seen = { statuses: {}, maxRss: vmRssKiB(pid), maxPending: 0, healthChecks: 0 };
+  let done = false;
+
+  // Watches the provider while the flood runs (a failure is kept and
+  // reported after the flood).
+  let watchError = null;
+  const watcher = (async () => {
+    while (!done) {
+      const h = await request(p.url('/healthz'), { timeoutMs: 10000 });
+      assert.equal(h.status, 200, '/healthz during the flood');
+      seen.healthChecks++;
+      seen.maxPending = Math.max(seen.maxPending, await pendingLogins(p));
+      seen.maxRss = Math.max(seen.maxRss, vmRssKiB(pid));
+      await sleep(200);
+    }
+  })().catch((e) => {
+    watchError = e;
+  });
+
+  const t0 = Date.now();
+  // node:http with keep-alive: far less client CPU per request than fetch,
+  // so the flood measures the provider rather than the test.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
+  const get = (ip) => new Promise((resolve, reject) => {
+    const req = http.get(url, { agent, headers: { 'x-forwarded-for': ip }, timeout: 30000 }, (res) => {
+      res.on('data', () => {});
+      res.on('end', () => resolve(res.statusCode));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer in 30 s')));
+    req.on('error', reject);
+  });
+  try {
+    await pool(requests, IN_FLIGHT, async (i) => {
+      const status = await get(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+      seen.statuses[status] = (seen.statuses[status] ?? 0) + 1;
+    });
+  } finally {
+    agent.destroy();
+    done = true;
+    await watcher;
+  }
+  if (watchError) throw watchError;
+  seen.secs = (Date.now() - t0) / 1000;
+  seen.maxRss = Math.max(seen.maxRss, vmRssKiB(pid));
+  seen.pending = await pendingLogins(p);
+  seen.maxPending = Math.max(seen.maxPending, seen.pending);
+  seen.urlBytes = url.length;
+  return seen;
+}
+
+const IN_FLIGHT = 64;
+
+// Memory bounds. Under AddressSanitizer (make SAN=1) memory is not
+// comparable: freed blocks wait in ASan's quarantine (256 MiB by default)
+// and every block gets redzones, so there the bounds below are replaced by
+// the ASan ones, which only catch gross growth.
+const ASAN_QUARANTINE_KIB = 256 * 1024;
+
 describe('a flood of authorization requests from many addresses', () => {
   const REQUESTS = 25000;
-  const IN_FLIGHT = 64;
-  // Memory bound. A pending login is < 1 KiB (po_limits.h); with the
-  // store's hash table and allocator overhead allow 1.2 KiB each, plus a
-  // 16 MiB baseline (the process with libcurl, OpenSSL, libmicrohttpd and
-  // its threads starts near 11 MiB):
+  // A pending login is < 1 KiB (po_limits.h); with the store's hash table
+  // and allocator overhead allow 1.2 KiB each, plus a 16 MiB baseline (the
+  // process with libcurl, OpenSSL, libmicrohttpd and its threads starts
+  // near 11 MiB):
   //   20000 x 1.2 KiB + 16 MiB = 24000 KiB + 16384 KiB = 40384 KiB (39.4 MiB)
-  // (computed from LIM_LOGINS_MAX below).
-  // Under AddressSanitizer (make SAN=1) memory is not comparable: freed
-  // blocks wait in ASan's quarantine (256 MiB by default) and every block
-  // gets redzones (measured ~10 KiB per pending login), so the bound there is
-  //   LIM_LOGINS_MAX x 12 KiB + 256 MiB + 32 MiB
-  //   = 240000 KiB + 262144 KiB + 32768 KiB = 534912 KiB (522 MiB).
-  const boundKiB = (asan) => (asan ? LIM.LIM_LOGINS_MAX * 12 + 256 * 1024 + 32 * 1024
+  // (computed from LIM_LOGINS_MAX below). ASan (measured ~10 KiB per
+  // pending login):
+  //   20000 x 12 KiB + 256 MiB + 32 MiB = 240000 + 262144 + 32768 KiB = 534912 KiB (522 MiB).
+  const boundKiB = (asan) => (asan ? LIM.LIM_LOGINS_MAX * 12 + ASAN_QUARANTINE_KIB + 32 * 1024
     : Math.round(LIM.LIM_LOGINS_MAX * 1.2) + 16 * 1024);
   let s;
 
@@ -214,70 +275,65 @@ describe('a flood of authorization requests from many addresses', () => {
 
   test(`${REQUESTS} requests: pending logins <= LIM_LOGINS_MAX, memory bounded, /healthz answers throughout`, async () => {
     const p = s.provider;
-    const pid = p.child.pid;
-    const asan = isAsanBuild(pid);
+    const asan = isAsanBuild(p.child.pid);
     const bound = boundKiB(asan);
-    const url = p.url(`/authorize?${new URLSearchParams(authRequest(p).params)}`);
-    const statuses = {};
-    let maxRss = vmRssKiB(pid);
-    let maxPending = 0;
-    let healthChecks = 0;
-    let done = false;
-
-    // Watches the provider while the flood runs (a failure is kept and
-    // reported after the flood).
-    let watchError = null;
-    const watcher = (async () => {
-      while (!done) {
-        const h = await request(p.url('/healthz'), { timeoutMs: 10000 });
-        assert.equal(h.status, 200, '/healthz during the flood');
-        healthChecks++;
-        maxPending = Math.max(maxPending, await pendingLogins(p));
-        maxRss = Math.max(maxRss, vmRssKiB(pid));
-        await sleep(200);
-      }
-    })().catch((e) => {
-      watchError = e;
-    });
-
-    const t0 = Date.now();
-    // node:http with keep-alive: far less client CPU per request than fetch,
-    // so the flood measures the provider rather than the test.
-    const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
-    const get = (ip) => new Promise((resolve, reject) => {
-      const req = http.get(url, { agent, headers: { 'x-forwarded-for': ip }, timeout: 30000 }, (res) => {
-        res.on('data', () => {});
-        res.on('end', () => resolve(res.statusCode));
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(new Error('no answer in 30 s')));
-      req.on('error', reject);
-    });
-    try {
-      await pool(REQUESTS, IN_FLIGHT, async (i) => {
-        const status = await get(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
-        statuses[status] = (statuses[status] ?? 0) + 1;
-      });
-    } finally {
-      agent.destroy();
-      done = true;
-      await watcher;
-    }
-    if (watchError) throw watchError;
-    const secs = (Date.now() - t0) / 1000;
-    maxRss = Math.max(maxRss, vmRssKiB(pid));
-    const pending = await pendingLogins(p);
-    maxPending = Math.max(maxPending, pending);
-    const summary = `${REQUESTS} in ${secs.toFixed(1)} s; statuses ${JSON.stringify(statuses)}; pending ${pending} ` +
-      `(max ${maxPending}); VmRSS max ${maxRss} KiB, bound ${bound} KiB${asan ? ' (ASan build)' : ''}; ` +
-      `${healthChecks} health checks`;
-    assert.deepEqual(statuses, { 200: REQUESTS }, summary);
-    assert.ok(maxPending <= LIM.LIM_LOGINS_MAX, summary);
-    // More requests than the store holds, all within the TTL: it is full.
-    assert.equal(pending, LIM.LIM_LOGINS_MAX, summary);
-    assert.ok(maxRss < bound, summary);
-    assert.ok(healthChecks >= 2, summary);
+    const f = await flood(p, { requests: REQUESTS, params: authRequest(p).params });
+    const summary = `${REQUESTS} in ${f.secs.toFixed(1)} s; statuses ${JSON.stringify(f.statuses)}; pending ${f.pending} ` +
+      `(max ${f.maxPending}); VmRSS max ${f.maxRss} KiB, bound ${bound} KiB${asan ? ' (ASan build)' : ''}; ` +
+      `${f.healthChecks} health checks`;
+    assert.deepEqual(f.statuses, { 200: REQUESTS }, summary);
+    assert.ok(f.maxPending <= LIM.LIM_LOGINS_MAX, summary);
+    // More requests than the store holds, all within the TTL, each well
+    // under the byte budget's average: the store is full by count.
+    assert.equal(f.pending, LIM.LIM_LOGINS_MAX, summary);
+    assert.ok(f.maxRss < bound, summary);
+    assert.ok(f.healthChecks >= 2, summary);
     console.log(`# flood: ${summary}`);
+  });
+
+  test('the provider is still healthy, and a full login works', async () => {
+    await healthy(s.provider);
+  });
+});
+
+describe('a flood of large authorization requests (2 KiB state and nonce)', () => {
+  const REQUESTS = 10000;
+  // Each pending login now carries ~8 KiB (state, nonce, and the request
+  // kept for "try again"), so the count limit alone would allow ~160 MiB:
+  // the byte budget LIM_LOGINS_BYTES_MAX must hold memory. Allowing the
+  // same 20% overhead and baseline as above:
+  //   16 MiB x 1.2 + 16 MiB = 19661 KiB + 16384 KiB = 36045 KiB (35.2 MiB)
+  // (computed from LIM_LOGINS_BYTES_MAX below). ASan: 12x the budget for
+  // redzones and allocator classes (measured ~10x), plus quarantine and baseline:
+  //   16 MiB x 12 + 256 MiB + 32 MiB = 196608 + 262144 + 32768 KiB = 491520 KiB (480 MiB).
+  const budgetKiB = () => LIM.LIM_LOGINS_BYTES_MAX / 1024;
+  const boundKiB = (asan) => (asan ? budgetKiB() * 12 + ASAN_QUARANTINE_KIB + 32 * 1024
+    : Math.round(budgetKiB() * 1.2) + 16 * 1024);
+  let s;
+
+  before(async () => {
+    assert.ok(LIM.LIM_LOGINS_BYTES_MAX > 0, 'LIM_LOGINS_BYTES_MAX in src/po_limits.h');
+    s = await startStack({ logLevel: 'warn' });
+  });
+  after(async () => {
+    await s?.stop();
+  });
+
+  test(`${REQUESTS} requests: memory stays within the pending logins' byte budget`, async () => {
+    const p = s.provider;
+    const asan = isAsanBuild(p.child.pid);
+    const bound = boundKiB(asan);
+    const big = (c) => Array.from({ length: LIM.LIM_PARAM_LEN_MAX }, (_, i) => c[i % c.length]).join('');
+    const params = authRequest(p, { overrides: { state: big('st'), nonce: big('no') } }).params;
+    const f = await flood(p, { requests: REQUESTS, params });
+    const summary = `${REQUESTS} requests of ${f.urlBytes} bytes in ${f.secs.toFixed(1)} s; statuses ` +
+      `${JSON.stringify(f.statuses)}; pending ${f.pending} (max ${f.maxPending}); VmRSS max ${f.maxRss} KiB, ` +
+      `bound ${bound} KiB${asan ? ' (ASan build)' : ''}`;
+    assert.deepEqual(f.statuses, { 200: REQUESTS }, summary);
+    assert.ok(f.maxPending <= LIM.LIM_LOGINS_MAX, summary);
+    assert.ok(f.pending > 0, summary);
+    assert.ok(f.maxRss < bound, summary);
+    console.log(`# large flood: ${summary}`);
   });
 
   test('the provider is still healthy, and a full login works', async () => {
