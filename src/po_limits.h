@@ -38,11 +38,12 @@
 /* Pending logins: each is < 1 KiB, so 20000 bound the store near 20 MiB
  * in the worst case; beyond it the oldest is evicted. */
 #define LIM_LOGINS_MAX 20000
-/* ...and by bytes: a request may carry kilobytes of state and nonce, so the
- * count alone would allow ~20000 x 10 KiB. 16 MiB holds ~20000 typical
- * logins (~700 bytes each); a flood of large ones evicts the oldest sooner
- * instead of growing memory. */
-#define LIM_LOGINS_BYTES_MAX (16 * 1024 * 1024)
+/* ...and by bytes, as the allocator counts them (malloc_usable_size): a
+ * request may carry kilobytes of state and nonce, so the count alone would
+ * allow ~20000 x 10 KiB. 20 MiB holds LIM_LOGINS_MAX typical logins (~900
+ * bytes each); a flood of large ones evicts the oldest sooner instead of
+ * growing memory. */
+#define LIM_LOGINS_BYTES_MAX (20 * 1024 * 1024)
 /* A pending login lives as long as a strong Plex PIN can (30 minutes) would be
  * too long to keep cookies meaningful; 15 minutes is plenty to sign in. */
 #define LIM_LOGIN_TTL_S (15 * 60)

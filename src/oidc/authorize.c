@@ -9,6 +9,7 @@
  * redirected (no open redirect); every other error goes back to the client
  * as an error redirect with the state.
  */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -205,12 +206,13 @@ check_request(const form_t *f, const char **desc)
 static size_t
 login_size(const login_t *l)
 {
-	const char *s[] = { l->req.client_id, l->req.redirect_uri, l->req.state, l->req.nonce, l->req.code_challenge,
-		l->req.retry_query };
-	size_t n = sizeof(*l) + 160, i;
+	const void *s[] = { l, l->req.client_id, l->req.redirect_uri, l->req.state, l->req.nonce,
+		l->req.code_challenge, l->req.retry_query };
+	size_t n = 192, i; /* the store's entry (key, links) */
 
+	/* What the allocator really holds, not just the string lengths. */
 	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++)
-		n += s[i] ? strlen(s[i]) + 16 : 0;
+		n += s[i] ? malloc_usable_size((void *)(uintptr_t)s[i]) + 16 : 0;
 	return n;
 }
 
@@ -279,8 +281,8 @@ oidc_authorize(oidc_t *o, http_req_t *req, http_resp_t *resp)
 	    dup_opt(&l->req.state, form_get(&f, "state")) != PO_OK ||
 	    dup_opt(&l->req.nonce, form_get(&f, "nonce")) != PO_OK ||
 	    dup_opt(&l->req.code_challenge, form_get(&f, "code_challenge")) != PO_OK ||
-	    encode_retry(&f, &retry) != PO_OK || (l->req.retry_query = buf_steal(&retry, NULL)) == NULL)
-		goto fail;
+	    encode_retry(&f, &retry) != PO_OK || (l->req.retry_query = str_dupn(buf_str(&retry), retry.len)) == NULL)
+		goto fail; /* a copy that fits: the buffer may be twice the size */
 	if (!oidc_browser_id(o, req, bid, sizeof(bid))) {
 		if (rnd_token(bid, sizeof(bid), LIM_RANDOM_TOKEN_BYTES) != PO_OK)
 			goto fail;
