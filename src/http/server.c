@@ -180,6 +180,10 @@ send_resp(struct http_conn *c, http_resp_t *resp)
 	enum MHD_Result ret;
 	size_t i;
 
+	if (resp->shared) {
+		c->status = resp->status;
+		return MHD_queue_response(c->mc, (unsigned)resp->status, resp->shared);
+	}
 	if (resp->static_body)
 		r = MHD_create_response_from_buffer(resp->static_len, (void *)(uintptr_t)resp->static_body,
 		    MHD_RESPMEM_PERSISTENT);
@@ -199,6 +203,35 @@ send_resp(struct http_conn *c, http_resp_t *resp)
 	ret = MHD_queue_response(c->mc, (unsigned)resp->status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+void *
+http_shared_new(const http_resp_t *t)
+{
+	struct MHD_Response *r;
+	size_t i;
+
+	if ((r = MHD_create_response_from_buffer(t->static_len, (void *)(uintptr_t)t->static_body,
+	         MHD_RESPMEM_PERSISTENT)) == NULL)
+		return NULL;
+	if ((t->content_type && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, t->content_type) != MHD_YES) ||
+	    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") != MHD_YES ||
+	    MHD_add_response_header(r, "Referrer-Policy", "no-referrer") != MHD_YES)
+		goto fail;
+	for (i = 0; i < t->nhdr; i++)
+		if (MHD_add_response_header(r, t->hdr[i].name, t->hdr[i].value) != MHD_YES)
+			goto fail;
+	return r;
+fail:
+	MHD_destroy_response(r);
+	return NULL;
+}
+
+void
+http_shared_free(void *shared)
+{
+	if (shared)
+		MHD_destroy_response(shared);
 }
 
 static enum MHD_Result

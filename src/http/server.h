@@ -65,6 +65,7 @@ typedef struct http_resp {
 	http_header_t hdr[HTTP_RESP_HEADERS_MAX];
 	size_t nhdr;
 	bool suspended;             /* set by http_req_suspend() */
+	void *shared;               /* http_shared_new(): sent as is, the rest ignored */
 } http_resp_t;
 
 typedef void (*http_handler_fn)(void *arg, http_req_t *req, http_resp_t *resp);
@@ -95,6 +96,15 @@ int http_resp_header(http_resp_t *r, const char *name, const char *value);
 int http_resp_text(http_resp_t *r, int status, const char *ctype, const char *body, size_t len);
 /* Releases what a response holds (the server does this itself). */
 void http_resp_clear(http_resp_t *r);
+
+/* Builds once a whole response from tmpl (status is given per request;
+ * content type, static body and headers are taken, plus the headers every
+ * answer carries except X-Request-Id), to be sent as is to every request
+ * whose handler sets resp->shared to it: no allocation per request, as
+ * ../bench/floor/floor.c does. For fixed public documents. NULL on failure.
+ * Free with http_shared_free() once the server has stopped. */
+void *http_shared_new(const http_resp_t *tmpl);
+void http_shared_free(void *shared);
 
 /* Suspends the request: the handler must return without a response; the
  * server waits until http_resume(conn) is called (from any thread, exactly

@@ -21,6 +21,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,37 +234,70 @@ out:
 	return rc;
 }
 
+/* The parts of the RSA private key agree with each other (RFC 8017 §3.2):
+ * n = p q, e d = 1 mod (p-1) and mod (q-1), dP = d mod (p-1),
+ * dQ = d mod (q-1), q qInv = 1 mod p. A damaged byte anywhere in the key
+ * breaks one of them. This is EVP_PKEY_pairwise_check() without its proof
+ * that p and q are prime (BN_check_prime: ~380 million instructions, 93 %
+ * of a start, 15-70 ms), which a damaged file cannot need and a key we or
+ * OpenSSL generated does not: a few microseconds. Two-prime keys only. */
+static bool
+jwk_rsa_consistent(const EVP_PKEY *pkey)
+{
+	static const char *const names[] = { OSSL_PKEY_PARAM_RSA_N, OSSL_PKEY_PARAM_RSA_E, OSSL_PKEY_PARAM_RSA_D,
+		OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2, OSSL_PKEY_PARAM_RSA_EXPONENT1,
+		OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1 };
+	enum { N, E, D, P, Q, DP, DQ, QINV, NPARTS };
+	BIGNUM *v[NPARTS] = { 0 }, *t = NULL, *pm1 = NULL, *qm1 = NULL;
+	BN_CTX *ctx = NULL;
+	bool ok = false;
+	size_t i;
+
+	for (i = 0; i < NPARTS; i++)
+		if (EVP_PKEY_get_bn_param(pkey, names[i], &v[i]) != 1)
+			goto out;
+	if ((ctx = BN_CTX_new()) == NULL || (t = BN_new()) == NULL || (pm1 = BN_dup(v[P])) == NULL ||
+	    (qm1 = BN_dup(v[Q])) == NULL || !BN_sub_word(pm1, 1) || !BN_sub_word(qm1, 1) || BN_is_zero(pm1) ||
+	    BN_is_zero(qm1))
+		goto out;
+	ok = BN_mul(t, v[P], v[Q], ctx) && BN_cmp(t, v[N]) == 0 &&
+	    BN_mod_mul(t, v[E], v[D], pm1, ctx) && BN_is_one(t) &&
+	    BN_mod_mul(t, v[E], v[D], qm1, ctx) && BN_is_one(t) &&
+	    BN_nnmod(t, v[D], pm1, ctx) && BN_cmp(t, v[DP]) == 0 &&
+	    BN_nnmod(t, v[D], qm1, ctx) && BN_cmp(t, v[DQ]) == 0 &&
+	    BN_mod_mul(t, v[Q], v[QINV], v[P], ctx) && BN_is_one(t);
+out:
+	for (i = 0; i < NPARTS; i++)
+		BN_clear_free(v[i]);
+	BN_clear_free(t);
+	BN_clear_free(pm1);
+	BN_clear_free(qm1);
+	BN_CTX_free(ctx);
+	return ok;
+}
+
 /* Checks that pkey is a usable RS256 signing key: RSA (not RSA-PSS, which
  * RS256 cannot use), at least JWK_RSA_BITS, and internally consistent (a
  * damaged private key would make bad signatures). PO_OK or PO_ERR_INVALID. */
 static int
 jwk_check_pkey(EVP_PKEY *pkey)
 {
-	EVP_PKEY_CTX *ctx = NULL;
-	int rc = PO_ERR_INVALID, bits;
+	int bits;
 
 	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
 		log_error("signing key: not an RSA key (RS256 needs RSA)");
-		goto out;
+		return PO_ERR_INVALID;
 	}
 	if ((bits = EVP_PKEY_get_bits(pkey)) < JWK_RSA_BITS) {
 		log_error("signing key: RSA key of %d bits, at least %d required (RFC 7518 §3.3)",
 		    bits, JWK_RSA_BITS);
-		goto out;
+		return PO_ERR_INVALID;
 	}
-	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL) {
-		jose_log_crypto("signing key: EVP_PKEY_CTX_new_from_pkey");
-		rc = PO_ERR_CRYPTO;
-		goto out;
-	}
-	if (EVP_PKEY_pairwise_check(ctx) != 1) {
+	if (!jwk_rsa_consistent(pkey)) {
 		jose_log_crypto("signing key: the RSA private key is inconsistent");
-		goto out;
+		return PO_ERR_INVALID;
 	}
-	rc = PO_OK;
-out:
-	EVP_PKEY_CTX_free(ctx);
-	return rc;
+	return PO_OK;
 }
 
 /* Makes a key from a checked pkey. Takes ownership of *pkeyp on success

@@ -110,8 +110,12 @@ oidc_render_login(oidc_t *o, http_resp_t *resp, const char *id, const char *stat
 static const char *const single_params[] = { "client_id", "redirect_uri", "response_type", "scope", "state",
 	"nonce", "code_challenge", "code_challenge_method", "prompt", "max_age", "response_mode", NULL };
 
-/* Re-encodes the request so "try again" can replay it: only the OIDC
- * parameters we act on, so filler parameters cost no memory. */
+/* The parameters "try again" replays that the login does not keep anyway
+ * (authz_req_t has the others: oidc_retry_query() rebuilds them). */
+static const char *const retry_extra_params[] = { "prompt", "max_age", "response_mode", NULL };
+
+/* Encodes the parameters of retry_extra_params the request has, for
+ * "try again"; usually none. */
 static int
 encode_retry(const form_t *f, buf_t *out)
 {
@@ -119,9 +123,9 @@ encode_retry(const form_t *f, buf_t *out)
 	int rc = PO_OK;
 
 	for (i = 0; i < f->n && rc == PO_OK; i++) {
-		for (j = 0; single_params[j] && strcmp(single_params[j], f->p[i].name) != 0; j++)
+		for (j = 0; retry_extra_params[j] && strcmp(retry_extra_params[j], f->p[i].name) != 0; j++)
 			;
-		if (single_params[j] == NULL)
+		if (retry_extra_params[j] == NULL)
 			continue;
 		if (out->len && (rc = buf_puts(out, "&")) != PO_OK)
 			break;
@@ -217,6 +221,38 @@ login_size(const login_t *l)
 }
 
 static int
+retry_param(buf_t *out, const char *name, const char *value)
+{
+	int rc;
+
+	if (value == NULL)
+		return PO_OK;
+	if (out->len && (rc = buf_puts(out, "&")) != PO_OK)
+		return rc;
+	if ((rc = buf_puts(out, name)) != PO_OK || (rc = buf_puts(out, "=")) != PO_OK)
+		return rc;
+	return form_encode(out, value);
+}
+
+int
+oidc_retry_query(const authz_req_t *r, buf_t *out)
+{
+	char scope[64];
+	int rc;
+
+	scope_format(r->scopes, scope, sizeof(scope));
+	if ((rc = retry_param(out, "client_id", r->client_id)) == PO_OK &&
+	    (rc = retry_param(out, "redirect_uri", r->redirect_uri)) == PO_OK &&
+	    (rc = retry_param(out, "response_type", "code")) == PO_OK && (rc = retry_param(out, "scope", scope)) == PO_OK &&
+	    (rc = retry_param(out, "state", r->state)) == PO_OK && (rc = retry_param(out, "nonce", r->nonce)) == PO_OK &&
+	    (rc = retry_param(out, "code_challenge", r->code_challenge)) == PO_OK)
+		rc = retry_param(out, "code_challenge_method", r->code_challenge ? "S256" : NULL);
+	if (rc == PO_OK && r->retry_query)
+		rc = (rc = buf_puts(out, "&")) == PO_OK ? buf_puts(out, r->retry_query) : rc;
+	return rc;
+}
+
+static int
 dup_opt(char **dst, const char *src)
 {
 	*dst = NULL;
@@ -281,8 +317,9 @@ oidc_authorize(oidc_t *o, http_req_t *req, http_resp_t *resp)
 	    dup_opt(&l->req.state, form_get(&f, "state")) != PO_OK ||
 	    dup_opt(&l->req.nonce, form_get(&f, "nonce")) != PO_OK ||
 	    dup_opt(&l->req.code_challenge, form_get(&f, "code_challenge")) != PO_OK ||
-	    encode_retry(&f, &retry) != PO_OK || (l->req.retry_query = str_dupn(buf_str(&retry), retry.len)) == NULL)
-		goto fail; /* a copy that fits: the buffer may be twice the size */
+	    encode_retry(&f, &retry) != PO_OK ||
+	    (retry.len && (l->req.retry_query = str_dupn(buf_str(&retry), retry.len)) == NULL))
+		goto fail; /* usually no extra parameter: nothing kept */
 	if (!oidc_browser_id(o, req, bid, sizeof(bid))) {
 		if (rnd_token(bid, sizeof(bid), LIM_RANDOM_TOKEN_BYTES) != PO_OK)
 			goto fail;

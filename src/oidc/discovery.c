@@ -42,6 +42,8 @@ str_array(const char *const *v)
 	return a;
 }
 
+static void serve_fixed_json(http_resp_t *resp, const char *doc, size_t len);
+
 int
 oidc_build_documents(oidc_t *o)
 {
@@ -95,6 +97,22 @@ oidc_build_documents(oidc_t *o)
 	if ((o->jwks = json_dumps(jwks, JSON_COMPACT)) == NULL)
 		goto out;
 	o->jwks_len = strlen(o->jwks);
+	/* Both documents as whole responses, built once: discovery and JWKS
+	 * are what relying parties fetch most. */
+	{
+		http_resp_t t = { 0 };
+
+		serve_fixed_json(&t, o->discovery, o->discovery_len);
+		o->discovery_resp = http_shared_new(&t);
+		http_resp_clear(&t);
+		memset(&t, 0, sizeof(t));
+		serve_fixed_json(&t, o->jwks, o->jwks_len);
+		t.content_type = "application/jwk-set+json";
+		o->jwks_resp = http_shared_new(&t);
+		http_resp_clear(&t);
+		if (o->discovery_resp == NULL || o->jwks_resp == NULL)
+			goto out;
+	}
 	rc = PO_OK;
 out:
 	json_decref(d);
@@ -120,13 +138,13 @@ serve_fixed_json(http_resp_t *resp, const char *doc, size_t len)
 void
 oidc_discovery(oidc_t *o, http_req_t *req, http_resp_t *resp)
 {
-	serve_fixed_json(resp, o->discovery, o->discovery_len);
+	resp->status = 200;
+	resp->shared = o->discovery_resp;
 }
 
 void
 oidc_jwks(oidc_t *o, http_req_t *req, http_resp_t *resp)
 {
-	resp->content_type = "application/jwk-set+json";
-	serve_fixed_json(resp, o->jwks, o->jwks_len);
-	resp->content_type = "application/jwk-set+json";
+	resp->status = 200;
+	resp->shared = o->jwks_resp;
 }

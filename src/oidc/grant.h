@@ -22,7 +22,8 @@ typedef struct authz_req {
 	char *nonce;          /* NULL when the client sent none */
 	char *code_challenge; /* S256 challenge, NULL without PKCE */
 	unsigned scopes;      /* SCOPE_* bits */
-	char *retry_query;    /* the request re-encoded, for "try again" */
+	char *retry_query;    /* "try again" parameters not kept above (prompt,
+	                       * max_age, response_mode), encoded; NULL if none */
 } authz_req_t;
 
 enum login_state {

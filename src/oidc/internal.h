@@ -46,5 +46,10 @@ void oidc_page(oidc_t *o, http_resp_t *resp, int status, const ui_var_t *vars, s
 
 /* Builds "{issuer}{path}" into out. */
 int oidc_url(const oidc_t *o, buf_t *out, const char *path);
+/* Appends the authorization request r as a query string (no '?'), to replay
+ * it: "try again". Rebuilt from r's fields plus r->retry_query (prompt,
+ * max_age, response_mode when given), so a pending login does not keep a
+ * second copy of its request. PO_OK, PO_ERR_NOMEM or PO_ERR_LIMIT. */
+int oidc_retry_query(const authz_req_t *r, buf_t *out);
 
 #endif

@@ -650,7 +650,13 @@ result_locked(void *val, void *arg)
 
 	v->st = l->st;
 	v->account = str_dup(l->account);
-	v->retry_query = str_dup(l->req.retry_query);
+	{
+		buf_t q;
+
+		buf_init(&q, LIM_HTTP_URI_MAX * 3);
+		v->retry_query = oidc_retry_query(&l->req, &q) == PO_OK ? buf_steal(&q, NULL) : NULL;
+		buf_free(&q);
+	}
 	return TTL_CACHE_KEEP;
 }
 

@@ -57,6 +57,8 @@ oidc_free(oidc_t *o)
 	ttl_cache_free(o->codes);
 	ttl_cache_free(o->tokens);
 	ttl_cache_free(o->setup_servers);
+	http_shared_free(o->discovery_resp);
+	http_shared_free(o->jwks_resp);
 	free(o->discovery);
 	free(o->jwks);
 	pthread_rwlock_destroy(&o->plex_lock);

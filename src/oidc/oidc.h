@@ -57,6 +57,8 @@ typedef struct oidc {
 	size_t discovery_len;
 	char *jwks;               /* owned: the JWKS document, built once */
 	size_t jwks_len;
+	void *discovery_resp;     /* owned: both as whole responses (http_shared_new) */
+	void *jwks_resp;
 	/* Setup mode (no config file): every Plex account may sign in, and the
 	 * servers it owns are kept for the setup page (setup.c). */
 	bool setup_mode;
