@@ -16,21 +16,12 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  authorize, authRequest, basicAuth, CookieJar, form, loginForCode, loginStart, loginStatus, parseRedirect, REPO,
+  readLimits, authorize, authRequest, basicAuth, CookieJar, form, loginForCode, loginStart, loginStatus, parseRedirect, REPO,
   request, startStack, tokenRequest, waitOutcome,
 } from './lib/harness.mjs';
 
 // ---------------------------------------------------------------- limits
 
-function readLimits() {
-  const text = fs.readFileSync(path.join(REPO, 'src/po_limits.h'), 'utf8');
-  const lim = {};
-  for (const m of text.matchAll(/^#define\s+(LIM_\w+)\s+(.+?)\s*$/gm)) {
-    const expr = m[2].replace(/\/\*.*$/, '').trim();
-    if (/^[\d\s*+()]+$/.test(expr)) lim[m[1]] = Function(`"use strict"; return (${expr});`)();
-  }
-  return lim;
-}
 const LIM = readLimits();
 for (const k of ['LIM_HTTP_HEAD_MAX', 'LIM_HTTP_BODY_MAX', 'LIM_HTTP_URI_MAX', 'LIM_FORM_PARAMS_MAX', 'LIM_PARAM_LEN_MAX']) {
   assert.ok(Number.isInteger(LIM[k]) && LIM[k] > 0, `${k} in src/po_limits.h`);

@@ -14,21 +14,12 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  authorize, authRequest, basicAuth, CookieJar, FakePlex, form, loginForCode, loginStart, Provider, REPO, request,
+  readLimits, authorize, authRequest, basicAuth, CookieJar, FakePlex, form, loginForCode, loginStart, Provider, REPO, request,
   sleep, startStack, tokenRequest,
 } from './lib/harness.mjs';
 
 // ---------------------------------------------------------------- limits and budgets
 
-function readLimits() {
-  const text = fs.readFileSync(path.join(REPO, 'src/po_limits.h'), 'utf8');
-  const lim = {};
-  for (const m of text.matchAll(/^#define\s+(LIM_\w+)\s+(.+?)\s*$/gm)) {
-    const expr = m[2].replace(/\/\*.*$/, '').trim();
-    if (/^[\d\s*+()]+$/.test(expr)) lim[m[1]] = Function(`"use strict"; return (${expr});`)();
-  }
-  return lim;
-}
 
 // {RL_AUTHORIZE: {burst, perSecond}, ...} from rl_budget[] in ratelimit.c.
 function readBudgets() {

@@ -277,6 +277,20 @@ export class FakePlex {
   }
 }
 
+// ---------------------------------------------------------------- limits
+
+// The numeric LIM_* constants of src/po_limits.h, so tests derive their
+// bounds from the code's own limits.
+export function readLimits() {
+  const text = fs.readFileSync(path.join(REPO, 'src/po_limits.h'), 'utf8');
+  const lim = {};
+  for (const m of text.matchAll(/^#define\s+(LIM_\w+)\s+(.+?)\s*$/gm)) {
+    const expr = m[2].replace(/\/\*.*$/, '').trim();
+    if (/^[\d\s*+()]+$/.test(expr)) lim[m[1]] = Function(`"use strict"; return (${expr});`)();
+  }
+  return lim;
+}
+
 // ---------------------------------------------------------------- the provider
 
 // clients: {id: {secret, redirect_uris: [..], name?}}
