@@ -192,6 +192,53 @@ test_thumbprint(void)
 	T_EQ_STR(out, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
 }
 
+/* RFC 7638 §3.2 (EC) and RFC 8037 §2 (OKP) thumbprints: the members
+ * {crv, kty, x, y} or {crv, kty, x} in that order. RFC 8037 Appendix A.3
+ * gives the Ed25519 one; the EC one is of the RFC 7515 Appendix A.3 key,
+ * computed with openssl:
+ *   printf '{"crv":"P-256","kty":"EC","x":"%s","y":"%s"}' X Y | openssl dgst -sha256 -binary | b64u */
+static void
+test_thumbprint_ec_okp(void)
+{
+	static const char x[] = "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU";
+	static const char y[] = "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0";
+	static const char ed[] = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
+	static const struct {
+		const char *crv, *x, *y; /* y NULL: OKP */
+		const char *want;        /* NULL: PO_ERR_INVALID */
+	} v[] = {
+		{ "P-256", x, y, "oKIywvGUpTVTyxMQ3bwIIeQUudfr_CkLMjCE19ECD-U" },
+		{ "Ed25519", ed, NULL, "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k" },
+		{ "P-256", y, x, NULL }, /* swapped: another (valid) thumbprint, checked below */
+		{ "", x, y, NULL },
+		{ "P-256\"", x, y, NULL },
+		{ "P 256", x, y, NULL },
+		{ "P-256", "", y, NULL },
+		{ "P-256", x, "a=", NULL },
+		{ "Ed25519", "", NULL, NULL },
+		{ "Ed25519", "x\"", NULL, NULL },
+		{ NULL, ed, NULL, NULL },
+	};
+	char out[64];
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		int rc = v[i].y != NULL ? jose_ec_thumbprint(v[i].crv, v[i].x, v[i].y, out, sizeof(out))
+					: jose_okp_thumbprint(v[i].crv, v[i].x, out, sizeof(out));
+		if (i == 2) {
+			T_EQ_INT(rc, PO_OK);
+			T_CHECK(strcmp(out, v[0].want) != 0);
+		} else if (v[i].want != NULL) {
+			T_EQ_INT(rc, PO_OK);
+			T_EQ_STR(out, v[i].want);
+		} else {
+			T_EQ_INT(rc, PO_ERR_INVALID);
+		}
+	}
+	T_EQ_INT(jose_ec_thumbprint("P-256", x, y, out, 43), PO_ERR_LIMIT);
+	T_EQ_INT(jose_okp_thumbprint("Ed25519", ed, out, 43), PO_ERR_LIMIT);
+	T_EQ_INT(jose_okp_thumbprint("Ed25519", ed, out, 44), PO_OK);
+}
+
 /* ---- RFC 7636 PKCE ---- */
 
 static void
@@ -925,6 +972,7 @@ main(void)
 	if (getenv("T_VERBOSE") == NULL)
 		log_set_level((enum log_level)(LOG_ERROR + 1));
 	T_RUN(test_thumbprint);
+	T_RUN(test_thumbprint_ec_okp);
 	T_RUN(test_pkce_s256);
 	T_RUN(test_pkce_syntax);
 	T_RUN(test_at_hash);
