@@ -138,4 +138,64 @@
  * otherwise give one per line. The rest are counted. */
 #define LIM_CONFIG_MESSAGES_MAX 50
 
+/* ---- The key ring (keys/keyring.c) ---- */
+/* The JWKS Cache-Control max-age (oidc/discovery.c answers /jwks with
+ * "public, max-age=300"): a relying party may use a key set this old. */
+#define LIM_JWKS_MAX_AGE_S 300
+/* A new signing key is published (in the JWKS as "next") at least this long
+ * before it signs anything: twice the JWKS max-age, so that a relying party
+ * whose cached key set predates the new key has fetched it again, with one
+ * max-age to spare for a slow fetch. Rotating sooner needs --force. */
+#define LIM_KEY_PREPUBLISH_S (2 * LIM_JWKS_MAX_AGE_S)
+/* Added to every retire time: clocks of replicas that differ a little,
+ * and tokens issued a moment before a rotation reached every replica. */
+#define LIM_KEY_RETIRE_MARGIN_S (10 * 60)
+/* A signing key that stops signing stays published this long: the last ID
+ * token it signed is valid for LIM_ID_TOKEN_TTL_S, and a relying party may
+ * hold a key set fetched just before the rotation for LIM_JWKS_MAX_AGE_S. */
+#define LIM_KEY_SIG_RETIRE_S (LIM_ID_TOKEN_TTL_S + LIM_JWKS_MAX_AGE_S + LIM_KEY_RETIRE_MARGIN_S)
+/* Previous keys kept per algorithm, and previous sealing keys. Sealing
+ * keys retire after the longest session or refresh lifetime, so rotating
+ * often with long lifetimes piles them up; past this a rotation is refused
+ * with the date the oldest retires (and [server] key_rotation is checked
+ * against it at start). Each key costs ~2 KiB (RSA) or ~100 bytes. */
+#define LIM_KEYRING_PREVIOUS_MAX 32
+/* keyring.json: 3 algorithms x (2 + 32) RSA-sized keys is ~250 KiB; 1 MiB
+ * stops a wrong file from being read. */
+#define LIM_KEYRING_FILE_MAX (1024 * 1024)
+
+/* ---- Sealed values (session/seal.c) ---- */
+/* A sealed value as text (base64url). Sessions travel in a cookie, and
+ * browsers keep at least 4096 bytes per cookie, name and attributes
+ * included (RFC 6265 §6.1); refresh tokens use the same bound. Anything
+ * longer is refused before it is decoded. */
+#define LIM_SEALED_MAX 4096
+/* The purpose label ("session", "refresh") bound into every sealed value. */
+#define LIM_SEAL_PURPOSE_MAX 32
+/* The context bound into every sealed value: the issuer, a URL. */
+#define LIM_SEAL_CONTEXT_MAX LIM_URL_MAX
+
+/* ---- Sessions, re-checks, refresh tokens, rotation ([server], config) ---- */
+/* session_lifetime: below 5 minutes a session outlives no sign-in; above
+ * 400 days browsers cut the cookie short anyway (RFC 6265bis §5.5). */
+#define LIM_SESSION_LIFETIME_MIN_S (5 * 60)
+#define LIM_SESSION_LIFETIME_MAX_S (400 * 86400)
+/* refresh_lifetime: at least an hour (shorter is an access token's job),
+ * at most 400 days like sessions. */
+#define LIM_REFRESH_LIFETIME_MIN_S (60 * 60)
+#define LIM_REFRESH_LIFETIME_MAX_S (400 * 86400)
+/* access_recheck: a check costs a plex.tv call per active user, and plex.tv
+ * rate-limits us, hence at least a minute; at most a day, so an un-shared
+ * friend is never let in for longer than that. */
+#define LIM_ACCESS_RECHECK_MIN_S 60
+#define LIM_ACCESS_RECHECK_MAX_S 86400
+/* access_grace: 0 (no grace: a plex.tv outage stops re-checked sessions)
+ * to a day (the longest an un-shared friend keeps access while plex.tv is
+ * down). */
+#define LIM_ACCESS_GRACE_MAX_S 86400
+/* key_rotation: at least a day (far above LIM_KEY_PREPUBLISH_S, and it
+ * bounds how many previous sealing keys pile up), at most a year. */
+#define LIM_KEY_ROTATION_MIN_S 86400
+#define LIM_KEY_ROTATION_MAX_S (366 * 86400)
+
 #endif
