@@ -452,8 +452,8 @@ e_too_many_prev(json_t *d)
 	json_t *s = json_object_get(d, "sealing");
 	for (int i = 0; i <= LIM_KEYRING_PREVIOUS_MAX; i++) {
 		json_t *c = json_deep_copy(json_array_get(s, 0));
-		char id[8];
-		snprintf(id, sizeof(id), "A%03dAA", i);
+		char id[16];
+		snprintf(id, sizeof(id), "A%03dAA", i % 1000);
 		json_object_set_new(c, "id", json_string(id));
 		json_object_set_new(c, "role", json_string("previous"));
 		json_object_set_new(c, "retire", json_integer(T0 + 10));
@@ -663,8 +663,8 @@ ring_with_previous(int n, int64_t first, int64_t retire)
 	seal = json_object_get(doc, "sealing");
 	for (int i = 0; i < n; i++) {
 		json_t *c = json_deep_copy(json_array_get(seal, 0));
-		char id[8];
-		snprintf(id, sizeof(id), "P%03dAA", i);
+		char id[16];
+		snprintf(id, sizeof(id), "P%03dAA", i % 1000);
 		json_object_set_new(c, "id", json_string(id));
 		json_object_set_new(c, "role", json_string("previous"));
 		json_object_set_new(c, "retire", json_integer(i == 0 ? first : retire));
