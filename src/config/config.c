@@ -35,9 +35,8 @@
 
 /* ---- pass 3: values ---- */
 
-/* The value of key k, or NULL if it is unset or empty. An empty value is
- * reported; so is an unset one when `example` is given (a required key). */
-static const char *
+/* config_priv.h */
+const char *
 cfg_get(cfg_parse_t *x, raw_sect_t *s, int k, const char *example)
 {
 	const raw_val_t *rv = &s->val[k];
@@ -324,10 +323,11 @@ cfg_build_server(cfg_parse_t *x, config_t *c)
 		cfg_key_err(x, s, K_LOG_LEVEL, "must be one of debug, info, warn, error");
 	if ((c->log_level = str_dup(v != NULL ? v : "info")) == NULL)
 		return PO_ERR_NOMEM;
-	if (cfg_get(x, s, K_TRUSTED_PROXIES, NULL) != NULL)
-		return cfg_words(x, s, K_TRUSTED_PROXIES, SIZE_MAX, cfg_check_proxy, &c->trusted_proxies,
-		    &c->n_trusted_proxies);
-	return PO_OK;
+	if (cfg_get(x, s, K_TRUSTED_PROXIES, NULL) != NULL &&
+	    (rc = cfg_words(x, s, K_TRUSTED_PROXIES, SIZE_MAX, cfg_check_proxy, &c->trusted_proxies,
+		 &c->n_trusted_proxies)) != PO_OK)
+		return rc;
+	return cfg_build_durations(x, c);
 }
 
 /* Optional URL key k with a default. */
@@ -500,7 +500,7 @@ cfg_build_client(cfg_parse_t *x, raw_sect_t *s, config_client_t *cl)
 	}
 	if (cfg_get(x, s, K_NAME, NULL) != NULL)
 		cl->name = cfg_take(s, K_NAME);
-	return PO_OK;
+	return cfg_build_client_tokens(x, s, cl);
 }
 
 static int

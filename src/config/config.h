@@ -42,12 +42,22 @@
 
 #include "core/buf.h"
 
+/* Defaults of the [server] durations (docs/CONFIGURATION.md); the bounds
+ * are in po_limits.h (LIM_SESSION_LIFETIME_MIN_S ...). */
+#define CONFIG_SESSION_LIFETIME_DEFAULT_S (7 * 86400)
+#define CONFIG_ACCESS_RECHECK_DEFAULT_S (10 * 60)
+#define CONFIG_ACCESS_GRACE_DEFAULT_S (60 * 60)
+#define CONFIG_REFRESH_LIFETIME_DEFAULT_S (30 * 86400)
+
 typedef struct config_client {
 	char *id;            /* from "[client.ID]": [A-Za-z0-9._-]{1,64} */
 	char *secret;        /* URL-safe chars only (A-Z a-z 0-9 - . _ ~), >= LIM_CLIENT_SECRET_MIN */
 	char **redirect_uris; /* absolute http(s) URLs without fragment */
 	size_t n_redirect_uris;
 	char *name;          /* optional display name ("name = Grafana"); NULL if unset */
+	const char *id_token_alg; /* static: "RS256" (default), "ES256" or "EdDSA" (JWA names,
+	                           * id_token_signed_response_alg) */
+	bool refresh_tokens;      /* may get refresh tokens (offline_access); default true */
 } config_client_t;
 
 typedef struct config {
@@ -62,6 +72,13 @@ typedef struct config {
 	char *log_level;     /* "debug" | "info" | "warn" | "error"; default "info" */
 	char **trusted_proxies; /* "trusted_proxies = 127.0.0.1 10.0.0.0/8 ::1"; may be empty */
 	size_t n_trusted_proxies;
+	/* Durations in seconds ("90s", "10m", "12h", "7d" in the file), each
+	 * within its bounds in po_limits.h. */
+	int64_t session_lifetime_s; /* absolute lifetime of a sign-on session */
+	int64_t access_recheck_s;   /* re-check Plex access when the last check is older */
+	int64_t access_grace_s;     /* the last good answer holds this long while plex.tv is down */
+	int64_t refresh_lifetime_s; /* absolute lifetime of a refresh token chain */
+	int64_t key_rotation_s;     /* rotate the key ring this often; 0: never (manual) */
 
 	/* [plex] */
 	char *plex_server_id; /* required: [A-Za-z0-9-]{1,128} */

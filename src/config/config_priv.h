@@ -27,11 +27,14 @@
 
 enum sect_kind { SECT_SERVER, SECT_PLEX, SECT_UI, SECT_CLIENT, SECT_KINDS };
 /* Key indexes, per section kind, in the order of cfg_keys. */
-enum { K_LISTEN, K_ISSUER, K_DATA_DIR, K_LOG_LEVEL, K_TRUSTED_PROXIES };
+enum {
+	K_LISTEN, K_ISSUER, K_DATA_DIR, K_LOG_LEVEL, K_TRUSTED_PROXIES, K_SESSION_LIFETIME, K_ACCESS_RECHECK,
+	K_ACCESS_GRACE, K_REFRESH_LIFETIME, K_KEY_ROTATION
+};
 enum { K_SERVER_ID, K_OWNER_ID, K_PRODUCT, K_API_URL, K_AUTH_URL };
 enum { K_TITLE, K_MESSAGE, K_LOGO, K_BACKGROUND, K_CUSTOM_CSS, K_ASSETS_DIR, K_ACCENT_COLOR };
-enum { K_SECRET, K_SECRET_FILE, K_REDIRECT_URIS, K_NAME };
-#define KEYS_MAX 7
+enum { K_SECRET, K_SECRET_FILE, K_REDIRECT_URIS, K_NAME, K_ID_TOKEN_ALG, K_REFRESH_TOKENS };
+#define KEYS_MAX 10
 
 /* Key names per section kind, NULL-terminated. */
 extern const char *const cfg_keys[SECT_KINDS][KEYS_MAX + 1];
@@ -82,6 +85,20 @@ int cfg_read_raw(cfg_parse_t *x, const char *buf, size_t len, char *const *env);
 /* Appends the recorded messages to errmsg (may be NULL), sorted by line,
  * one per line. */
 void cfg_flush(cfg_parse_t *x, buf_t *errmsg);
+
+/* The value of key k of s, or NULL if it is unset or empty. An empty
+ * value is reported; so is an unset one when `example` is given (a
+ * required key). (config.c) */
+const char *cfg_get(cfg_parse_t *x, raw_sect_t *s, int k, const char *example);
+/* [server] durations: session_lifetime, access_recheck, access_grace,
+ * refresh_lifetime, key_rotation (config_session.c). Problems are
+ * reported; PO_OK. */
+struct config;
+int cfg_build_durations(cfg_parse_t *x, struct config *c);
+/* [client.ID] id_token_signed_response_alg and refresh_tokens
+ * (config_session.c). */
+struct config_client;
+int cfg_build_client_tokens(cfg_parse_t *x, raw_sect_t *s, struct config_client *cl);
 
 /* Records a problem with a line of the file (line 0: the file as a whole). */
 void cfg_err(cfg_parse_t *x, size_t line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

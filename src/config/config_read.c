@@ -36,11 +36,13 @@
 
 static const char *const cfg_sect_names[SECT_KINDS] = { "server", "plex", "ui", "client" };
 const char *const cfg_keys[SECT_KINDS][KEYS_MAX + 1] = {
-	[SECT_SERVER] = { "listen", "issuer", "data_dir", "log_level", "trusted_proxies", NULL },
+	[SECT_SERVER] = { "listen", "issuer", "data_dir", "log_level", "trusted_proxies", "session_lifetime",
+	    "access_recheck", "access_grace", "refresh_lifetime", "key_rotation", NULL },
 	[SECT_PLEX] = { "server_id", "owner_id", "product", "api_url", "auth_url", NULL },
 	[SECT_UI] = { "title", "message", "logo", "background", "custom_css", "assets_dir",
 	    "accent_color", NULL },
-	[SECT_CLIENT] = { "secret", "secret_file", "redirect_uris", "name", NULL },
+	[SECT_CLIENT] = { "secret", "secret_file", "redirect_uris", "name", "id_token_signed_response_alg",
+	    "refresh_tokens", NULL },
 };
 
 /* ---- messages ---- */
@@ -336,9 +338,12 @@ cfg_env_one(cfg_parse_t *x, const char *e)
 			if (!str_has_prefix(e, nlen, want))
 				continue;
 			if (k == SECT_CLIENT) {
+				buf_init(&kt, CFG_MSG_LEN_MAX);
+				cfg_keys_text(SECT_CLIENT, &kt);
 				cfg_env_err(x, name, "matches no key of a [client.ID] section in the file; the "
-				    "environment can override the secret, secret_file, redirect_uris or name of a "
-				    "client the file defines, not add a client");
+				    "environment can override a key (%s) of a client the file defines, not add a "
+				    "client", buf_str(&kt));
+				buf_free(&kt);
 			} else {
 				buf_init(&kt, CFG_MSG_LEN_MAX);
 				cfg_keys_text((enum sect_kind)k, &kt);

@@ -5,6 +5,7 @@
  * through str_to_u64(), nothing is allocated.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <strings.h>
@@ -275,4 +276,44 @@ cv_has_control(const char *s, size_t len)
 			return true;
 	}
 	return false;
+}
+
+/* The units of durations, largest first. */
+static const struct {
+	char unit;
+	int64_t secs;
+} cv_units[] = { { 'd', 86400 }, { 'h', 3600 }, { 'm', 60 }, { 's', 1 } };
+
+const char *
+cv_duration(const char *s, int64_t *secs)
+{
+	size_t n = 0, i;
+	uint64_t v;
+
+	while (s[n] >= '0' && s[n] <= '9')
+		n++;
+	if (n == 0)
+		return "must be a number with a unit, such as 90s, 10m, 12h or 7d";
+	if (s[n] == '\0')
+		return "needs a unit: write it as 90s, 10m, 12h or 7d (s, m, h or d)";
+	if (s[n + 1] != '\0')
+		return "must be a whole number and one unit, such as 90s, 10m, 12h or 7d (no spaces or fractions)";
+	for (i = 0; i < sizeof(cv_units) / sizeof(cv_units[0]) && cv_units[i].unit != s[n]; i++)
+		;
+	if (i == sizeof(cv_units) / sizeof(cv_units[0]))
+		return "has an unknown unit: use s (seconds), m (minutes), h (hours) or d (days), e.g. 7d";
+	if (str_to_u64(s, n, (uint64_t)(CV_DURATION_MAX_S / cv_units[i].secs), &v) != PO_OK)
+		return "is far too long";
+	*secs = (int64_t)v * cv_units[i].secs;
+	return NULL;
+}
+
+void
+cv_fmt_duration(int64_t secs, char *out, size_t outsz)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < sizeof(cv_units) / sizeof(cv_units[0]) && (secs == 0 || secs % cv_units[i].secs != 0); i++)
+		;
+	snprintf(out, outsz, "%lld%c", (long long)(secs / cv_units[i].secs), cv_units[i].unit);
 }

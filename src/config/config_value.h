@@ -58,6 +58,17 @@ const char *cv_color(const char *s);
 bool cv_client_id_ok(const char *s, size_t len);
 /* [A-Za-z0-9-]{1,CV_PLEX_SERVER_ID_MAX} */
 bool cv_plex_server_id_ok(const char *s, size_t len);
+/* A duration: a whole number followed by one unit, s (seconds), m
+ * (minutes), h (hours) or d (days), nothing else: "90s", "10m", "12h",
+ * "7d". A bare number, another unit, a sign, a fraction or a space are
+ * refused (the phrase says which). *secs gets the seconds, at most
+ * CV_DURATION_MAX_S. */
+#define CV_DURATION_MAX_S (100LL * 366 * 86400) /* a century: far above any bound */
+const char *cv_duration(const char *s, int64_t *secs);
+/* Writes secs in the configuration's own syntax with the largest unit
+ * that divides it exactly ("7d", "90m", "45s"). */
+void cv_fmt_duration(int64_t secs, char *out, size_t outsz);
+
 /* true if (s, len) holds a control character (below 0x20 except tab, or
  * 0x7f): the same rule the INI tokenizer applies to file lines. */
 bool cv_has_control(const char *s, size_t len);

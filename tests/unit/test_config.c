@@ -258,10 +258,11 @@ test_errors(void)
 		/* structure */
 		{ "unknown key", SERVER "isuer = https://x.example.com\n" PLEX CLIENT,
 		    "t.ini:5: [server] isuer: unknown key; the keys of [server] are: listen, issuer, "
-		    "data_dir, log_level, trusted_proxies", 1 },
+		    "data_dir, log_level, trusted_proxies, session_lifetime, access_recheck, access_grace, "
+		    "refresh_lifetime, key_rotation", 1 },
 		{ "unknown client key", VALID "secrets = x\n",
 		    "t.ini:10: [client.grafana] secrets: unknown key; the keys of [client.ID] are: secret, "
-		    "secret_file, redirect_uris, name", 1 },
+		    "secret_file, redirect_uris, name, id_token_signed_response_alg, refresh_tokens", 1 },
 		{ "unknown section, its keys skipped", VALID "[serverx]\nlisten = 1\nfoo = 2\n",
 		    "t.ini:10: unknown section [serverx]; the sections are [server], [plex], [ui] and "
 		    "[client.ID]", 1 },
@@ -552,7 +553,8 @@ test_env_errors(void)
 		    "characters long" },
 		{ "unknown key", "PLEX_OIDC_SERVER_ISUER=https://x.example.com", VALID,
 		    "environment PLEX_OIDC_SERVER_ISUER: matches no [server] key; the keys are: listen, "
-		    "issuer, data_dir, log_level, trusted_proxies (as PLEX_OIDC_SERVER_KEY)" },
+		    "issuer, data_dir, log_level, trusted_proxies, session_lifetime, access_recheck, access_grace, "
+		    "refresh_lifetime, key_rotation (as PLEX_OIDC_SERVER_KEY)" },
 		{ "unknown ui key", "PLEX_OIDC_UI_COLOR=#fff", VALID,
 		    "environment PLEX_OIDC_UI_COLOR: matches no [ui] key" },
 		{ "client not in the file", "PLEX_OIDC_CLIENT_NOPE_SECRET=" SECRET40, VALID,
