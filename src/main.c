@@ -3,6 +3,8 @@
  *
  *   plex-oidc --config FILE     run in the foreground, logging to stderr
  *   plex-oidc check-config FILE validate a configuration and exit
+ *   plex-oidc rotate-keys --config FILE [--force]
+ *                               rotate the key ring of data_dir one step
  *   plex-oidc --help | --version
  */
 #include <errno.h>
@@ -23,7 +25,10 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/rnd.h"
+#include "core/clock.h"
 #include "core/str.h"
+#include "jose/jwk.h"
+#include "keys/keytool.h"
 #include "oidc/oidc.h"
 
 extern char **environ;
@@ -34,6 +39,8 @@ usage(FILE *f)
 	fprintf(f, "usage: plex-oidc [--port N]         setup mode: a setup page on http://127.0.0.1:N/ (8080)\n"
 	           "       plex-oidc --config FILE     run the provider (foreground, logs to stderr)\n"
 	           "       plex-oidc check-config FILE validate a configuration file and exit\n"
+	           "       plex-oidc rotate-keys --config FILE [--force]\n"
+	           "                                   rotate the signing and sealing keys one step\n"
 	           "       plex-oidc --help | --version\n"
 	           "\n"
 	           "Configuration keys can be overridden with PLEX_OIDC_<SECTION>_<KEY> environment\n"
@@ -125,6 +132,50 @@ load(const char *path, config_t **cfg)
 	return rc;
 }
 
+/* plex-oidc rotate-keys --config FILE [--force] (args after the command):
+ * one rotation step of the key ring in the configuration's data_dir
+ * (keys/keytool.h). Exit 0 done, 1 refused or failed, 2 bad arguments. */
+static int
+rotate_keys(int argc, char **argv)
+{
+	const char *path = NULL;
+	config_t *cfg = NULL;
+	unsigned algs = JOSE_ALG_BIT(JOSE_RS256);
+	bool force = false;
+	enum jose_alg a;
+	int i, status;
+
+	for (i = 0; i < argc; i++) {
+		if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-c") == 0) && i + 1 < argc) {
+			path = argv[++i];
+		} else if (strcmp(argv[i], "--force") == 0) {
+			force = true;
+		} else {
+			fprintf(stderr, "plex-oidc rotate-keys: unknown argument '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (path == NULL) {
+		fprintf(stderr, "plex-oidc rotate-keys: --config FILE is required (the data_dir and the lifetimes "
+		                "come from it)\n");
+		return 2;
+	}
+	if (load(path, &cfg) != PO_OK)
+		return 1;
+	/* Only problems (an unreadable key, a file readable by others) are
+	 * logged; what was done is the report on stdout. */
+	log_set_level(LOG_WARN);
+	for (size_t c = 0; c < cfg->n_clients; c++)
+		if (jose_alg_parse(cfg->clients[c].id_token_alg, strlen(cfg->clients[c].id_token_alg), &a) == PO_OK)
+			algs |= JOSE_ALG_BIT(a);
+	status = keytool_rotate(cfg->data_dir, algs,
+	    cfg->session_lifetime_s > cfg->refresh_lifetime_s ? cfg->session_lifetime_s : cfg->refresh_lifetime_s,
+	    force, clock_now_s(), stdout, stderr);
+	config_free(cfg);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -150,6 +201,8 @@ main(int argc, char **argv)
 			printf("%s: OK (%zu client%s)\n", argv[i + 1], cfg->n_clients, cfg->n_clients == 1 ? "" : "s");
 			config_free(cfg);
 			return 0;
+		} else if (strcmp(argv[i], "rotate-keys") == 0 && i == 1) {
+			return rotate_keys(argc - 2, argv + 2);
 		} else if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-c") == 0) && i + 1 < argc) {
 			config_path = argv[++i];
 		} else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {

@@ -160,6 +160,10 @@
  * with the date the oldest retires (and [server] key_rotation is checked
  * against it at start). Each key costs ~2 KiB (RSA) or ~100 bytes. */
 #define LIM_KEYRING_PREVIOUS_MAX 32
+/* How often a running server looks at keyring.json (one stat()) and
+ * reloads it when it changed, e.g. after rotate-keys: a few seconds, so a
+ * rotation takes effect long before the next key may sign. */
+#define LIM_KEYRING_RELOAD_S 5
 /* keyring.json: 3 algorithms x (2 + 32) RSA-sized keys is ~250 KiB; 1 MiB
  * stops a wrong file from being read. */
 #define LIM_KEYRING_FILE_MAX (1024 * 1024)

@@ -40,9 +40,9 @@
 #include "po_limits.h"
 
 /* What to run when the keys are gone and there is no backup. */
-#define KF_NEW_KEYS_HINT                                                                                   \
-	"if there is none, `plex-oidc rotate-keys --config FILE --force` creates new keys (every session and " \
-	"refresh token ends: everyone signs in again)"
+#define KF_NEW_KEYS_HINT \
+	"run `plex-oidc rotate-keys --config FILE --force` to create new keys (every session and refresh token ends: " \
+	"everyone signs in again)"
 
 static int
 kf_why(buf_t *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -192,8 +192,8 @@ kf_load_ring(int dfd, const char *dir, keyring_t **out, keyring_stamp_t *stamp, 
 	if ((rc = kf_read(dfd, dir, KEYRING_FILE, LIM_KEYRING_FILE_MAX, &text, &len, &st, why)) != PO_OK)
 		goto out;
 	if ((rc = keyring_parse(text, len, out, &reason)) == PO_ERR_INVALID || rc == PO_ERR_LIMIT) {
-		kf_why(why, "%s/%s is damaged: %s. It is left as it is: restore it from a backup; " KF_NEW_KEYS_HINT
-		    " after moving the damaged file away", dir, KEYRING_FILE, buf_str(&reason));
+		kf_why(why, "%s/%s is damaged: %s. It is left as it is: restore it from a backup; if there is none, "
+		    "move it away and " KF_NEW_KEYS_HINT, dir, KEYRING_FILE, buf_str(&reason));
 		rc = PO_ERR_INVALID;
 		goto out;
 	}
@@ -420,7 +420,8 @@ kf_locked(int dfd, const char *dir, unsigned algs, unsigned flags, int64_t now, 
 			earlier = KEYRING_CLIENT_ID_FILE;
 		if (earlier != NULL && !(flags & KEYRING_LOAD_NEW_OK)) {
 			kf_why(why, "%s/%s is missing, but plex-oidc has run with this data directory before (%s is "
-			    "there): its keys are gone. Restore %s from a backup; " KF_NEW_KEYS_HINT, dir, KEYRING_FILE,
+			    "there): its keys are gone. Restore %s from a backup; if there is none, " KF_NEW_KEYS_HINT, dir,
+			    KEYRING_FILE,
 			    earlier, KEYRING_FILE);
 			rc = PO_ERR_INVALID;
 			goto out;

@@ -76,6 +76,7 @@ describe('arguments', () => {
       assert.match(r.stdout, /^usage: plex-oidc/);
       assert.match(r.stdout, /--config FILE/);
       assert.match(r.stdout, /check-config FILE/);
+      assert.match(r.stdout, /rotate-keys --config FILE \[--force\]/);
       assert.match(r.stdout, /--version/);
       assert.match(r.stdout, /--port N/);
       assert.match(r.stdout, /PLEX_OIDC_<SECTION>_<KEY>/);
