@@ -175,7 +175,8 @@ int keyring_serialize(const keyring_t *r, char **out, size_t *len);
  * place with link(), which never replaces one: two processes creating the
  * ring at once end up with the same ring (the loser loads the winner's).
  * Files are written to a temporary file, fsync'd, moved into place, and the
- * directory fsync'd; mode 0600. data_dir must exist. *done (may be NULL)
+ * directory fsync'd; mode 0600, owned by data_dir's owner when written by
+ * root (rotate-keys run by the operator). data_dir must exist. *done (may be NULL)
  * gets KEYRING_DID_*. PO_OK, PO_ERR_IO, PO_ERR_INVALID (corrupt or lost
  * ring), PO_ERR_CRYPTO or PO_ERR_NOMEM, with why. */
 int keyring_load_or_create(const char *data_dir, unsigned algs, unsigned flags, int64_t now, keyring_t **out,

@@ -12,7 +12,8 @@
  * with link() when it must not replace anything (a first start: if
  * another process got there first, whatever the lock, its ring stands and
  * ours is dropped), with rename() when it replaces the ring; then the
- * directory is fsync'd so the new name survives a crash.
+ * directory is fsync'd so the new name survives a crash. Run as root, a
+ * writer gives the file to data_dir's owner (the service's user).
  *
  * All paths are opened relative to one descriptor of data_dir (openat and
  * friends), so a data_dir renamed underneath cannot mix two directories.
@@ -276,6 +277,7 @@ kf_install(int dfd, const char *dir, const char *name, const char *data, size_t 
     buf_t *why)
 {
 	char tmp[PATH_MAX], *base;
+	struct stat dst;
 	int fd = -1, rc = PO_ERR_IO, have_tmp = 0;
 
 	*existed = false;
@@ -291,6 +293,13 @@ kf_install(int dfd, const char *dir, const char *name, const char *data, size_t 
 		goto out;
 	}
 	have_tmp = 1;
+	/* root (rotate-keys run by the operator) writes the file for the user
+	 * that owns data_dir, the service's: a root-owned 0600 key ring would
+	 * be unreadable to the server. */
+	if (geteuid() == 0 && fstat(dfd, &dst) == 0 && dst.st_uid != 0 && fchown(fd, dst.st_uid, dst.st_gid) == -1) {
+		kf_why(why, "%s: cannot give %s to the owner of the data directory: %s", dir, tmp, strerror(errno));
+		goto out;
+	}
 	if (fchmod(fd, S_IRUSR | S_IWUSR) == -1 || kf_write_all(fd, data, len) != PO_OK || fsync(fd) == -1) {
 		kf_why(why, "%s: cannot write %s: %s", dir, tmp, strerror(errno));
 		goto out;
