@@ -365,8 +365,13 @@ jwk_rsa_public(const json_t *jwk, EVP_PKEY **out)
 	if (nb[0] == 0 || eb[0] == 0 || nl * 8 < JWK_RSA_BITS || (eb[el - 1] & 1) == 0)
 		goto out;
 	rc = PO_ERR_CRYPTO;
-	if ((n = BN_bin2bn(nb, (int)nl, NULL)) == NULL || (e = BN_bin2bn(eb, (int)el, NULL)) == NULL ||
-	    (bld = OSSL_PARAM_BLD_new()) == NULL ||
+	if ((n = BN_bin2bn(nb, (int)nl, NULL)) == NULL || (e = BN_bin2bn(eb, (int)el, NULL)) == NULL)
+		goto out;
+	if (BN_num_bits(n) < JWK_RSA_BITS) {
+		rc = PO_ERR_INVALID;
+		goto out;
+	}
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
 	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) != 1 ||
 	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) != 1 ||
 	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||

@@ -343,8 +343,8 @@ jose_jws_kid(const char *jws, size_t len, char *kid, size_t kidsz)
 		kid[0] = '\0';
 	if (jws_split(jws, len, &d1, &d2) != PO_OK || (h = jws_header(jws, (size_t)(d1 - jws))) == NULL)
 		goto out;
-	if ((v = json_string_value(json_object_get(h, "kid"))) == NULL || (vl = json_string_length(json_object_get(h, "kid"))) >= kidsz ||
-	    memchr(v, '\0', vl) != NULL)
+	if ((v = json_string_value(json_object_get(h, "kid"))) == NULL ||
+	    (vl = json_string_length(json_object_get(h, "kid"))) >= kidsz || memchr(v, '\0', vl) != NULL)
 		goto out;
 	memcpy(kid, v, vl + 1);
 	rc = PO_OK;

@@ -83,6 +83,14 @@ kf_lock(int dfd, const char *dir, buf_t *why)
 	while (flock(dfd, LOCK_EX) == -1) {
 		if (errno == EINTR)
 			continue;
+		/* A filesystem without locks (some network ones): go on. New
+		 * files still never replace one (link()); only two writers
+		 * changing an existing ring at the same moment could race. */
+		if (errno == ENOLCK || errno == EOPNOTSUPP || errno == ENOTSUP || errno == EINVAL) {
+			log_warn("%s: cannot lock the data directory (%s); going on without the lock", dir,
+			    strerror(errno));
+			return PO_OK;
+		}
 		kf_why(why, "%s: cannot lock the data directory: %s", dir, strerror(errno));
 		return PO_ERR_IO;
 	}

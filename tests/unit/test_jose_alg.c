@@ -431,6 +431,22 @@ test_jwk_rejects(void)
 		json_decref(j);
 	}
 	T_EQ_INT(jose_key_from_jwk(NULL, &(jose_key_t *){ NULL }), PO_ERR_INVALID);
+	/* 256 bytes, but a modulus of 2041 bits: under RFC 7518 §3.3's 2048 */
+	{
+		uint8_t mod[256];
+		char nb64[400], json[600];
+		json_t *j;
+		jose_key_t *k = NULL;
+
+		T_EQ_INT(dec(n, mod, sizeof(mod)), 256);
+		mod[0] = 0x01;
+		T_CHECK(b64url_encode(mod, sizeof(mod), nb64, sizeof(nb64)) > 0);
+		snprintf(json, sizeof(json), "{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"AQAB\"}", nb64);
+		j = json_loads(json, 0, NULL);
+		T_EQ_INT(jose_key_from_jwk(j, &k), PO_ERR_INVALID);
+		T_CHECK(k == NULL);
+		json_decref(j);
+	}
 }
 
 /* PEM text of an OpenSSL key (malloc'd); sec1: the "EC PRIVATE KEY" form. */

@@ -27,6 +27,7 @@
 #include "jose/jws.h"
 #include "keys/keyholder.h"
 #include "keys/keyring.h"
+#include "keys/keytool.h"
 #include "po_limits.h"
 #include "t.h"
 
@@ -1255,6 +1256,72 @@ out:
 	buf_free(&why);
 }
 
+/* The rotate-keys report (keys/keytool.h), with a fake clock. */
+static void
+test_keytool(void)
+{
+	char dir[] = "/tmp/test_keyring.XXXXXX", *out = NULL, *err = NULL;
+	size_t on = 0, en = 0;
+	keyring_t *r = ring_from_base(JOSE_ALG_BIT(JOSE_EDDSA));
+	FILE *o, *e;
+	int status;
+
+	if (mkdtemp(dir) == NULL || r == NULL) {
+		T_CHECK(!"fixture");
+		keyring_free(r);
+		return;
+	}
+	T_EQ_INT(ring_put(dir, r), 0);
+	/* too early: status 1, why and what to do on err, nothing on out */
+	o = open_memstream(&out, &on);
+	e = open_memstream(&err, &en);
+	status = keytool_rotate(dir, JOSE_ALG_BIT(JOSE_EDDSA), SEALED, false, T0 + 60, o, e);
+	fclose(o);
+	fclose(e);
+	T_EQ_INT(status, 1);
+	T_EQ_STR(out, "");
+	T_CHECK(strncmp(err, "plex-oidc: not rotated: ", 24) == 0 && strstr(err, "try again in 9 min") != NULL &&
+	    strstr(err, "--force") != NULL);
+	free(out);
+	free(err);
+	/* on time: status 0, every key named with what it does now */
+	o = open_memstream(&out, &on);
+	e = open_memstream(&err, &en);
+	status = keytool_rotate(dir, JOSE_ALG_BIT(JOSE_EDDSA), SEALED, false, T0 + LIM_KEY_PREPUBLISH_S, o, e);
+	fclose(o);
+	fclose(e);
+	T_EQ_INT(status, 0);
+	T_EQ_STR(err, "");
+	{
+		char line[256];
+		snprintf(line, sizeof(line), "  RS256    current   kid %s  (signs from now on)\n",
+		    jose_key_kid(keyring_signer(r, JOSE_RS256)) /* r's current is now previous: */);
+		T_CHECK(strstr(out, "rotated the key ring ") == out);
+		T_CHECK(strstr(out, line) == NULL);
+		snprintf(line, sizeof(line), "           previous  kid %s  (still published until 2023-11-14 23:38:20 UTC)\n",
+		    jose_key_kid(keyring_signer(r, JOSE_RS256)));
+		T_CHECK(strstr(out, line) != NULL); /* T0 + 600 + 4500 s */
+		T_CHECK(strstr(out, "(new: published now; signs after the next rotation, in 10 min at the earliest)") != NULL);
+		T_CHECK(strstr(out, "  EdDSA    current   kid ") != NULL);
+		T_CHECK(strstr(out, "  sealing  current   id  ") != NULL && strstr(out, "           previous  id  ") != NULL);
+		T_CHECK(strstr(out, "(still opens until 2023-12-14 22:33:20 UTC)") != NULL); /* T0 + 600 + 30d + 600 */
+		T_CHECK(strstr(out, "within 5 seconds") != NULL);
+	}
+	free(out);
+	free(err);
+	/* a directory that is not there */
+	o = open_memstream(&out, &on);
+	e = open_memstream(&err, &en);
+	T_EQ_INT(keytool_rotate("/nonexistent/dir", 0, SEALED, true, T0, o, e), 1);
+	fclose(o);
+	fclose(e);
+	T_CHECK(strstr(err, "/nonexistent/dir: cannot open the data directory") != NULL);
+	free(out);
+	free(err);
+	keyring_free(r);
+	dir_remove(dir);
+}
+
 int
 main(void)
 {
@@ -1276,6 +1343,7 @@ main(void)
 	T_RUN(test_file_add_alg_and_rotate);
 	T_RUN(test_concurrent_creation);
 	T_RUN(test_holder);
+	T_RUN(test_keytool);
 	keyring_free(base);
 	return T_DONE();
 }
