@@ -22,6 +22,11 @@
 /* One parameter name or value, decoded. state and nonce are opaque to us;
  * 2 KiB covers JWT-sized states some clients send. */
 #define LIM_PARAM_LEN_MAX 2048
+/* One answer's body: the largest page is the setup configuration (a few
+ * KiB) and /metrics (~10 KiB); 4 MiB only stops a runaway. */
+#define LIM_HTTP_RESP_BODY_MAX (4 * 1024 * 1024)
+/* A Set-Cookie value we build: a name, a 43-character id and attributes. */
+#define LIM_COOKIE_HEADER_MAX 512
 /* Idle connection timeout: a slow client cannot pin a connection forever. */
 #define LIM_HTTP_CONN_TIMEOUT_S 30
 /* On SIGTERM, how long requests in flight may take to finish. A token
@@ -50,13 +55,29 @@
 /* Authorization codes: RFC 6749 §4.1.2 recommends a maximum lifetime of 10
  * minutes; the issue asks for 60 s, which is ample for a redirect. */
 #define LIM_CODE_TTL_S 60
-/* Codes outstanding at once (each < 1 KiB). */
+/* Codes outstanding at once (each < 1 KiB), and their bytes: a code record
+ * carries the request (state, nonce up to LIM_PARAM_LEN_MAX) and the user. */
 #define LIM_CODES_MAX 10000
-/* A used code is remembered until its TTL ends so that a replay is detected
- * (RFC 6749 §4.1.2, "SHOULD revoke"). */
-/* Access tokens held for userinfo; opaque, in memory. */
+#define LIM_CODES_BYTES_MAX (16 * 1024 * 1024)
+/* A used code is remembered for 10 minutes, well past its validity, so a
+ * replay is recognised and its tokens revoked (RFC 6749 §4.1.2, "SHOULD
+ * revoke") rather than being just "unknown". */
+#define LIM_CODE_REPLAY_MEMORY_S 600
+/* Access tokens held for userinfo; opaque. ~600 bytes each as stored. */
 #define LIM_TOKENS_MAX 50000
+#define LIM_TOKENS_BYTES_MAX (40 * 1024 * 1024)
 #define LIM_ACCESS_TOKEN_TTL_S 3600
+/* Setup mode: Plex accounts whose owned servers are remembered for the
+ * setup page (one operator; a few tries). */
+#define LIM_SETUP_ACCOUNTS_MAX 64
+#define LIM_SETUP_BYTES_MAX (1024 * 1024)
+/* One stored record: a pending login with a 2 KiB state and nonce, the
+ * request to replay and the user is < 16 KiB; a record over this is refused
+ * rather than stored. */
+#define LIM_STORE_VALUE_MAX (64 * 1024)
+/* A pending login's continuation: the authorization request as a query
+ * string (every parameter percent-encoded, so up to 3x LIM_HTTP_URI_MAX). */
+#define LIM_LOGIN_CONT_MAX (LIM_HTTP_URI_MAX * 3)
 /* ID token lifetime. Relying parties check it once at login. */
 #define LIM_ID_TOKEN_TTL_S 3600
 
@@ -82,10 +103,21 @@
 #define LIM_PLEX_POLL_INTERVAL_MS 1000
 /* Consecutive failed PIN polls tolerated before "Plex is not answering". */
 #define LIM_PLEX_POLL_FAILURES_MAX 3
+/* A PIN poll in flight for longer than any plex.tv call can take (its
+ * connect and total timeouts, plus a margin) was lost with the instance
+ * that sent it: another may poll. */
+#define LIM_PLEX_POLL_STALE_MS (LIM_PLEX_TOTAL_TIMEOUT_MS + 2000)
+/* A user or resources call answered 429 is asked again (after the client's
+ * back-off) this many times before the login says "try again". */
+#define LIM_PLEX_RATE_LIMITED_RETRIES 3
 /* plex.tv calls in flight at once across all logins. */
 #define LIM_PLEX_INFLIGHT_MAX 256
 /* Plex tokens may be ~540-character JWTs; 4 KiB leaves headroom. */
 #define LIM_PLEX_TOKEN_MAX 4096
+
+/* ---- Files ---- */
+/* A path we build from data_dir and a file name (PATH_MAX on Linux). */
+#define LIM_PATH_MAX 4096
 
 /* ---- Config ---- */
 /* A config file is a few KiB; 1 MiB stops a wrong path (a log, a binary). */

@@ -17,6 +17,7 @@
  * secret is left behind in freed memory.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,25 @@
 #include "po_limits.h"
 
 #define CFG_SECRET_HINT "generate one with: openssl rand -base64 48 | tr '+/' '-_' | tr -d '='"
+
+/* A message about the file as a whole, when the caller wants messages. One
+ * that does not fit errmsg is cut short: the load fails either way and the
+ * return code says why. */
+static void cfg_file_msg(buf_t *errmsg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+cfg_file_msg(buf_t *errmsg, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errmsg == NULL)
+		return;
+	va_start(ap, fmt);
+	if (buf_vappendf(errmsg, fmt, ap) != PO_OK) {
+		/* cut short, see above */
+	}
+	va_end(ap);
+}
 
 /* ---- pass 3: values ---- */
 
@@ -536,9 +556,8 @@ config_parse(const char *buf, size_t len, const char *filename, char *const *env
 
 	*out = NULL;
 	if (len > LIM_CONFIG_FILE_MAX) {
-		if (errmsg != NULL)
-			(void)buf_appendf(errmsg, "%s: larger than %d bytes; is this the configuration file?\n",
-			    filename != NULL ? filename : "(config)", LIM_CONFIG_FILE_MAX);
+		cfg_file_msg(errmsg, "%s: larger than %d bytes; is this the configuration file?\n",
+		    filename != NULL ? filename : "(config)", LIM_CONFIG_FILE_MAX);
 		return PO_ERR_LIMIT;
 	}
 	/* On the heap: the state holds the message table. */
@@ -584,11 +603,11 @@ config_load(const char *path, char *const *env, config_t **out, buf_t *errmsg)
 
 	*out = NULL;
 	rc = cfg_read_file(path, LIM_CONFIG_FILE_MAX, &text, &len, &e);
-	if (rc == PO_ERR_IO && errmsg != NULL)
-		(void)buf_appendf(errmsg, "%s: cannot read the configuration file: %s\n", path, strerror(e));
-	else if (rc == PO_ERR_LIMIT && errmsg != NULL)
-		(void)buf_appendf(errmsg, "%s: larger than %d bytes; is this the configuration file?\n",
-		    path, LIM_CONFIG_FILE_MAX);
+	if (rc == PO_ERR_IO)
+		cfg_file_msg(errmsg, "%s: cannot read the configuration file: %s\n", path, strerror(e));
+	else if (rc == PO_ERR_LIMIT)
+		cfg_file_msg(errmsg, "%s: larger than %d bytes; is this the configuration file?\n", path,
+		    LIM_CONFIG_FILE_MAX);
 	if (rc != PO_OK)
 		goto out;
 	rc = config_parse(text, len, path, env, out, errmsg);

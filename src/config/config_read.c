@@ -133,11 +133,13 @@ cfg_flush(cfg_parse_t *x, buf_t *errmsg)
 	if (errmsg == NULL)
 		return;
 	qsort(x->msgs, x->n_msgs, sizeof(x->msgs[0]), cfg_msg_cmp);
+	/* Messages that do not fit errmsg are cut off: the load fails anyway. */
 	for (i = 0; i < x->n_msgs; i++)
-		(void)buf_appendf(errmsg, "%s\n", x->msgs[i].text);
-	if (x->n_problems > x->n_msgs)
-		(void)buf_appendf(errmsg, "%s: ... and %zu more problems not shown\n", x->file,
-		    x->n_problems - x->n_msgs);
+		if (buf_appendf(errmsg, "%s\n", x->msgs[i].text) != PO_OK)
+			return;
+	if (x->n_problems > x->n_msgs &&
+	    buf_appendf(errmsg, "%s: ... and %zu more problems not shown\n", x->file, x->n_problems - x->n_msgs) != PO_OK)
+		return;
 }
 
 /* "listen, issuer, ..." for messages. */
@@ -147,7 +149,8 @@ cfg_keys_text(enum sect_kind kind, buf_t *b)
 	int k;
 
 	for (k = 0; cfg_keys[kind][k] != NULL; k++)
-		(void)buf_appendf(b, "%s%s", k ? ", " : "", cfg_keys[kind][k]);
+		if (buf_appendf(b, "%s%s", k ? ", " : "", cfg_keys[kind][k]) != PO_OK)
+			break; /* a message cut short */
 }
 
 /* ---- pass 1: sections and keys ---- */

@@ -104,6 +104,7 @@ plex_status_name(enum plex_status st)
 	case PLEX_NOT_FOUND: return "not_found";
 	case PLEX_UNAVAILABLE: return "unavailable";
 	case PLEX_CANCELLED: return "cancelled";
+	case PLEX_RATE_LIMITED: return "rate_limited";
 	}
 	return "unknown";
 }

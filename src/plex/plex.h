@@ -45,6 +45,8 @@ enum plex_status {
 	PLEX_NOT_FOUND,
 	PLEX_UNAVAILABLE,
 	PLEX_CANCELLED,
+	/* 429: "slow down and try later", neither "denied" nor "down". */
+	PLEX_RATE_LIMITED,
 };
 
 typedef struct plex_opts {

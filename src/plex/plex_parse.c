@@ -392,56 +392,6 @@ out:
 
 /* Higher is more access: an owner entry wins over a Home or a share entry
  * for the same server should both ever appear. */
-static int
-access_rank(enum plex_access a)
-{
-	switch (a) {
-	case PLEX_ACCESS_OWNER: return 3;
-	case PLEX_ACCESS_HOME: return 2;
-	case PLEX_ACCESS_FRIEND: return 1;
-	case PLEX_ACCESS_NONE: break;
-	}
-	return 0;
-}
-
-enum plex_access
-plex_resources_access(const plex_resources_t *r, const char *server_id)
-{
-	return plex_resources_access_owner(r, server_id, 0, 0);
-}
-
-enum plex_access
-plex_resources_access_owner(const plex_resources_t *r, const char *server_id, int64_t user_id, int64_t owner_id)
-{
-	enum plex_access best = PLEX_ACCESS_NONE, a;
-	size_t i;
-
-	if (r == NULL || server_id == NULL || server_id[0] == '\0')
-		return PLEX_ACCESS_NONE;
-	for (i = 0; i < r->n; i++) {
-		const plex_resource_t *it = &r->items[i];
-
-		/* plex-api.md: the user's own clients and players are never the
-		 * server, whatever their identifier. */
-		if (!it->provides_server || !str_eq(it->client_identifier, server_id))
-			continue;
-		/* Device identifiers are chosen by devices: with the owner known,
-		 * an entry counts only if it is the owner's own server (the user
-		 * is the owner) or a share from the owner (ownerId). */
-		if (owner_id > 0 && (it->owned ? user_id != owner_id : it->owner_id != owner_id))
-			continue;
-		if (it->owned)
-			a = PLEX_ACCESS_OWNER;
-		else if (it->home)
-			a = PLEX_ACCESS_HOME;
-		else
-			a = PLEX_ACCESS_FRIEND;
-		if (access_rank(a) > access_rank(best))
-			best = a;
-	}
-	return best;
-}
-
 const char *
 plex_access_name(enum plex_access a)
 {

@@ -859,14 +859,14 @@ test_limits(void)
 
 	/* exactly the maximum of clients and redirect URIs is fine */
 	buf_init(&text, 1 << 20);
-	(void)buf_puts(&text, SERVER PLEX);
+	T_CHECK(buf_puts(&text, SERVER PLEX) == PO_OK);
 	for (i = 0; i < LIM_CLIENTS_MAX; i++)
-		(void)buf_appendf(&text, "[client.c%d]\nsecret = " SECRET40 "\nredirect_uris = https://a/%d\n",
-		    i, i);
-	(void)buf_puts(&text, "[client.last]\nredirect_uris =");
+		T_CHECK(buf_appendf(&text, "[client.c%d]\nsecret = " SECRET40 "\nredirect_uris = https://a/%d\n",
+		    i, i) == PO_OK);
+	T_CHECK(buf_puts(&text, "[client.last]\nredirect_uris =") == PO_OK);
 	for (i = 0; i < LIM_REDIRECT_URIS_MAX; i++)
-		(void)buf_appendf(&text, " https://a.example.com/%d", i);
-	(void)buf_puts(&text, "\n");
+		T_CHECK(buf_appendf(&text, " https://a.example.com/%d", i) == PO_OK);
+	T_CHECK(buf_puts(&text, "\n") == PO_OK);
 	T_EQ_INT(parse(buf_str(&text), NULL, &c, &msg), PO_ERR_INVALID);
 	/* the client over the limit is refused, and only it */
 	T_CHECK(strstr(buf_str(&msg), ": [client.last]: too many clients (at most 256)\n") != NULL);
@@ -875,10 +875,10 @@ test_limits(void)
 	buf_free(&text);
 
 	buf_init(&text, 1 << 20);
-	(void)buf_puts(&text, SERVER PLEX "[client.x]\nsecret = " SECRET40 "\nredirect_uris =");
+	T_CHECK(buf_puts(&text, SERVER PLEX "[client.x]\nsecret = " SECRET40 "\nredirect_uris =") == PO_OK);
 	for (i = 0; i < LIM_REDIRECT_URIS_MAX + 1; i++)
-		(void)buf_appendf(&text, " https://a.example.com/%d", i);
-	(void)buf_puts(&text, "\n");
+		T_CHECK(buf_appendf(&text, " https://a.example.com/%d", i) == PO_OK);
+	T_CHECK(buf_puts(&text, "\n") == PO_OK);
 	T_EQ_INT(parse(buf_str(&text), NULL, &c, &msg), PO_ERR_INVALID);
 	T_CHECK(strstr(buf_str(&msg), "t.ini:9: [client.x] redirect_uris: lists 33 entries; at most 32 are "
 	                              "allowed") != NULL);
@@ -887,9 +887,9 @@ test_limits(void)
 
 	/* many problems: the first CFG_MSGS_MAX, then a count */
 	buf_init(&text, 1 << 20);
-	(void)buf_puts(&text, VALID);
+	T_CHECK(buf_puts(&text, VALID) == PO_OK);
 	for (i = 0; i < 200; i++)
-		(void)buf_puts(&text, "nonsense\n");
+		T_CHECK(buf_puts(&text, "nonsense\n") == PO_OK);
 	T_EQ_INT(parse(buf_str(&text), NULL, &c, &msg), PO_ERR_INVALID);
 	T_EQ_INT(count_lines(buf_str(&msg)), 51);
 	T_CHECK(strstr(buf_str(&msg), "t.ini:10: expected") == buf_str(&msg));

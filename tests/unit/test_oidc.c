@@ -13,11 +13,15 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "http/router.h"
 #include "jose/jwk.h"
+#include "login/login_flow.h"
+#include "login/login_http.h"
 #include "oidc/claims.h"
 #include "oidc/grant.h"
 #include "oidc/oidc.h"
 #include "oidc/pkce.h"
+#include "store/store.h"
 #include "ui/ui.h"
 #include "t.h"
 
@@ -28,7 +32,11 @@
 static config_t *cfg;
 static jose_key_t *key;
 static ui_t *ui;
+static store_t *store;
+static login_flow_t *flow;
+static login_http_t *logins;
 static oidc_t *o;
+static router_t *router;
 
 static const char *
 header(const http_resp_t *r, const char *name)
@@ -39,10 +47,9 @@ header(const http_resp_t *r, const char *name)
 	return NULL;
 }
 
-/* Runs a handler on a synthetic request; the caller clears resp. */
+/* Runs a synthetic request through the router; the caller clears resp. */
 static void
-run(void (*fn)(oidc_t *, http_req_t *, http_resp_t *), const char *method, const char *query, const char *body,
-    const char *auth, http_resp_t *resp)
+run(const char *path, const char *method, const char *query, const char *body, const char *auth, http_resp_t *resp)
 {
 	http_req_t req;
 
@@ -51,7 +58,7 @@ run(void (*fn)(oidc_t *, http_req_t *, http_resp_t *), const char *method, const
 	buf_init(&resp->body, 1 << 20);
 	resp->status = 200;
 	req.method = method;
-	req.path = "/";
+	req.path = path;
 	req.query = query ? query : "";
 	req.query_len = strlen(req.query);
 	req.body = body ? body : "";
@@ -59,8 +66,12 @@ run(void (*fn)(oidc_t *, http_req_t *, http_resp_t *), const char *method, const
 	req.content_type = body ? "application/x-www-form-urlencoded" : NULL;
 	req.authorization = auth;
 	req.peer_ip = "127.0.0.1";
+	req.client_ip = "127.0.0.1";
 	req.request_id = "0000000000000000";
-	fn(o, &req, resp);
+	router_handle(router, &req, resp);
+	/* What the server would send instead of a half-built answer. */
+	if (resp->err != PO_OK)
+		resp->status = 500;
 }
 
 static void
@@ -103,7 +114,7 @@ test_authorize_table(void)
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		http_resp_t r;
 		const char *loc;
-		run(oidc_authorize, "GET", v[i].query, NULL, NULL, &r);
+		run("/authorize", "GET", v[i].query, NULL, NULL, &r);
 		if (r.status != v[i].status)
 			fprintf(stderr, "  case %zu: %s\n", i, v[i].query);
 		T_EQ_INT(r.status, v[i].status);
@@ -123,7 +134,7 @@ test_authorize_table(void)
 	/* the state comes back with an error */
 	{
 		http_resp_t r;
-		run(oidc_authorize, "GET", "client_id=app&redirect_uri=" RURI_ENC "&scope=openid&state=xyz%20%26", NULL, NULL, &r);
+		run("/authorize", "GET", "client_id=app&redirect_uri=" RURI_ENC "&scope=openid&state=xyz%20%26", NULL, NULL, &r);
 		T_CHECK(header(&r, "Location") && strstr(header(&r, "Location"), "&state=xyz%20%26"));
 		http_resp_clear(&r);
 	}
@@ -134,7 +145,7 @@ test_authorize_page_and_post(void)
 {
 	http_resp_t r;
 
-	run(oidc_authorize, "POST", NULL, "client_id=app&redirect_uri=" RURI_ENC "&response_type=code&scope=openid", NULL,
+	run("/authorize", "POST", NULL, "client_id=app&redirect_uri=" RURI_ENC "&response_type=code&scope=openid", NULL,
 	    &r);
 	T_EQ_INT(r.status, 200);
 	T_CHECK(strstr(buf_str(&r.body), "data-login-id=\"") != NULL);
@@ -148,25 +159,30 @@ test_authorize_page_and_post(void)
 static void
 plant_code(const char *code, const char *challenge, int64_t issued_ms)
 {
-	code_grant_t *g = calloc(1, sizeof(*g));
+	code_grant_t g = { 0 };
 	plex_user_t u = { .uuid = "dae343c1f45beb4f", .username = "alice", .title = "alice",
 		.friendly_name = "Alice Liddell", .email = "alice@example.com",
 		.confirmed = true };
+	buf_t rec;
 
-	g->req.client_id = strdup("app");
-	g->req.redirect_uri = strdup(RURI);
-	g->req.nonce = strdup("n-0S6_WzA2Mj");
-	g->req.code_challenge = challenge ? strdup(challenge) : NULL;
-	g->req.scopes = SCOPE_OPENID | SCOPE_PROFILE | SCOPE_EMAIL;
-	g->claims = claims_from_user(&u, 1700000000);
-	g->issued_ms = issued_ms;
-	T_EQ_INT(ttl_cache_put(o->codes, code, g, clock_mono_ms()), PO_OK);
+	buf_init(&rec, 1 << 16);
+	g.req.client_id = strdup("app");
+	g.req.redirect_uri = strdup(RURI);
+	g.req.nonce = strdup("n-0S6_WzA2Mj");
+	g.req.code_challenge = challenge ? strdup(challenge) : NULL;
+	g.req.scopes = SCOPE_OPENID | SCOPE_PROFILE | SCOPE_EMAIL;
+	g.who = identity_from_plex(&u, 1700000000);
+	g.issued_ms = issued_ms;
+	T_EQ_INT(code_grant_encode(&g, &rec), PO_OK);
+	T_EQ_INT(store_put(store, STORE_CODES, code, rec.data, rec.len), PO_OK);
+	code_grant_clear(&g);
+	buf_free(&rec);
 }
 
 static void
 token(const char *body, const char *auth, http_resp_t *r)
 {
-	run(oidc_token, "POST", NULL, body, auth, r);
+	run("/token", "POST", NULL, body, auth, r);
 }
 
 static void
@@ -205,7 +221,7 @@ test_token_table(void)
 		const char *auth = v[i].auth;
 		char want[64];
 
-		plant_code(v[i].code, v[i].challenge, clock_mono_ms() - v[i].age * 1000);
+		plant_code(v[i].code, v[i].challenge, clock_now_ms() - v[i].age * 1000);
 		if (auth == NULL || strcmp(auth, "basic") == 0)
 			auth = basic;
 		else if (auth[0] == '\0')
@@ -250,7 +266,7 @@ test_replay_revokes_and_userinfo(void)
 	http_resp_t r;
 	char at[64], bearer[80];
 
-	plant_code("r1", NULL, clock_mono_ms());
+	plant_code("r1", NULL, clock_now_ms());
 	token("grant_type=authorization_code&code=r1&redirect_uri=" RURI_ENC, basic, &r);
 	T_EQ_INT(r.status, 200);
 	access_token_of(buf_str(&r.body), at, sizeof(at));
@@ -258,7 +274,7 @@ test_replay_revokes_and_userinfo(void)
 	T_CHECK(at[0] != '\0');
 	snprintf(bearer, sizeof(bearer), "Bearer %s", at);
 
-	run(oidc_userinfo, "GET", NULL, NULL, bearer, &r);
+	run("/userinfo", "GET", NULL, NULL, bearer, &r);
 	T_EQ_INT(r.status, 200);
 	T_CHECK(strstr(buf_str(&r.body), "\"sub\":\"dae343c1f45beb4f\"") != NULL);
 	T_CHECK(strstr(buf_str(&r.body), "\"email\":\"alice@example.com\"") != NULL);
@@ -270,11 +286,11 @@ test_replay_revokes_and_userinfo(void)
 	T_EQ_INT(r.status, 400);
 	T_CHECK(strstr(buf_str(&r.body), "invalid_grant") != NULL);
 	http_resp_clear(&r);
-	run(oidc_userinfo, "GET", NULL, NULL, bearer, &r);
+	run("/userinfo", "GET", NULL, NULL, bearer, &r);
 	T_EQ_INT(r.status, 401);
 	T_CHECK(header(&r, "WWW-Authenticate") && strstr(header(&r, "WWW-Authenticate"), "error=\"invalid_token\""));
 	http_resp_clear(&r);
-	run(oidc_userinfo, "GET", NULL, NULL, NULL, &r);
+	run("/userinfo", "GET", NULL, NULL, NULL, &r);
 	T_EQ_INT(r.status, 401);
 	T_CHECK(header(&r, "WWW-Authenticate") && !strstr(header(&r, "WWW-Authenticate"), "error="));
 	http_resp_clear(&r);
@@ -286,7 +302,7 @@ test_other_client_cannot_burn_a_code(void)
 	static const char *basic = "Basic YXBwOnMzY3IzdC1zM2NyM3QtczNjcjN0LXMzY3IzdC1zM2NyM3QtNDI=";
 	http_resp_t r;
 
-	plant_code("w1", NULL, clock_mono_ms());
+	plant_code("w1", NULL, clock_now_ms());
 	token("grant_type=authorization_code&code=w1&redirect_uri=" RURI_ENC
 	      "&client_id=other&client_secret=other-other-other-other-other-other-1",
 	    NULL, &r);
@@ -303,7 +319,7 @@ static void
 test_scopes_and_claims(void)
 {
 	plex_user_t managed = { .uuid = "b3c4d5e6f7a80912", .username = NULL, .title = "Mia", .email = NULL };
-	claims_t *c = claims_from_user(&managed, 5);
+	identity_t *c = identity_from_plex(&managed, 5);
 	json_t *j = json_object();
 	char buf[64];
 
@@ -325,17 +341,17 @@ test_scopes_and_claims(void)
 	T_EQ_INT(claims_to_json(c, SCOPE_OPENID, j), PO_OK);
 	T_EQ_INT(json_object_size(j), 1); /* openid alone releases only sub */
 	json_decref(j);
-	claims_free(c);
+	identity_free(c);
 	{
 		/* an unconfirmed email is never called verified */
 		plex_user_t u = { .uuid = "u1", .username = "eve", .email = "eve@example.com", .confirmed = false };
-		c = claims_from_user(&u, 5);
+		c = identity_from_plex(&u, 5);
 		j = json_object();
 		T_EQ_INT(claims_to_json(c, SCOPE_OPENID | SCOPE_EMAIL, j), PO_OK);
 		T_EQ_STR(json_string_value(json_object_get(j, "email")), "eve@example.com");
 		T_CHECK(json_is_false(json_object_get(j, "email_verified")));
 		json_decref(j);
-		claims_free(c);
+		identity_free(c);
 	}
 }
 
@@ -360,8 +376,23 @@ main(void)
 		return 2;
 	}
 	if (jose_key_load_or_create(dir, &key, NULL) != PO_OK || ui_new(NULL, &ui) != PO_OK ||
-	    oidc_new(cfg, key, ui, NULL, "test-client-id", &o) != PO_OK)
+	    (store = store_mem_new()) == NULL)
 		return 2;
+	{
+		login_flow_opts_t fo = { .store = store, .ops = login_flow_plex_ops(), .cfg = cfg };
+		login_http_opts_t ho = { .cfg = cfg, .ui = ui, .store = store, .plex_client_id = "test-client-id" };
+		oidc_opts_t oo = { .cfg = cfg, .key = key, .ui = ui, .store = store };
+
+		if (login_flow_new(&fo, &flow) != PO_OK)
+			return 2;
+		ho.flow = flow;
+		if (login_http_new(&ho, &logins) != PO_OK)
+			return 2;
+		oo.logins = logins;
+		if (oidc_new(&oo, &o) != PO_OK || router_new("", &router) != PO_OK ||
+		    oidc_routes(o, router, -1, -1) != PO_OK || login_http_routes(logins, router, -1, -1) != PO_OK)
+			return 2;
+	}
 	T_RUN(test_authorize_table);
 	T_RUN(test_authorize_page_and_post);
 	T_RUN(test_token_table);
@@ -369,7 +400,11 @@ main(void)
 	T_RUN(test_other_client_cannot_burn_a_code);
 	T_RUN(test_scopes_and_claims);
 	rc = T_DONE();
+	router_free(router);
 	oidc_free(o);
+	login_http_free(logins);
+	login_flow_free(flow);
+	store_free(store);
 	ui_free(ui);
 	jose_key_free(key);
 	config_free(cfg);

@@ -35,6 +35,7 @@
 #include "core/str.h"
 #include "po_limits.h"
 #include "plex/plex.h"
+#include "policy/policy.h"
 #include "t.h"
 
 #define SID "0123456789abcdef0123456789abcdef01234567"
@@ -337,7 +338,7 @@ on_resources(void *arg, enum plex_status st, const plex_resources_t *res)
 	pthread_mutex_lock(&r->mu);
 	if (res != NULL) {
 		r->n = res->n;
-		r->access = plex_resources_access(res, SID);
+		r->access = policy_server_access(res, SID, 0, 0, NULL);
 	}
 	result_done(r, st, res);
 }

@@ -11,6 +11,7 @@
 #include "core/err.h"
 #include "po_limits.h"
 #include "plex/plex_parse.h"
+#include "policy/policy.h"
 #include "t.h"
 
 #define OK PO_OK
@@ -451,7 +452,7 @@ test_resources_vectors(void)
 			T_EQ_INT(r.n, v->n);
 		else
 			T_CHECK(r.items == NULL && r.n == 0);
-		T_EQ_STR(plex_access_name(plex_resources_access(&r, SID)), plex_access_name(v->access));
+		T_EQ_STR(plex_access_name(policy_server_access(&r, SID, 0, 0, NULL)), plex_access_name(v->access));
 		plex_resources_clear(&r);
 		T_CHECK(r.items == NULL && r.n == 0);
 		VEC_END(v);
@@ -479,9 +480,9 @@ test_resources_fields(void)
 		T_CHECK(r.items[1].owned);
 	}
 	/* No server id configured: nobody gets in. */
-	T_EQ_INT(plex_resources_access(&r, NULL), PLEX_ACCESS_NONE);
-	T_EQ_INT(plex_resources_access(&r, ""), PLEX_ACCESS_NONE);
-	T_EQ_INT(plex_resources_access(NULL, SID), PLEX_ACCESS_NONE);
+	T_EQ_INT(policy_server_access(&r, NULL, 0, 0, NULL), PLEX_ACCESS_NONE);
+	T_EQ_INT(policy_server_access(&r, "", 0, 0, NULL), PLEX_ACCESS_NONE);
+	T_EQ_INT(policy_server_access(NULL, SID, 0, 0, NULL), PLEX_ACCESS_NONE);
 	plex_resources_clear(&r);
 	plex_resources_clear(NULL);
 }
@@ -507,7 +508,7 @@ test_resources_cap(void)
 	T_EQ_INT(plex_parse_resources(s, (size_t)(p - s), &r), PO_OK);
 	T_EQ_INT(r.n, 10000);
 	/* The entry past the cap is not seen: fails closed. */
-	T_EQ_INT(plex_resources_access(&r, SID), PLEX_ACCESS_NONE);
+	T_EQ_INT(policy_server_access(&r, SID, 0, 0, NULL), PLEX_ACCESS_NONE);
 	plex_resources_clear(&r);
 	free(s);
 }
@@ -650,7 +651,7 @@ test_access_with_owner(void)
 		plex_resources_t r;
 		memset(&r, 0, sizeof(r));
 		T_EQ_INT(plex_parse_resources(v[i].json, strlen(v[i].json), &r), PO_OK);
-		T_EQ_INT(plex_resources_access_owner(&r, srv, v[i].user_id, v[i].owner_id), v[i].want);
+		T_EQ_INT(policy_server_access(&r, srv, v[i].user_id, v[i].owner_id, NULL), v[i].want);
 		plex_resources_clear(&r);
 	}
 }
