@@ -220,7 +220,7 @@ start_plex(struct app *a)
 	po.product = a->cfg->plex_product;
 	po.version = PO_VERSION;
 	if ((rc = plex_client_new(&po, &a->plex)) != PO_OK) {
-		log_error("cannot start the plex.tv client: %s", po_strerror(rc));
+		log_error_fr(rc, "cannot start the plex.tv client");
 		return rc;
 	}
 	plex_client_set_observer(a->plex, metrics_plex_observe, a->metrics);
@@ -303,7 +303,7 @@ app_start(const config_t *cfg, const app_opts_t *opts, app_t **out)
 	rc = PO_OK;
 out:
 	if (rc != PO_OK)
-		log_error("cannot start: %s", po_strerror(rc));
+		log_error_fr(rc, "cannot start");
 	app_stop(a);
 	return rc;
 }

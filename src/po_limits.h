@@ -39,6 +39,25 @@
 /* Concurrent connections before libmicrohttpd refuses new ones. */
 #define LIM_HTTP_CONNECTIONS_MAX 1024
 
+/* ---- Rate limits (store/ratelimit.c) ---- */
+/* Token buckets per client address (IPv6: per /64): a burst, then a refill
+ * per minute. Generous enough for a household behind one NAT address and
+ * for relying parties that exchange codes for all their users from one
+ * address; tight enough that a script cannot make us hammer plex.tv (which
+ * rate-limits us in turn). */
+/* Authorization requests: a page view per second, sustained. */
+#define LIM_RL_AUTHORIZE_BURST 60
+#define LIM_RL_AUTHORIZE_PER_MIN 60
+/* Plex PINs created: one every 5 s. */
+#define LIM_RL_PIN_BURST 20
+#define LIM_RL_PIN_PER_MIN 12
+/* Status polls: a few tabs polling once a second. */
+#define LIM_RL_POLL_BURST 120
+#define LIM_RL_POLL_PER_MIN 300
+/* Token requests: a relying party exchanging codes. */
+#define LIM_RL_TOKEN_BURST 120
+#define LIM_RL_TOKEN_PER_MIN 600
+
 /* ---- State held in memory ---- */
 /* Pending logins: each is < 1 KiB, so 20000 bound the store near 20 MiB
  * in the worst case; beyond it the oldest is evicted. */

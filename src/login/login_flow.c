@@ -143,7 +143,7 @@ event_id(login_flow_t *f, const char *id, const login_event_data_t *e)
 	int rc = logins_apply(f->o.store, id, NULL, e, clock_now_ms(), NULL, NULL);
 
 	if (rc != PO_OK && rc != PO_ERR_INVALID && rc != PO_ERR_NOTFOUND)
-		log_error("login: cannot record %s: %s", login_event_name(e->ev), po_strerror(rc));
+		log_error_fr(rc, "cannot record %s", login_event_name(e->ev));
 	return rc;
 }
 

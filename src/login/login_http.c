@@ -186,7 +186,7 @@ login_http_begin(login_http_t *lh, login_t *l, http_req_t *req, http_resp_t *res
 	render_login(lh, resp, id, "idle", l);
 out:
 	if (rc != PO_OK)
-		log_error("login: cannot start a login: %s", po_strerror(rc));
+		log_error_fr(rc, "cannot start a login");
 	buf_free(&cookie);
 	str_wipe(id, sizeof(id));
 	return rc;
@@ -271,7 +271,7 @@ login_start(void *arg, http_req_t *req, http_resp_t *resp)
 		break;
 	case LOGIN_WAITING:
 		if ((rc = plex_auth_location(lh, rl.id, rl.l.pin_code, full_page, &loc)) != PO_OK) {
-			log_error("login: cannot build the Plex sign-in URL: %s", po_strerror(rc));
+			log_error_fr(rc, "cannot build the Plex sign-in URL");
 			page_unavailable(lh, resp);
 			break;
 		}

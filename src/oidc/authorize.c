@@ -203,7 +203,7 @@ oidc_authorize(void *arg, http_req_t *req, http_resp_t *resp)
 		goto out;
 	}
 	if ((rc = login_of(&f, &l)) != PO_OK || (rc = login_http_begin(o->o.logins, &l, req, resp)) != PO_OK) {
-		log_error("authorize: cannot start a login: %s", po_strerror(rc));
+		log_error_fr(rc, "cannot start a login");
 		oidc_error_redirect(o, resp, redirect_uri, OE_SERVER_ERROR, "the sign-in could not be started",
 		    form_get(&f, "state"));
 	}

@@ -67,7 +67,7 @@ door_finish(void *arg, const login_t *l, http_req_t *req, http_resp_t *resp)
 	metrics_inc(o->o.metrics, M_LOGINS_SUCCEEDED);
 	goto out;
 fail:
-	log_error("login: cannot issue an authorization code: %s", po_strerror(rc));
+	log_error_fr(rc, "cannot issue an authorization code");
 	oidc_error_page(o, resp, 500, "error", "Something went wrong", "The sign-in could not be completed. Please try again.",
 	    NULL, NULL);
 out:

@@ -297,7 +297,7 @@ issue(const oidc_t *o, const char *code, const code_grant_t *g, http_resp_t *res
 	metrics_inc(o->o.metrics, M_TOKENS_ISSUED);
 	goto out;
 fail:
-	log_error("token: cannot issue tokens: %s", po_strerror(rc));
+	log_error_fr(rc, "cannot issue tokens");
 	(void)store_del(o->o.store, STORE_TOKENS, at);
 	oidc_error_json(resp, rc == PO_ERR_UPSTREAM ? 503 : 500,
 	    rc == PO_ERR_UPSTREAM ? OE_TEMPORARILY_UNAVAILABLE : OE_SERVER_ERROR, NULL);

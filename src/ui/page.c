@@ -34,7 +34,7 @@ page_render(const ui_t *ui, const char *base, http_resp_t *resp, int status, con
 		all[i + 1] = vars[i];
 	http_resp_begin(resp, status, "text/html; charset=utf-8");
 	if ((rc = ui_render(ui, tpl, all, i + 1, &resp->body)) != PO_OK) {
-		log_error("page: cannot render %s: %s", tpl, po_strerror(rc));
+		log_error_fr(rc, "cannot render %s", tpl);
 		(void)http_resp_fail(resp, rc);
 		return;
 	}

@@ -622,40 +622,6 @@ test_clear_null(void)
 	T_CHECK(1);
 }
 
-/* [plex] owner_id: a look-alike device in another account grants nothing. */
-static void
-test_access_with_owner(void)
-{
-	static const char *srv = "0123456789abcdef0123456789abcdef01234567";
-	static const struct {
-		const char *json;
-		int64_t user_id, owner_id;
-		enum plex_access want;
-	} v[] = {
-		/* the real owner */
-		{ "[{\"clientIdentifier\":\"0123456789abcdef0123456789abcdef01234567\",\"provides\":\"server\",\"owned\":true}]", 9001, 9001, PLEX_ACCESS_OWNER },
-		/* an "owned" look-alike in someone else's account */
-		{ "[{\"clientIdentifier\":\"0123456789abcdef0123456789abcdef01234567\",\"provides\":\"server\",\"owned\":true}]", 666, 9001, PLEX_ACCESS_NONE },
-		/* ...which the unhardened check would let in */
-		{ "[{\"clientIdentifier\":\"0123456789abcdef0123456789abcdef01234567\",\"provides\":\"server\",\"owned\":true}]", 666, 0, PLEX_ACCESS_OWNER },
-		/* a share from the owner */
-		{ "[{\"clientIdentifier\":\"0123456789abcdef0123456789abcdef01234567\",\"provides\":\"server\",\"owned\":false,\"home\":false,\"ownerId\":9001}]", 42, 9001, PLEX_ACCESS_FRIEND },
-		{ "[{\"clientIdentifier\":\"0123456789abcdef0123456789abcdef01234567\",\"provides\":\"server\",\"owned\":false,\"home\":true,\"ownerId\":9001}]", 42, 9001, PLEX_ACCESS_HOME },
-		/* a share from someone else, or with no ownerId */
-		{ "[{\"clientIdentifier\":\"0123456789abcdef0123456789abcdef01234567\",\"provides\":\"server\",\"owned\":false,\"ownerId\":777}]", 42, 9001, PLEX_ACCESS_NONE },
-		{ "[{\"clientIdentifier\":\"0123456789abcdef0123456789abcdef01234567\",\"provides\":\"server\",\"owned\":false}]", 42, 9001, PLEX_ACCESS_NONE },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		plex_resources_t r;
-		memset(&r, 0, sizeof(r));
-		T_EQ_INT(plex_parse_resources(v[i].json, strlen(v[i].json), &r), PO_OK);
-		T_EQ_INT(policy_server_access(&r, srv, v[i].user_id, v[i].owner_id, NULL), v[i].want);
-		plex_resources_clear(&r);
-	}
-}
-
 int
 main(void)
 {
@@ -673,6 +639,5 @@ main(void)
 	T_RUN(test_truncated);
 	T_RUN(test_access_names);
 	T_RUN(test_clear_null);
-	T_RUN(test_access_with_owner);
 	return T_DONE();
 }
