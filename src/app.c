@@ -279,6 +279,9 @@ app_start(const config_t *cfg, const app_opts_t *opts, app_t **out)
 		goto out;
 	a->cfg = cfg;
 	a->opts = *opts;
+	/* Setup mode's own configuration has nothing to warn about. */
+	for (size_t i = 0; !opts->setup_mode && i < cfg->n_warnings; i++)
+		log_warn("%s", cfg->warnings[i]);
 	if ((a->rl = ratelimit_new()) == NULL || (a->metrics = metrics_new()) == NULL || (a->store = store_mem_new()) == NULL)
 		goto out;
 	if ((rc = ip_allow_new(cfg->trusted_proxies, cfg->n_trusted_proxies, &a->trusted)) != PO_OK ||

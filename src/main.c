@@ -76,6 +76,8 @@ main(int argc, char **argv)
 			if (load(argv[i + 1], &cfg) != PO_OK)
 				return 1;
 			printf("%s: OK (%zu client%s)\n", argv[i + 1], cfg->n_clients, cfg->n_clients == 1 ? "" : "s");
+			for (size_t w = 0; w < cfg->n_warnings; w++)
+				fprintf(stderr, "%s\n", cfg->warnings[w]);
 			config_free(cfg);
 			return 0;
 		} else if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-c") == 0) && i + 1 < argc) {

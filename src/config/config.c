@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "config/config.h"
@@ -32,6 +33,9 @@
 #include "core/str.h"
 #include "po_limits.h"
 
+/* What old versions took as "setup mode": refused, so that no value in a
+ * file or the environment can turn authorization off. */
+#define CFG_RESERVED_SERVER_ID "setup-mode"
 #define CFG_SECRET_HINT "generate one with: openssl rand -base64 48 | tr '+/' '-_' | tr -d '='"
 
 /* A message about the file as a whole, when the caller wants messages. One
@@ -370,7 +374,11 @@ cfg_build_plex(cfg_parse_t *x, config_t *c)
 	int rc;
 
 	v = cfg_get(x, s, K_SERVER_ID, "server_id = 0123456789abcdef0123456789abcdef01234567");
-	if (v != NULL && !cv_plex_server_id_ok(v, strlen(v)))
+	if (v != NULL && strcasecmp(v, CFG_RESERVED_SERVER_ID) == 0)
+		cfg_key_err(x, s, K_SERVER_ID, "\"%s\" is not a server id: setup mode starts when plex-oidc runs "
+		    "without --config, never from a configuration; put your server's machine identifier here",
+		    CFG_RESERVED_SERVER_ID);
+	else if (v != NULL && !cv_plex_server_id_ok(v, strlen(v)))
 		cfg_key_err(x, s, K_SERVER_ID, "must be 1 to %d letters, digits or '-': your Plex server's "
 		    "machine identifier, as machineIdentifier at http://YOUR-SERVER:32400/identity",
 		    CV_PLEX_SERVER_ID_MAX);
@@ -382,6 +390,12 @@ cfg_build_plex(cfg_parse_t *x, config_t *c)
 			    "(setup mode fills it in)");
 		else
 			c->plex_owner_id = (int64_t)id;
+	} else if (s->val[K_OWNER_ID].v == NULL) {
+		/* docs/SECURITY.md "owner_id": the machine identifier is chosen by
+		 * the device, so without the owner's id a look-alike counts. */
+		cfg_key_warn(x, s, K_OWNER_ID, "not set: a Plex device in another account that claims your server's "
+		    "identifier would be let in as its owner. Set owner_id to your Plex account id: setup mode shows it, "
+		    "or see \"id\" at https://plex.tv/api/v2/user (docs/CONFIGURATION.md)");
 	}
 	v = cfg_get(x, s, K_PRODUCT, NULL);
 	if ((c->plex_product = v != NULL ? cfg_take(s, K_PRODUCT) : str_dup("Plex Login")) == NULL)
@@ -581,6 +595,8 @@ config_parse(const char *buf, size_t len, const char *filename, char *const *env
 		rc = PO_ERR_INVALID;
 		goto out;
 	}
+	if ((rc = cfg_take_warnings(x, &c->warnings, &c->n_warnings)) != PO_OK)
+		goto out;
 	*out = c;
 	c = NULL; /* transferred */
 	rc = PO_OK;
@@ -680,5 +696,6 @@ config_free(config_t *c)
 		free(cl->name);
 	}
 	free(c->clients);
+	cfg_free_list(c->warnings, c->n_warnings);
 	free(c);
 }

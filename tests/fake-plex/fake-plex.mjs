@@ -194,6 +194,13 @@ const USERS = {
     profile: presetUser({ id: 71122334, uuid: '5e7e1ab2c3d4e5f6', username: 'pete', title: 'pete',
       friendlyName: 'Pete Townshend', email: 'pete@example.com', joinedAt: 1645678901 }),
   },
+  olive: {
+    role: 'Plex Home member whose share of the server comes WITHOUT ownerId (no capture confirms the field for Home entries)',
+    jwt: false,
+    token: 'O1iveT0ken-Hm2Tz6Wq9',
+    profile: presetUser({ id: 35000002, uuid: '01d0ff1ce0112233', username: 'olive', title: 'olive',
+      friendlyName: 'Olive Oyl', email: 'olive@example.com', joinedAt: 1590000000, home: true }),
+  },
   mallory: {
     role: 'no access, but has a device in her own account that claims the server\'s identifier (owned, provides server)',
     jwt: false,
@@ -226,8 +233,8 @@ function serverConnections(id, lan, wan) {
   ];
 }
 
-function server({ name, id, owned, home, owner, lan = '192.168.1.20', wan = '203.0.113.10' }) {
-  return {
+function server({ name, id, owned, home, owner, lan = '192.168.1.20', wan = '203.0.113.10', noOwnerId = false }) {
+  const entry = {
     name,
     product: 'Plex Media Server',
     productVersion: '1.41.3.9314-a0bfb8370',
@@ -253,6 +260,10 @@ function server({ name, id, owned, home, owner, lan = '192.168.1.20', wan = '203
     natLoopbackSupported: false,
     connections: serverConnections(id, lan, wan),
   };
+  // docs/PLEX-API.md: ownerId is documented for shared entries, but no
+  // capture confirms it for Home members; the fake can leave it out.
+  if (noOwnerId) delete entry.ownerId;
+  return entry;
 }
 
 function client({ name, product, platform, device, provides, key }) {
@@ -333,6 +344,10 @@ function resourcesFor(name) {
           owner: stranger(9003, 'quinn'), lan: '172.16.0.3', wan: '192.0.2.77' }),
         client({ name: "Pete's Xbox", product: 'Plex for Xbox', platform: 'Xbox', device: 'Xbox Series X',
           provides: 'client,player,pubsub-player', key: 'pete-xbox' }),
+      ];
+    case 'olive':
+      return [
+        server({ name: "Alice's Server", id: SERVER_ID, owned: false, home: true, owner: alice, noOwnerId: true }),
       ];
     case 'mallory':
       // A look-alike: device identifiers are chosen by devices, so nothing

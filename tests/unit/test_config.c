@@ -987,6 +987,53 @@ test_values(void)
 	T_CHECK(cv_plex_server_id_ok("abc-123", 7) && !cv_plex_server_id_ok("abc.123", 7));
 }
 
+/* Setup mode is decided by how the binary starts: the value older
+ * versions reserved for it is refused, from the file and the environment. */
+static void
+test_setup_mode_is_not_a_value(void)
+{
+	static const char *files[] = {
+		SERVER "[plex]\nserver_id = setup-mode\n" CLIENT,
+		SERVER "[plex]\nserver_id = Setup-Mode\n" CLIENT,
+	};
+	char *env[] = { "PLEX_OIDC_PLEX_SERVER_ID=setup-mode", NULL };
+	config_t *c = NULL;
+	buf_t msg;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		T_EQ_INT(parse(files[i], NULL, &c, &msg), PO_ERR_INVALID);
+		T_CHECK(strstr(buf_str(&msg), "t.ini:6: [plex] server_id: \"setup-mode\" is not a server id") != NULL);
+		T_CHECK(c == NULL);
+		buf_free(&msg);
+	}
+	T_EQ_INT(parse(VALID, env, &c, &msg), PO_ERR_INVALID);
+	T_CHECK(strstr(buf_str(&msg), "environment PLEX_OIDC_PLEX_SERVER_ID: [plex] server_id: \"setup-mode\"") != NULL);
+	buf_free(&msg);
+}
+
+/* Without owner_id the file loads, with a warning that says what it risks
+ * and where to find the value; with it, no warning. */
+static void
+test_owner_id_warning(void)
+{
+	config_t *c = NULL;
+	buf_t msg;
+
+	T_EQ_INT(parse(VALID, NULL, &c, &msg), PO_OK);
+	T_EQ_INT(c->n_warnings, 1);
+	if (c->n_warnings == 1) {
+		T_CHECK(strstr(c->warnings[0], "t.ini:5: warning: [plex] owner_id: not set: a Plex device in another "
+		                               "account") == c->warnings[0]);
+		T_CHECK(strstr(c->warnings[0], "setup mode shows it") != NULL);
+	}
+	config_free(c);
+	buf_free(&msg);
+	T_EQ_INT(parse(SERVER "[plex]\nserver_id = 0123456789abcdef\nowner_id = 9001\n" CLIENT, NULL, &c, &msg), PO_OK);
+	T_EQ_INT(c->n_warnings, 0);
+	config_free(c);
+	buf_free(&msg);
+}
+
 int
 main(void)
 {
@@ -1003,5 +1050,7 @@ main(void)
 	T_RUN(test_crlf_bom);
 	T_RUN(test_limits);
 	T_RUN(test_values);
+	T_RUN(test_setup_mode_is_not_a_value);
+	T_RUN(test_owner_id_warning);
 	return T_DONE();
 }

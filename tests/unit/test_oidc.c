@@ -17,6 +17,8 @@
 #include "jose/jwk.h"
 #include "login/login_flow.h"
 #include "login/login_http.h"
+#include "login/logins.h"
+#include "po_limits.h"
 #include "oidc/claims.h"
 #include "oidc/grant.h"
 #include "oidc/oidc.h"
@@ -355,14 +357,111 @@ test_scopes_and_claims(void)
 	}
 }
 
+/* The browser-id cookie with an https issuer that has a path: __Host-,
+ * Secure, Path=/ (a sibling subdomain cannot plant a duplicate). */
+static void
+test_https_cookie(void)
+{
+	static const char ini[] = "[server]\nlisten = 127.0.0.1:8080\nissuer = https://auth.example.com/auth\n"
+	                          "data_dir = /tmp\n[plex]\nserver_id = 0123456789abcdef\n"
+	                          "[client.app]\nsecret = " SECRET "\nredirect_uris = " RURI "\n";
+	config_t *c = NULL;
+	login_http_t *lh = NULL;
+	oidc_t *op = NULL;
+	router_t *rt = NULL, *saved = router;
+	http_resp_t r;
+	const char *sc;
+
+	T_EQ_INT(config_parse(ini, strlen(ini), "https.ini", NULL, &c, NULL), PO_OK);
+	{
+		login_http_opts_t ho = { .cfg = c, .ui = ui, .store = store, .flow = flow, .plex_client_id = "x" };
+		oidc_opts_t oo = { .cfg = c, .key = key, .ui = ui, .store = store };
+		T_EQ_INT(login_http_new(&ho, &lh), PO_OK);
+		oo.logins = lh;
+		T_EQ_INT(oidc_new(&oo, &op), PO_OK);
+		T_EQ_INT(router_new(c->issuer_path, &rt), PO_OK);
+		T_EQ_INT(oidc_routes(op, rt, -1, -1), PO_OK);
+	}
+	router = rt;
+	run("/auth/authorize", "GET", "client_id=app&redirect_uri=" RURI_ENC "&response_type=code&scope=openid", NULL, NULL,
+	    &r);
+	router = saved;
+	T_EQ_INT(r.status, 200);
+	sc = header(&r, "Set-Cookie");
+	T_CHECK(sc && strncmp(sc, "__Host-plexoidc_bid=", 20) == 0);
+	T_CHECK(sc && strstr(sc, "; Path=/;") != NULL);
+	T_CHECK(sc && strstr(sc, "; Secure") != NULL);
+	T_CHECK(sc && strstr(sc, "Domain") == NULL);
+	http_resp_clear(&r);
+	router_free(rt);
+	oidc_free(op);
+	login_http_free(lh);
+	config_free(c);
+}
+
+/* A login done with a 2 KiB state of reserved characters and the longest
+ * redirect URI: the redirect with the code is sized from its inputs. */
+static void
+test_long_code_redirect(void)
+{
+	char state[LIM_PARAM_LEN_MAX + 1], bid[LOGIN_ID_SIZE], id[LOGIN_ID_SIZE], query[128], cookie[128];
+	const char *ruri = cfg->clients[2].redirect_uris[0], *loc;
+	plex_user_t u = { .id = 1, .uuid = "u-long" };
+	authz_req_t ar = { 0 };
+	login_t l = { 0 };
+	buf_t cont;
+	http_req_t req = { 0 };
+	http_resp_t r = { 0 };
+
+	T_CHECK(strlen(ruri) > LIM_URL_MAX - 64);
+	memset(state, '&', sizeof(state) - 1);
+	state[sizeof(state) - 1] = '\0';
+	memset(bid, 'b', LOGIN_ID_CHARS);
+	bid[LOGIN_ID_CHARS] = '\0';
+	buf_init(&cont, LIM_LOGIN_CONT_MAX);
+	ar.client_id = "long";
+	ar.redirect_uri = (char *)(uintptr_t)ruri;
+	ar.state = state;
+	ar.scopes = SCOPE_OPENID;
+	T_EQ_INT(authz_req_to_query(&ar, NULL, &cont), PO_OK);
+	memcpy(l.bid, bid, sizeof(bid));
+	l.app = strdup("long");
+	l.cont = buf_steal(&cont, NULL);
+	l.st = LOGIN_DONE;
+	l.who = identity_from_plex(&u, 1);
+	l.who->access = PLEX_ACCESS_FRIEND;
+	T_EQ_INT(logins_create(store, &l, id), PO_OK);
+	snprintf(query, sizeof(query), "l=%s", id);
+	snprintf(cookie, sizeof(cookie), "plexoidc_bid=%s", bid);
+	buf_init(&r.body, 1 << 20);
+	req.method = "GET";
+	req.path = "/login/finish";
+	req.query = query;
+	req.query_len = strlen(query);
+	req.body = "";
+	req.cookie = cookie;
+	req.client_ip = "127.0.0.1";
+	router_handle(router, &req, &r);
+	T_EQ_INT(r.err, PO_OK);
+	T_EQ_INT(r.status, 302);
+	loc = header(&r, "Location");
+	T_CHECK(loc && strncmp(loc, ruri, strlen(ruri)) == 0);
+	T_CHECK(loc && strstr(loc, "&state=%26%26%26") != NULL);
+	T_CHECK(loc && strlen(loc) > 3 * LIM_PARAM_LEN_MAX + strlen(ruri));
+	http_resp_clear(&r);
+	login_clear(&l);
+	buf_free(&cont);
+}
+
 int
 main(void)
 {
 	static const char ini[] = "[server]\nlisten = 127.0.0.1:8080\nissuer = http://127.0.0.1:8080\ndata_dir = %s\n"
 	                          "[plex]\nserver_id = 0123456789abcdef0123456789abcdef01234567\n"
 	                          "[client.app]\nsecret = " SECRET "\nredirect_uris = " RURI "\n"
-	                          "[client.other]\nsecret = other-other-other-other-other-other-1\nredirect_uris = " RURI "\n";
-	char dir[] = "/tmp/test_oidc.XXXXXX", text[1024], path[600];
+	                          "[client.other]\nsecret = other-other-other-other-other-other-1\nredirect_uris = " RURI "\n"
+	                          "[client.long]\nsecret = long-long-long-long-long-long-long-1\nredirect_uris = https://app.example/%s\n";
+	char dir[] = "/tmp/test_oidc.XXXXXX", text[8192], path[600], longpath[LIM_URL_MAX];
 	buf_t err;
 	int rc;
 
@@ -370,7 +469,9 @@ main(void)
 	buf_init(&err, 8192);
 	if (mkdtemp(dir) == NULL)
 		return 2;
-	snprintf(text, sizeof(text), ini, dir);
+	memset(longpath, 'p', sizeof(longpath));
+	longpath[LIM_URL_MAX - strlen("https://app.example/") - 1] = '\0';
+	snprintf(text, sizeof(text), ini, dir, longpath);
 	if (config_parse(text, strlen(text), "test.ini", NULL, &cfg, &err) != PO_OK) {
 		fprintf(stderr, "%s", buf_str(&err));
 		return 2;
@@ -399,6 +500,8 @@ main(void)
 	T_RUN(test_replay_revokes_and_userinfo);
 	T_RUN(test_other_client_cannot_burn_a_code);
 	T_RUN(test_scopes_and_claims);
+	T_RUN(test_https_cookie);
+	T_RUN(test_long_code_redirect);
 	rc = T_DONE();
 	router_free(router);
 	oidc_free(o);
