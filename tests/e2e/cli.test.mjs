@@ -422,6 +422,7 @@ describe('etc/plex-oidc.example.ini and docs/CONFIGURATION.md', () => {
     const r = run(['check-config', EXAMPLE], { env: { [m[1]]: secret } });
     assert.equal(r.status, 0, `${m[1]}=...: ${r.stderr}`);
     assert.equal(r.stdout, `${EXAMPLE}: OK (1 client)\n`);
+    assert.equal(r.stderr, '', 'no warning: the example sets owner_id');
     // Without it, the secret_file it names (not shipped) is what is missing.
     const without = run(['check-config', EXAMPLE]);
     assert.equal(without.status, 1);
