@@ -15,48 +15,48 @@
 
 static int t_pass, t_fail, t_cur_failed;
 
-#define T_CHECK(cond)                                                                    \
-	do {                                                                                 \
-		if (!(cond)) {                                                                   \
-			fprintf(stderr, "  FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);          \
-			t_cur_failed = 1;                                                            \
-		}                                                                                \
+#define T_CHECK(cond)                                                                     \
+	do {                                                                              \
+		if (!(cond)) {                                                            \
+			fprintf(stderr, "  FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+			t_cur_failed = 1;                                                 \
+		}                                                                         \
 	} while (0)
 
-#define T_EQ_INT(a, b)                                                                   \
+#define T_EQ_INT(a, b)                                                                       \
 	do {                                                                                 \
-		long long t_a = (long long)(a), t_b = (long long)(b);                            \
-		if (t_a != t_b) {                                                                \
-			fprintf(stderr, "  FAIL %s:%d: %s == %s (%lld != %lld)\n", __FILE__,       \
-			    __LINE__, #a, #b, t_a, t_b);                                             \
-			t_cur_failed = 1;                                                            \
-		}                                                                                \
+		long long t_a = (long long)(a), t_b = (long long)(b);                        \
+		if (t_a != t_b) {                                                            \
+			fprintf(stderr, "  FAIL %s:%d: %s == %s (%lld != %lld)\n", __FILE__, \
+			    __LINE__, #a, #b, t_a, t_b);                                     \
+			t_cur_failed = 1;                                                    \
+		}                                                                            \
 	} while (0)
 
-#define T_EQ_STR(a, b)                                                                   \
-	do {                                                                                 \
+#define T_EQ_STR(a, b)                                                                           \
+	do {                                                                                     \
 		const char *t_a = (a), *t_b = (b);                                               \
 		if (t_a == NULL || t_b == NULL || strcmp(t_a, t_b) != 0) {                       \
-			fprintf(stderr, "  FAIL %s:%d: %s == %s (\"%s\" != \"%s\")\n", __FILE__,   \
-			    __LINE__, #a, #b, t_a ? t_a : "(null)", t_b ? t_b : "(null)");          \
-			t_cur_failed = 1;                                                            \
+			fprintf(stderr, "  FAIL %s:%d: %s == %s (\"%s\" != \"%s\")\n", __FILE__, \
+			    __LINE__, #a, #b, t_a ? t_a : "(null)", t_b ? t_b : "(null)");       \
+			t_cur_failed = 1;                                                        \
 		}                                                                                \
 	} while (0)
 
-#define T_RUN(fn)                                                                        \
-	do {                                                                                 \
-		t_cur_failed = 0;                                                                \
-		fn();                                                                            \
-		if (t_cur_failed) {                                                              \
-			t_fail++;                                                                    \
-			fprintf(stderr, "not ok - %s\n", #fn);                                     \
-		} else {                                                                         \
-			t_pass++;                                                                    \
-			printf("ok - %s\n", #fn);                                                  \
-		}                                                                                \
+#define T_RUN(fn)                                              \
+	do {                                                   \
+		t_cur_failed = 0;                              \
+		fn();                                          \
+		if (t_cur_failed) {                            \
+			t_fail++;                              \
+			fprintf(stderr, "not ok - %s\n", #fn); \
+		} else {                                       \
+			t_pass++;                              \
+			printf("ok - %s\n", #fn);              \
+		}                                              \
 	} while (0)
 
-#define T_DONE()                                                                         \
+#define T_DONE() \
 	(printf("%s: %d passed, %d failed\n", __FILE__, t_pass, t_fail), t_fail ? 1 : 0)
 
 #endif

@@ -68,8 +68,8 @@ test_authorize_table(void)
 {
 	static const struct {
 		const char *query;
-		int status;          /* 200 page, 302 redirect, 400 error page */
-		const char *error;   /* expected error= in the redirect */
+		int status;        /* 200 page, 302 redirect, 400 error page */
+		const char *error; /* expected error= in the redirect */
 	} v[] = {
 		{ "client_id=app&redirect_uri=" RURI_ENC "&response_type=code&scope=openid&state=s", 200, NULL },
 		/* unknown client, bad or missing redirect_uri: a page, never a redirect */
@@ -149,9 +149,7 @@ static void
 plant_code(const char *code, const char *challenge, int64_t issued_ms)
 {
 	code_grant_t *g = calloc(1, sizeof(*g));
-	plex_user_t u = { .uuid = "dae343c1f45beb4f", .username = "alice", .title = "alice",
-		.friendly_name = "Alice Liddell", .email = "alice@example.com",
-		.confirmed = true };
+	plex_user_t u = { .uuid = "dae343c1f45beb4f", .username = "alice", .title = "alice", .friendly_name = "Alice Liddell", .email = "alice@example.com", .confirmed = true };
 
 	g->req.client_id = strdup("app");
 	g->req.redirect_uri = strdup(RURI);

@@ -156,10 +156,10 @@ test_escape_vectors(void)
 		{ "esc\x1b[31m", "esc\xef\xbf\xbd[31m" },
 		{ "del\x7f", "del\xef\xbf\xbd" },
 		{ "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x8e\xac", "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x8e\xac" },
-		{ "c1\xc2\x85", "c1\xef\xbf\xbd" },            /* U+0085 NEL */
-		{ "bad\xff", "bad\xef\xbf\xbd" },              /* not UTF-8 */
-		{ "over\xc0\xbc", "over\xef\xbf\xbd\xef\xbf\xbd" }, /* overlong '<' */
-		{ "cut\xe2\x9c", "cut\xef\xbf\xbd\xef\xbf\xbd" },   /* truncated */
+		{ "c1\xc2\x85", "c1\xef\xbf\xbd" },                               /* U+0085 NEL */
+		{ "bad\xff", "bad\xef\xbf\xbd" },                                 /* not UTF-8 */
+		{ "over\xc0\xbc", "over\xef\xbf\xbd\xef\xbf\xbd" },               /* overlong '<' */
+		{ "cut\xe2\x9c", "cut\xef\xbf\xbd\xef\xbf\xbd" },                 /* truncated */
 		{ "sur\xed\xa0\x80", "sur\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* surrogate */
 	};
 	size_t i;
