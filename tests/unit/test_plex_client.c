@@ -204,8 +204,7 @@ preset_token(const char *name)
 	char *tok = NULL;
 	size_t i;
 
-	json_array_foreach(users, i, u)
-	{
+	json_array_foreach(users, i, u) {
 		if (str_eq(json_string_value(json_object_get(u, "name")), name))
 			tok = str_dup(json_string_value(json_object_get(u, "token")));
 	}
@@ -577,6 +576,7 @@ test_faults(void)
 		{ "pins.get", "status:429", C_CHECK, PLEX_UNAVAILABLE, 1 },
 		{ "pins.get", "status:401", C_CHECK, PLEX_UNAVAILABLE, 1 }, /* only user calls are denials */
 		{ "pins.get", "status:404", C_CHECK, PLEX_NOT_FOUND, 1 },
+		{ "pins.get", "status:301", C_CHECK, PLEX_UNAVAILABLE, 1 }, /* a 3xx is not an answer */
 		{ "pins.get", "garbage", C_CHECK, PLEX_UNAVAILABLE, 1 },
 		{ "pins.get", "reset", C_CHECK, PLEX_UNAVAILABLE, 0 },
 		{ "pins.get", "xml", C_CHECK, PLEX_UNAVAILABLE, 1 },
@@ -589,6 +589,7 @@ test_faults(void)
 		{ "user", "status:422", C_USER, PLEX_UNAUTHORIZED, 1 },
 		{ "user", "status:403", C_USER, PLEX_UNAVAILABLE, 1 },
 		{ "user", "status:404", C_USER, PLEX_UNAVAILABLE, 1 },
+		{ "user", "status:302", C_USER, PLEX_UNAVAILABLE, 1 },
 		{ "user", "garbage", C_USER, PLEX_UNAVAILABLE, 1 },
 		{ "user", "xml", C_USER, PLEX_UNAVAILABLE, 1 },
 		{ "user", "truncated", C_USER, PLEX_UNAVAILABLE, 1 },
@@ -647,7 +648,7 @@ test_invalid_and_revoked_tokens(void)
 	do_resources(&r1, "NotARealPlexToken123");
 	T_RESULT(&r1, PLEX_UNAUTHORIZED);
 
-	/* plex-api.md: a revoked token sometimes gets 422 with an XML body. */
+	/* docs/PLEX-API.md: a revoked token sometimes gets 422 with an XML body. */
 	tok = preset_token("alice");
 	other = preset_token("hank");
 	T_EQ_INT(ctl("/__fake/revoke", "{\"user\":\"alice\"}"), 200);
@@ -688,7 +689,7 @@ test_expired_and_unknown_pin(void)
 	result_clear(&u);
 }
 
-/* plex-api.md: polling one PIN too hard gets 429 / 1003 -> "unavailable". */
+/* docs/PLEX-API.md: polling one PIN too hard gets 429 / 1003 -> "unavailable". */
 static void
 test_poll_rate_limit(void)
 {
@@ -841,8 +842,7 @@ test_headers_seen(void)
 
 	log = ctl_json("/__fake/log");
 	T_CHECK(json_is_array(log));
-	json_array_foreach(log, i, e)
-	{
+	json_array_foreach(log, i, e) {
 		json_t *h = json_object_get(e, "headers");
 		const char *ep = json_string_value(json_object_get(e, "endpoint"));
 		const char *path = json_string_value(json_object_get(e, "path"));
