@@ -19,7 +19,7 @@
 #include "core/err.h"
 #include "plex/plex_parse.h"
 
-/* The machine identifier the seeds use (docs/plex-api.md). */
+/* The machine identifier the seeds use (docs/PLEX-API.md). */
 #define FUZZ_SERVER_ID "0123456789abcdef0123456789abcdef01234567"
 
 static bool

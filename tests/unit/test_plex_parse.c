@@ -1,6 +1,6 @@
 /*
  * test_plex_parse.c - table-driven vectors for plex_parse.c: the shapes
- * plex.tv answers with (plex-api.md), the ways those answers vary in the
+ * plex.tv answers with (docs/PLEX-API.md), the ways those answers vary in the
  * wild (null, missing and wrongly typed fields, managed users without
  * email, PIN ids past 2^31) and input that is not a Plex answer at all.
  */
