@@ -20,7 +20,7 @@
 #include "plex/plex_parse.h"
 #include "policy/policy.h"
 
-/* The machine identifier the seeds use (docs/plex-api.md). */
+/* The machine identifier the seeds use (docs/PLEX-API.md). */
 #define FUZZ_SERVER_ID "0123456789abcdef0123456789abcdef01234567"
 
 static bool

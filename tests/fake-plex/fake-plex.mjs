@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // fake-plex.mjs - a local stand-in for plex.tv and its sign-in app, for tests.
 //
-// It answers the four calls plex-oidc makes (the shared docs' plex-api.md,
-// "The PIN login", "Who is the user", "May the user use our server?") with the
+// It answers the four calls plex-oidc makes (docs/PLEX-API.md, "The calls":
+// the PIN, "Who is the user", "May the user use our server") with the
 // real API's shapes, status codes and error envelopes, including the awkward
 // parts: XML when Accept is not JSON, 422 with an XML body for a revoked token,
 // 404/1020 for unknown or expired PINs or another client identifier, 429/1003
@@ -24,7 +24,7 @@ import crypto from 'node:crypto';
 const DEFAULT_SERVER_ID = '0123456789abcdef0123456789abcdef01234567';
 const CONTROL_BODY_MAX = 64 * 1024;
 const LOG_MAX = 10000;
-const POLL_WINDOW_MS = 1000; // plex-api.md: about once a second; harder gets 429
+const POLL_WINDOW_MS = 1000; // docs/PLEX-API.md: about once a second; harder gets 429
 const POLLS_PER_WINDOW = 4;
 const HUGE_BYTES = 3 * 1024 * 1024; // over plex-oidc's 1 MiB body bound, and over 2 MiB
 
@@ -79,7 +79,7 @@ const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 const hexOf = (s, n) => crypto.createHash('sha256').update(s).digest('hex').slice(0, n);
 
 // A JWT-shaped token of ~540 characters, as plex.tv now issues to some
-// clients (plex-api.md: "no fixed buffers"). Not verifiable, only shaped.
+// clients (docs/PLEX-API.md: "nothing assumes a length"). Not verifiable, only shaped.
 function jwtToken(user, nonce) {
   const header = { kid: 'fake-plex-key-1', typ: 'JWT', alg: 'EdDSA' };
   const payload = {
@@ -281,7 +281,7 @@ function client({ name, product, platform, device, provides, key }) {
     ownerId: null,
     sourceTitle: null,
     publicAddress: '198.51.100.7',
-    accessToken: null, // plex-api.md: null here has broken strict parsers
+    accessToken: null, // docs/PLEX-API.md: null here has broken strict parsers
     owned: true,
     home: false,
     synced: false,
@@ -368,7 +368,7 @@ const state = {
   revoked: new Set(), // user names whose tokens answer 422
   faults: [],         // {endpoint, mode, times}
   log: [],
-  nextPinId: 2147483648 + crypto.randomInt(1, 1_000_000), // plex-api.md: ids are past 2^31
+  nextPinId: 2147483648 + crypto.randomInt(1, 1_000_000), // docs/PLEX-API.md: ids are past 2^31
 };
 
 function resetState() {
@@ -499,7 +499,7 @@ function authenticate(req, url) {
   const name = t ? state.tokens.get(t) : undefined;
   if (!name) return { denied: errorAnswer(401, 1001) };
   if (state.revoked.has(name)) {
-    // plex-api.md: "A revoked token sometimes gets 422 with an XML body".
+    // docs/PLEX-API.md: "A revoked token sometimes gets 422 with an XML body".
     return {
       denied: {
         status: 422, contentType: 'application/xml; charset=utf-8',
@@ -856,7 +856,7 @@ function authPage(res) {
     'Content-Type': 'text/html; charset=utf-8',
     'Content-Length': Buffer.byteLength(html),
     'Cache-Control': 'no-store',
-    // plex-api.md: "Plex's pages refuse to be framed".
+    // docs/PLEX-API.md: "Plex's pages refuse to be framed".
     'X-Frame-Options': 'DENY',
     'Content-Security-Policy': "frame-ancestors 'none'",
   });

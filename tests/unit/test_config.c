@@ -32,11 +32,14 @@
 #define LISTEN "listen = 127.0.0.1:8080\n"
 #define ISSUER "issuer = https://auth.example.com\n"
 #define DATADIR "data_dir = /var/lib/plex-oidc\n"
-#define SERVER "[server]\n" LISTEN ISSUER DATADIR /* lines 1-4 */
-#define PLEX "[plex]\nserver_id = 0123456789abcdef\n" /* 2 lines */
-#define CLIENT                                                                           \
-	"[client.grafana]\nsecret = " SECRET40 "\nredirect_uris = https://g.example.com/cb\n" /* 3 lines */
-#define VALID SERVER PLEX CLIENT                                                         /* 9 lines */
+/* lines 1-4 */
+#define SERVER "[server]\n" LISTEN ISSUER DATADIR
+/* 2 lines */
+#define PLEX "[plex]\nserver_id = 0123456789abcdef\n"
+/* 3 lines */
+#define CLIENT "[client.grafana]\nsecret = " SECRET40 "\nredirect_uris = https://g.example.com/cb\n"
+/* 9 lines */
+#define VALID SERVER PLEX CLIENT
 
 static int
 count_lines(const char *s)
@@ -258,13 +261,16 @@ test_errors(void)
 		/* structure */
 		{ "unknown key", SERVER "isuer = https://x.example.com\n" PLEX CLIENT,
 		    "t.ini:5: [server] isuer: unknown key; the keys of [server] are: listen, issuer, "
-		    "data_dir, log_level, trusted_proxies", 1 },
+		    "data_dir, log_level, trusted_proxies",
+		    1 },
 		{ "unknown client key", VALID "secrets = x\n",
 		    "t.ini:10: [client.grafana] secrets: unknown key; the keys of [client.ID] are: secret, "
-		    "secret_file, redirect_uris, name", 1 },
+		    "secret_file, redirect_uris, name",
+		    1 },
 		{ "unknown section, its keys skipped", VALID "[serverx]\nlisten = 1\nfoo = 2\n",
 		    "t.ini:10: unknown section [serverx]; the sections are [server], [plex], [ui] and "
-		    "[client.ID]", 1 },
+		    "[client.ID]",
+		    1 },
 		{ "section names are case-sensitive", VALID "[UI]\n", "t.ini:10: unknown section [UI]", 1 },
 		{ "client without id", VALID "[client]\n",
 		    "t.ini:10: [client]: a client section needs an id: [client.ID]", 1 },
@@ -279,7 +285,8 @@ test_errors(void)
 		    "t.ini:3: [server] listen: duplicate key (first set at line 2)", 1 },
 		{ "key outside a section", "log_level = debug\n" VALID,
 		    "t.ini:1: log_level: key outside any section; put it under [server], [plex], [ui] or "
-		    "[client.ID]", 1 },
+		    "[client.ID]",
+		    1 },
 		{ "malformed line", SERVER "garbage\n" PLEX CLIENT,
 		    "t.ini:5: expected \"key = value\", \"[section]\" or a comment", 1 },
 		{ "malformed header", SERVER "[plex\n" PLEX CLIENT,
@@ -293,7 +300,8 @@ test_errors(void)
 		/* missing */
 		{ "missing listen", "[server]\n" ISSUER DATADIR PLEX CLIENT,
 		    "t.ini:1: [server] listen: missing; this key is required, e.g. \"listen = "
-		    "127.0.0.1:8080\"", 1 },
+		    "127.0.0.1:8080\"",
+		    1 },
 		{ "missing issuer", "[server]\n" LISTEN DATADIR PLEX CLIENT,
 		    "t.ini:1: [server] issuer: missing; this key is required", 1 },
 		{ "missing data_dir", "[server]\n" LISTEN ISSUER PLEX CLIENT,
@@ -307,7 +315,8 @@ test_errors(void)
 		{ "missing secret", SERVER PLEX "[client.grafana]\nredirect_uris = https://g.example.com/cb\n",
 		    "t.ini:7: [client.grafana] secret: missing; set secret_file = PATH (a file holding the "
 		    "secret) or secret = SECRET; generate one with: openssl rand -base64 48 | tr '+/' '-_' | "
-		    "tr -d '='", 1 },
+		    "tr -d '='",
+		    1 },
 		{ "missing redirect_uris", SERVER PLEX "[client.grafana]\nsecret = " SECRET40 "\n",
 		    "t.ini:7: [client.grafana] redirect_uris: missing; this key is required", 1 },
 		/* [server] values */
@@ -334,7 +343,8 @@ test_errors(void)
 		{ "http issuer, public host",
 		    "[server]\n" LISTEN "issuer = http://auth.example.com\n" DATADIR PLEX CLIENT,
 		    "t.ini:3: [server] issuer: must be https unless the host is a loopback address: "
-		    "relying parties and browsers need an https issuer", 1 },
+		    "relying parties and browsers need an https issuer",
+		    1 },
 		{ "http issuer, private address",
 		    "[server]\n" LISTEN "issuer = http://192.168.1.10:8080\n" DATADIR PLEX CLIENT,
 		    "t.ini:3: [server] issuer: must be https unless", 1 },
@@ -345,7 +355,8 @@ test_errors(void)
 		    "[server]\n" LISTEN "issuer = https://auth.example.com/\n" DATADIR PLEX CLIENT,
 		    "t.ini:3: [server] issuer: must not end with \"/\": relying parties compare the issuer "
 		    "exactly and append /.well-known/openid-configuration to it; write "
-		    "\"https://auth.example.com\"", 1 },
+		    "\"https://auth.example.com\"",
+		    1 },
 		{ "issuer trailing slashes on a path",
 		    "[server]\n" LISTEN "issuer = https://example.com/auth//\n" DATADIR PLEX CLIENT,
 		    "write \"https://example.com/auth\"", 1 },
@@ -361,29 +372,34 @@ test_errors(void)
 		{ "issuer upper-case scheme",
 		    "[server]\n" LISTEN "issuer = HTTPS://auth.example.com\n" DATADIR PLEX CLIENT,
 		    "t.ini:3: [server] issuer: must be an absolute URL", 1 },
-		{ "issuer with a space", "[server]\n" LISTEN "issuer = https://a.example.com/a b\n" DATADIR PLEX
-		    CLIENT, "t.ini:3: [server] issuer: contains a space", 1 },
+		{ "issuer with a space",
+		    "[server]\n" LISTEN "issuer = https://a.example.com/a b\n" DATADIR PLEX CLIENT,
+		    "t.ini:3: [server] issuer: contains a space", 1 },
 		{ "issuer bad port", "[server]\n" LISTEN "issuer = https://a.example.com:0\n" DATADIR PLEX CLIENT,
 		    "t.ini:3: [server] issuer: has an invalid port", 1 },
 		{ "issuer no host", "[server]\n" LISTEN "issuer = https:///x\n" DATADIR PLEX CLIENT,
 		    "t.ini:3: [server] issuer: has no host name", 1 },
-		{ "issuer bad host", "[server]\n" LISTEN "issuer = https://a%20b.example.com\n" DATADIR PLEX
-		    CLIENT, "t.ini:3: [server] issuer: has an invalid host name", 1 },
+		{ "issuer bad host",
+		    "[server]\n" LISTEN "issuer = https://a%20b.example.com\n" DATADIR PLEX CLIENT,
+		    "t.ini:3: [server] issuer: has an invalid host name", 1 },
 		{ "bad log level", SERVER "log_level = verbose\n" PLEX CLIENT,
 		    "t.ini:5: [server] log_level: must be one of debug, info, warn, error", 1 },
 		{ "bad CIDR prefix", SERVER "trusted_proxies = 10.0.0.0/8 10.0.0.0/33\n" PLEX CLIENT,
 		    "t.ini:5: [server] trusted_proxies: \"10.0.0.0/33\" has an invalid prefix length (use /0 "
-		    "to /32 for IPv4)", 1 },
+		    "to /32 for IPv4)",
+		    1 },
 		{ "bad IPv6 CIDR prefix", SERVER "trusted_proxies = fd00::/129\n" PLEX CLIENT,
 		    "t.ini:5: [server] trusted_proxies: \"fd00::/129\" has an invalid prefix length (use /0 "
-		    "to /128 for IPv6)", 1 },
+		    "to /128 for IPv6)",
+		    1 },
 		{ "bad proxy address", SERVER "trusted_proxies = 10.0.0.300 proxy.local\n" PLEX CLIENT,
 		    "t.ini:5: [server] trusted_proxies: \"10.0.0.300\" is not an IP address or CIDR range", 2 },
 		{ "empty CIDR prefix", SERVER "trusted_proxies = 10.0.0.0/\n" PLEX CLIENT,
 		    "t.ini:5: [server] trusted_proxies: \"10.0.0.0/\" has an invalid prefix length", 1 },
 		{ "proxies with commas", SERVER "trusted_proxies = 10.0.0.1, 10.0.0.2\n" PLEX CLIENT,
 		    "t.ini:5: [server] trusted_proxies: \"10.0.0.1,\" contains a comma; separate entries "
-		    "with spaces", 1 },
+		    "with spaces",
+		    1 },
 		/* [plex] values */
 		{ "bad server_id", SERVER "[plex]\nserver_id = abc_def\n" CLIENT,
 		    "t.ini:6: [plex] server_id: must be 1 to 128 letters, digits or '-'", 1 },
@@ -406,36 +422,42 @@ test_errors(void)
 		/* [client.ID] values */
 		{ "secret with + and /",
 		    SERVER PLEX "[client.grafana]\nsecret = abcdefghij+KLMNOPQRST/0123456789=uvwxyz\n"
-		    "redirect_uris = https://g.example.com/cb\n",
+		                "redirect_uris = https://g.example.com/cb\n",
 		    "t.ini:8: [client.grafana] secret: the secret has characters other than A-Z a-z 0-9 - . _ ~ "
-		    "(URL-safe): Cloudflare Access sends client secrets without URL-encoding them", 1 },
+		    "(URL-safe): Cloudflare Access sends client secrets without URL-encoding them",
+		    1 },
 		{ "short secret",
 		    SERVER PLEX "[client.grafana]\nsecret = abc123\nredirect_uris = https://g.example.com/cb\n",
 		    "t.ini:8: [client.grafana] secret: the secret is 6 characters long; at least 32 are "
-		    "required; generate one with: openssl rand -base64 48 | tr '+/' '-_' | tr -d '='", 1 },
+		    "required; generate one with: openssl rand -base64 48 | tr '+/' '-_' | tr -d '='",
+		    1 },
 		{ "31-character secret",
 		    SERVER PLEX "[client.grafana]\nsecret = abcdefghijabcdefghijabcdefghija\n"
-		    "redirect_uris = https://g.example.com/cb\n",
+		                "redirect_uris = https://g.example.com/cb\n",
 		    "t.ini:8: [client.grafana] secret: the secret is 31 characters long", 1 },
 		{ "secret and secret_file", VALID "secret_file = grafana.secret\n",
 		    "t.ini:10: [client.grafana] secret_file: set together with secret; give only one of "
-		    "secret and secret_file", 1 },
+		    "secret and secret_file",
+		    1 },
 		{ "redirect URI with fragment",
 		    SERVER PLEX "[client.grafana]\nsecret = " SECRET40 "\n"
-		    "redirect_uris = https://g.example.com/ok https://g.example.com/cb#frag\n",
+		                "redirect_uris = https://g.example.com/ok https://g.example.com/cb#frag\n",
 		    "t.ini:9: [client.grafana] redirect_uris: \"https://g.example.com/cb#frag\" must not "
-		    "contain a fragment", 1 },
+		    "contain a fragment",
+		    1 },
 		{ "redirect URI relative",
 		    SERVER PLEX "[client.grafana]\nsecret = " SECRET40 "\nredirect_uris = /cb\n",
 		    "t.ini:9: [client.grafana] redirect_uris: \"/cb\" must be an absolute URL", 1 },
 		{ "redirect URI custom scheme",
 		    SERVER PLEX "[client.grafana]\nsecret = " SECRET40 "\nredirect_uris = com.example:/cb\n",
 		    "t.ini:9: [client.grafana] redirect_uris: \"com.example:/cb\" must be an absolute URL "
-		    "starting with https://", 1 },
+		    "starting with https://",
+		    1 },
 		/* several mistakes: all reported, sorted by line whichever pass found them */
 		{ "several", "[server]\nlisten = 127.0.0.1:0\n" ISSUER DATADIR "bogus = 1\n" PLEX CLIENT,
 		    "t.ini:2: [server] listen: has an invalid port (use 1-65535)\n"
-		    "t.ini:5: [server] bogus: unknown key", 2 },
+		    "t.ini:5: [server] bogus: unknown key",
+		    2 },
 	};
 	config_t *c;
 	buf_t msg;
@@ -766,7 +788,7 @@ test_secret_file(void)
 		const char *path;
 		snprintf(text, sizeof(text),
 		    SERVER PLEX "[client.grafana]\nsecret_file = a.secret\nredirect_uris = https://g.example.com/cb\n"
-		    "[ui]\nlogo = logo.png\n");
+		                "[ui]\nlogo = logo.png\n");
 		path = tmp_write(&t, "load.ini", text, strlen(text));
 		T_CHECK(path != NULL);
 		c = NULL;
@@ -935,7 +957,7 @@ test_values(void)
 		{ "::1", 1 }, { "fd00::/8", 1 }, { "::/0", 1 }, { "2001:db8::/128", 1 },
 		{ "::ffff:10.0.0.1", 1 }, { "", 0 }, { "/8", 0 }, { "10.0.0.0/", 0 }, { "10.0.0.0/33", 0 },
 		{ "10.0.0.0/-1", 0 }, { "10.0.0.0/8/8", 0 }, { "10.0.0", 0 }, { "10.0.0.0.1", 0 },
-		{ "fd00::/129", 0 }, { "fe80::1%eth0", 0 }, { "localhost", 0 }, { "10.0.0.0 /8", 0 },
+		{ "fd00::/129", 0 }, { "fe80::1%eth0", 0 }, { "localhost", 0 }, { "10.0.0.0 /8", 0 }
 	};
 	static const struct {
 		const char *s;
@@ -943,7 +965,7 @@ test_values(void)
 	} lb[] = {
 		{ "localhost", 1 }, { "LOCALHOST", 1 }, { "127.0.0.1", 1 }, { "127.255.255.254", 1 },
 		{ "::1", 1 }, { "0:0:0:0:0:0:0:1", 1 }, { "128.0.0.1", 0 }, { "::", 0 }, { "::2", 0 },
-		{ "localhost.", 0 }, { "localhostx", 0 }, { "10.127.0.1", 0 }, { "::ffff:127.0.0.1", 0 },
+		{ "localhost.", 0 }, { "localhostx", 0 }, { "10.127.0.1", 0 }, { "::ffff:127.0.0.1", 0 }
 	};
 	cv_url_t u;
 	size_t i;

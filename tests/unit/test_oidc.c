@@ -81,8 +81,8 @@ test_authorize_table(void)
 {
 	static const struct {
 		const char *query;
-		int status;          /* 200 page, 302 redirect, 400 error page */
-		const char *error;   /* expected error= in the redirect */
+		int status;        /* 200 page, 302 redirect, 400 error page */
+		const char *error; /* expected error= in the redirect */
 	} v[] = {
 		{ "client_id=app&redirect_uri=" RURI_ENC "&response_type=code&scope=openid&state=s", 200, NULL },
 		/* unknown client, bad or missing redirect_uri: a page, never a redirect */

@@ -1,6 +1,6 @@
 /*
  * test_plex_parse.c - table-driven vectors for plex_parse.c: the shapes
- * plex.tv answers with (plex-api.md), the ways those answers vary in the
+ * plex.tv answers with (docs/PLEX-API.md), the ways those answers vary in the
  * wild (null, missing and wrongly typed fields, managed users without
  * email, PIN ids past 2^31) and input that is not a Plex answer at all.
  */
@@ -19,26 +19,26 @@
 #define SID "0123456789abcdef0123456789abcdef01234567"
 
 /* Runs one vector's checks and names the vector if any of them failed. */
-#define VEC_BEGIN(v)                                                                     \
-	int vec_prev_failed = t_cur_failed;                                                  \
+#define VEC_BEGIN(v)                        \
+	int vec_prev_failed = t_cur_failed; \
 	t_cur_failed = 0
-#define VEC_END(v)                                                                       \
-	do {                                                                                 \
-		if (t_cur_failed)                                                                \
-			fprintf(stderr, "    in vector \"%s\"\n", (v)->name);                        \
-		t_cur_failed |= vec_prev_failed;                                                 \
+#define VEC_END(v)                                                            \
+	do {                                                                  \
+		if (t_cur_failed)                                             \
+			fprintf(stderr, "    in vector \"%s\"\n", (v)->name); \
+		t_cur_failed |= vec_prev_failed;                              \
 	} while (0)
 
 /* Like T_EQ_STR, but "want NULL" means the field must be NULL. */
-#define T_EQ_OPT(a, want)                                                                \
-	do {                                                                                 \
-		if ((want) == NULL) {                                                            \
+#define T_EQ_OPT(a, want)                                                                            \
+	do {                                                                                         \
+		if ((want) == NULL) {                                                                \
 			if ((a) != NULL) {                                                           \
-				fprintf(stderr, "  FAIL %s:%d: %s is \"%s\", want NULL\n", __FILE__,    \
-				    __LINE__, #a, (a));                                                  \
-				t_cur_failed = 1;                                                        \
+				fprintf(stderr, "  FAIL %s:%d: %s is \"%s\", want NULL\n", __FILE__, \
+				    __LINE__, #a, (a));                                              \
+				t_cur_failed = 1;                                                    \
 			}                                                                            \
-		} else                                                                           \
+		} else                                                                               \
 			T_EQ_STR((a), (want));                                                       \
 	} while (0)
 
@@ -233,16 +233,16 @@ static const struct user_vec user_vecs[] = {
 	    " \"restricted\": true, \"home\": true}",
 	    OK, 7, "u7", NULL, "Kid", NULL, NULL, NULL, true, true, "Kid", "Kid" },
 	{ "Home member", "{\"id\": 31000001, \"uuid\": \"4f1a2b3c5d6e7f80\", \"username\": \"hank\","
-	    " \"title\": \"hank\", \"email\": \"hank@example.net\", \"home\": true, \"restricted\": false}",
+	                 " \"title\": \"hank\", \"email\": \"hank@example.net\", \"home\": true, \"restricted\": false}",
 	    OK, 31000001, "4f1a2b3c5d6e7f80", "hank", "hank", NULL, "hank@example.net", NULL, false, true,
 	    "hank", "hank" },
 	{ "only a uuid", "{\"uuid\": \"abc\"}", OK, 0, "abc", NULL, NULL, NULL, NULL, NULL, false, false, "abc",
 	    "abc" },
 	{ "everything null", "{\"id\": null, \"uuid\": \"abc\", \"username\": null, \"title\": null,"
-	    " \"friendlyName\": null, \"email\": null, \"thumb\": null, \"restricted\": null, \"home\": null}",
+	                     " \"friendlyName\": null, \"email\": null, \"thumb\": null, \"restricted\": null, \"home\": null}",
 	    OK, 0, "abc", NULL, NULL, NULL, NULL, NULL, false, false, "abc", "abc" },
 	{ "wrong types", "{\"id\": \"22526914\", \"uuid\": \"abc\", \"username\": 5, \"title\": [],"
-	    " \"friendlyName\": {}, \"email\": false, \"thumb\": 1.5, \"restricted\": \"true\", \"home\": 1}",
+	                 " \"friendlyName\": {}, \"email\": false, \"thumb\": 1.5, \"restricted\": \"true\", \"home\": 1}",
 	    OK, 0, "abc", NULL, NULL, NULL, NULL, NULL, false, false, "abc", "abc" },
 	{ "title but no username", "{\"uuid\": \"abc\", \"title\": \"T\"}", OK, 0, "abc", NULL, "T", NULL, NULL,
 	    NULL, false, false, "T", "T" },
@@ -396,7 +396,8 @@ static const struct res_vec res_vecs[] = {
 	{ "provides server,client", "[{\"provides\": \"server,client\", \"clientIdentifier\": \"" SID "\"}]", OK, 1,
 	    PLEX_ACCESS_FRIEND },
 	{ "provides player,server", "[{\"provides\": \"player,server\", \"clientIdentifier\": \"" SID "\","
-	    " \"owned\": false, \"home\": true}]", OK, 1, PLEX_ACCESS_HOME },
+	                            " \"owned\": false, \"home\": true}]",
+	    OK, 1, PLEX_ACCESS_HOME },
 	{ "provides with spaces", "[{\"provides\": \" client , server \", \"clientIdentifier\": \"" SID "\"}]", OK,
 	    1, PLEX_ACCESS_FRIEND },
 	{ "provides Server (case)", "[{\"provides\": \"Server\", \"clientIdentifier\": \"" SID "\"}]", OK, 1,
