@@ -117,7 +117,7 @@
  * outage becomes "try again", never a hang. */
 #define LIM_PLEX_CONNECT_TIMEOUT_MS 3000
 #define LIM_PLEX_TOTAL_TIMEOUT_MS 8000
-/* At most one PIN poll per login per second (plex-api.md: ~1/s; harder gets
+/* At most one PIN poll per login per second (docs/PLEX-API.md "Rate limits": ~1/s; harder gets
  * 429). */
 #define LIM_PLEX_POLL_INTERVAL_MS 1000
 /* Consecutive failed PIN polls tolerated before "Plex is not answering". */

@@ -8,7 +8,7 @@
  *
  * libmicrohttpd 0.9.75 treats a response queued on the first call of the
  * access handler as "early" and closes the connection; we queue on the
- * second call so keep-alive works (see ../shared/peers/RESULTS.md).
+ * second call so keep-alive works (docs/PERFORMANCE.md, "The floors").
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

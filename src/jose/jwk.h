@@ -3,7 +3,7 @@
  * a JWK (RFC 7517) whose "kid" is its RFC 7638 thumbprint.
  *
  * The key is RSA-2048 (RS256 is what every relying party accepts: see
- * docs/relying-parties). It lives in DATA_DIR/signing-key.pem (PKCS#8 PEM,
+ * docs/INTEGRATIONS.md). It lives in DATA_DIR/signing-key.pem (PKCS#8 PEM,
  * mode 0600, created atomically: written to a temporary file, fsync'd, then
  * renamed), so a restart keeps the same key and kid.
  *

@@ -2,7 +2,7 @@
  * discovery.c - the discovery document (OpenID Connect Discovery 1.0 §3)
  * and the JWKS (RFC 7517 §5), built once at start and served as fixed bytes
  * (relying parties such as Spring give up on a slow JWKS; see
- * docs/relying-parties).
+ * docs/INTEGRATIONS.md, "What relying parties rely on").
  *
  * Only what is implemented is advertised: clients act on what they read
  * here (Jellyfin's uses PAR if it is listed, for example).

@@ -9,7 +9,7 @@
  *     and shape, or the whole answer is PO_ERR_INVALID, which plex.c turns
  *     into "Plex is not answering" rather than a guess;
  *   - every other field is optional: null, missing, of another type, empty
- *     or absurdly long all read as "absent" (plex-api.md: "accessToken: null
+ *     or absurdly long all read as "absent" (docs/PLEX-API.md: "accessToken: null
  *     has broken strict parsers"). Booleans are true only when they are the
  *     JSON literal true, so a malformed "owned" fails closed.
  *
@@ -230,7 +230,7 @@ plex_parse_user(const char *buf, size_t len, plex_user_t *out)
 	if (!json_is_object(root))
 		goto out;
 
-	/* plex-api.md "Who is the user": identity is keyed on uuid, never on
+	/* docs/PLEX-API.md "Who is the user": identity is keyed on uuid, never on
 	 * email or username. It becomes "sub" (OIDC Core §2: at most 255 ASCII
 	 * characters), so it must be there and be plain visible ASCII. */
 	v = json_object_get(root, "uuid");
@@ -289,7 +289,7 @@ plex_user_login_name(const plex_user_t *u)
 /* ---- Resources ---- */
 
 /* true if v is a string whose comma-separated list has `want` as a member
- * (spaces around members ignored). plex-api.md: "provides" is a list, so
+ * (spaces around members ignored). docs/PLEX-API.md: "provides" is a list, so
  * "servers" or "media-server" are not "server". */
 static bool
 provides_has(const json_t *v, const char *want)

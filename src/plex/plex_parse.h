@@ -1,6 +1,6 @@
 /*
  * plex_parse.h - pure parsers for plex.tv's JSON answers
- * (../shared/docs/plex-api.md). No I/O: (buf, len) in, structs out, so every
+ * (docs/PLEX-API.md). No I/O: (buf, len) in, structs out, so every
  * parser is unit-tested and fuzzed.
  *
  * Lenient where Plex is inconsistent (fields null, missing or of another

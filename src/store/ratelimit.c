@@ -4,7 +4,7 @@
  * Budgets per client address, generous enough for a household behind one
  * NAT address and for relying parties that call /token for all their users
  * from one address, tight enough that a script cannot make us hammer
- * plex.tv (which rate-limits us in turn, plex-api.md 429/1003).
+ * plex.tv (which rate-limits us in turn, docs/PLEX-API.md "Rate limits": 429/1003).
  */
 #include <arpa/inet.h>
 #include <pthread.h>
