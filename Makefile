@@ -6,10 +6,16 @@
 #   make unit       C unit tests only
 #   make e2e        black-box tests only
 #   make SAN=1 ...  build with AddressSanitizer and UndefinedBehaviorSanitizer
+#   make deb        build/plex-oidc_VERSION_ARCH.deb (scripts/build-deb)
+#   make dist       build/plex-oidc-VERSION.tar.gz, the sources (scripts/dist)
+#   make package-test  the container image, the package and the tarball,
+#                   tested (tests/package/run; needs podman: not in make test)
 #
 # Warnings are errors. Objects go to build/ (build/san/ for SAN=1).
 
-VERSION := 0.1.0
+# The version, in one place: the VERSION file (--version, the package, the
+# source tarball).
+VERSION := $(shell cat VERSION)
 PKGS := libmicrohttpd jansson libcurl libcrypto
 CC ?= cc
 
@@ -59,6 +65,9 @@ $(BUILD)/libplexoidc.a: $(OBJ_LIB)
 	rm -f $@
 	ar rcs $@ $^
 
+# PO_VERSION is compiled in: a new VERSION rebuilds the objects.
+$(BUILD)/obj/main.o $(OBJ_LIB): VERSION
+
 $(BUILD)/obj/%.o: src/%.c | $(BUILD)/gen/ui_embedded.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
@@ -98,6 +107,17 @@ run: all
 
 format:
 	clang-format -i $(SRC) $(shell find src tests/unit tools -name '*.h' -o -name '*.c')
+
+# Releases: the Debian package and the source tarball.
+.PHONY: deb dist package-test
+deb:
+	scripts/build-deb
+
+dist:
+	scripts/dist
+
+package-test:
+	tests/package/run
 
 clean:
 	rm -rf build
