@@ -22,7 +22,9 @@ const OUT_MAX = 4 * 1024 * 1024;
 export function run(cmd, args, { timeoutMs = 120000, allowFail = false, env, cwd = REPO, input } = {}) {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env: env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd, env: env ?? process.env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -44,7 +46,10 @@ export function run(cmd, args, { timeoutMs = 120000, allowFail = false, env, cwd
       else if (!allowFail && status !== 0) reject(new Error(`${line}: exit ${status ?? signal}\n${tail(stdout, stderr)}`));
       else resolve(r);
     });
-    child.stdin.end(input ?? '');
+    if (input !== undefined) {
+      child.stdin.on('error', () => {}); // it may exit without reading
+      child.stdin.end(input);
+    }
   });
 }
 
