@@ -110,7 +110,7 @@ format:
 
 # Releases: the Debian package and the source tarball.
 .PHONY: deb dist package-test
-deb:
+deb: deps
 	scripts/build-deb
 
 dist:

@@ -49,7 +49,7 @@ before(async () => {
   arch = (await run('dpkg', ['--print-architecture'])).stdout.trim();
   const t0 = Date.now();
   const r = await run('make', ['--no-print-directory', 'deb'], { timeoutMs: 600000 });
-  console.log(`# make deb: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  report(null, `make deb: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   deb = r.stdout.trim().split('\n').at(-1);
   assert.equal(deb, path.join(REPO, `build/plex-oidc_${version()}_${arch}.deb`));
 

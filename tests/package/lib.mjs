@@ -108,8 +108,10 @@ export async function yamlDocs(file) {
 }
 
 // Lines for the run report (tests/package/run prints it at the end).
+// t: the test context, or null in a hook.
 export function report(t, line) {
-  t.diagnostic(line);
+  if (t) t.diagnostic(line);
+  else console.log(`# ${line}`);
   const file = process.env.PLEX_OIDC_PACKAGE_REPORT;
   if (file) fs.appendFileSync(file, `${line}\n`);
 }
