@@ -86,9 +86,9 @@ export async function baseTar() {
   if (!fs.existsSync(tar)) {
     needTools('mmdebstrap');
     fs.mkdirSync(path.dirname(tar), { recursive: true });
-    const tmp = `${tar}.tmp-${process.pid}`;
-    await run('mmdebstrap', ['--quiet', '--variant=minbase', '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr',
-      'bookworm', tmp], { timeoutMs: 600000 });
+    const tmp = `${tar}.tmp-${process.pid}.tar`;
+    await run('mmdebstrap', ['--quiet', '--variant=minbase', '--format=tar',
+      '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr', 'bookworm', tmp], { timeoutMs: 600000 });
     fs.renameSync(tmp, tar);
   }
   return tar;
