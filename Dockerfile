@@ -1,7 +1,7 @@
 # Dockerfile - plex-oidc on Debian 12 (bookworm-slim).
 #
 #   docker build -t plex-oidc .          (podman: podman build --format docker -t plex-oidc .)
-#   docker compose -f etc/compose.yaml up -d      (see docs/OPERATIONS.md)
+#   then run it with etc/compose.yaml (docker compose up -d; docs/OPERATIONS.md)
 #
 # The build stage installs its packages with scripts/install-deps build, the
 # same script CI and the Makefile use, then runs make (warnings are errors).
@@ -14,6 +14,7 @@
 # .bin caches, downloaded packages, logs), so it adds about 17 MB to the
 # debian:bookworm-slim it starts from, with or without Docker's apt
 # clean-up hooks in that base.
+#
 # tests/package/image.test.mjs builds this file with podman on a Debian base
 # made by mmdebstrap, and checks the size, the user, the health check, a
 # whole sign-in, the volume and the stop.
