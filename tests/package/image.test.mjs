@@ -201,6 +201,9 @@ describe('etc/compose.yaml and etc/kubernetes.yaml', () => {
 async function podmanProblem() {
   needTools('podman', 'runc');
   const tar = await baseTar();
+  // An earlier run's images go first, so that none is left behind untagged
+  // (the build uses no cache).
+  await podman(['rmi', '--force', IMAGE, BASE_IMAGE], { allowFail: true });
   await podman(['import', '--quiet', tar, BASE_IMAGE], { timeoutMs: 300000 });
   const r = await podman(['run', '--rm', ...RUN, BASE_IMAGE, 'true'], { allowFail: true, timeoutMs: 120000 });
   return r.status === 0 ? null : `podman cannot run a container here: ${r.stderr.trim() || `exit ${r.status}`}`;
@@ -230,9 +233,6 @@ describe('the container image', () => {
 
   before(async () => {
     if (problem) return;
-    // The image of an earlier run goes first: with --layers=false nothing
-    // is cached, and a re-tagged image would stay behind untagged.
-    await podman(['rmi', '--force', IMAGE], { allowFail: true });
     const t0 = Date.now();
     await podman(['build', '--pull=never', '--network', 'host', '--isolation', 'chroot', '--format', 'docker',
       '--layers=false', '--build-arg', `BASE=${BASE_IMAGE}`, '-t', IMAGE, '.'], { timeoutMs: 900000 });
