@@ -9,10 +9,16 @@
 #   make lint       format check, banned functions, shellcheck (scripts/lint)
 #   make format     apply .clang-format to src/, tests/unit/, tools/, fuzz/
 #   make fuzz       build the libFuzzer targets and run each (fuzz/README.md)
+#   make deb        build/plex-oidc_VERSION_ARCH.deb (scripts/build-deb)
+#   make dist       build/plex-oidc-VERSION.tar.gz, the sources (scripts/dist)
+#   make package-test  the container image, the package and the tarball,
+#                   tested (tests/package/run; needs podman: not in make test)
 #
 # Warnings are errors. Objects go to build/ (build/san/ for SAN=1).
 
-VERSION := 0.1.0
+# The version, in one place: the VERSION file (--version, the package, the
+# source tarball).
+VERSION := $(shell cat VERSION)
 PKGS := libmicrohttpd jansson libcurl libcrypto
 CC ?= cc
 
@@ -61,6 +67,9 @@ $(BUILD)/plex-oidc: $(BUILD)/obj/main.o $(BUILD)/libplexoidc.a
 $(BUILD)/libplexoidc.a: $(OBJ_LIB)
 	rm -f $@
 	ar rcs $@ $^
+
+# PO_VERSION is compiled in: a new VERSION rebuilds the objects.
+$(BUILD)/obj/main.o $(OBJ_LIB): VERSION
 
 $(BUILD)/obj/%.o: src/%.c | $(BUILD)/gen/ui_embedded.h
 	@mkdir -p $(dir $@)
@@ -176,6 +185,17 @@ $(FUZZ_DIR)/bin/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DIR)/libplexoidc_fuzz.a $(FUZZ_DIR)
 	    $(FUZZ_DIR)/libplexoidc_fuzz.a $(PKG_LIBS) -pthread
 
 FORCE:
+
+# Releases: the Debian package and the source tarball.
+.PHONY: deb dist package-test
+deb: deps
+	scripts/build-deb
+
+dist:
+	scripts/dist
+
+package-test:
+	tests/package/run
 
 clean:
 	rm -rf build

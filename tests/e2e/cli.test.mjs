@@ -83,11 +83,13 @@ describe('arguments', () => {
     }
   });
 
-  test('--version: "plex-oidc VERSION" (the Makefile\'s), exit 0', () => {
+  test('--version: "plex-oidc VERSION" (the VERSION file\'s), exit 0', () => {
     const r = run(['--version']);
     assert.equal(r.status, 0);
-    const version = /^VERSION\s*:?=\s*(\S+)/m.exec(fs.readFileSync(path.join(REPO, 'Makefile'), 'utf8'))?.[1];
-    assert.ok(version, 'VERSION in the Makefile');
+    // The one place the version is written (the Makefile reads it).
+    const version = fs.readFileSync(path.join(REPO, 'VERSION'), 'utf8').trim();
+    assert.match(version, /^\d+\.\d+\.\d+/);
+    assert.match(fs.readFileSync(path.join(REPO, 'Makefile'), 'utf8'), /^VERSION := \$\(shell cat VERSION\)$/m);
     assert.equal(r.stdout, `plex-oidc ${version}\n`);
     assert.equal(r.stderr, '');
   });
