@@ -6,10 +6,19 @@
 #   make unit       C unit tests only
 #   make e2e        black-box tests only
 #   make SAN=1 ...  build with AddressSanitizer and UndefinedBehaviorSanitizer
+#   make lint       format check, banned functions, shellcheck (scripts/lint)
+#   make format     apply .clang-format to src/, tests/unit/, tools/, fuzz/
+#   make fuzz       build the libFuzzer targets and run each (fuzz/README.md)
+#   make deb        build/plex-oidc_VERSION_ARCH.deb (scripts/build-deb)
+#   make dist       build/plex-oidc-VERSION.tar.gz, the sources (scripts/dist)
+#   make package-test  the container image, the package and the tarball,
+#                   tested (tests/package/run; needs podman: not in make test)
 #
 # Warnings are errors. Objects go to build/ (build/san/ for SAN=1).
 
-VERSION := 0.1.0
+# The version, in one place: the VERSION file (--version, the package, the
+# source tarball).
+VERSION := $(shell cat VERSION)
 PKGS := libmicrohttpd jansson libcurl libcrypto
 CC ?= cc
 
@@ -39,7 +48,7 @@ WEB := $(shell find web -type f | sort)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps deps-test test unit e2e run clean format fuzz
+.PHONY: all deps deps-test test unit e2e run clean format format-check lint fuzz fuzz-build
 
 all: deps $(BUILD)/plex-oidc
 
@@ -58,6 +67,9 @@ $(BUILD)/plex-oidc: $(BUILD)/obj/main.o $(BUILD)/libplexoidc.a
 $(BUILD)/libplexoidc.a: $(OBJ_LIB)
 	rm -f $@
 	ar rcs $@ $^
+
+# PO_VERSION is compiled in: a new VERSION rebuilds the objects.
+$(BUILD)/obj/main.o $(OBJ_LIB): VERSION
 
 $(BUILD)/obj/%.o: src/%.c | $(BUILD)/gen/ui_embedded.h
 	@mkdir -p $(dir $@)
@@ -90,16 +102,104 @@ test: deps deps-test
 	$(MAKE) unit
 	$(MAKE) e2e
 
-fuzz:
-	scripts/fuzz $(FUZZ_SECONDS)
-
 run: all
 	$(BUILD)/plex-oidc $(if $(CONFIG),--config $(CONFIG),)
 
+# ---- Format and lint (scripts/lint holds the file lists and the checks) ----
+
 format:
-	clang-format -i $(SRC) $(shell find src tests/unit tools -name '*.h' -o -name '*.c')
+	scripts/lint --fix-format
+
+format-check:
+	scripts/lint format
+
+lint:
+	scripts/lint
+
+# ---- Fuzzing (fuzz/README.md) ----
+#
+#   make fuzz [FUZZ_SECONDS=20] [FUZZ_TARGETS="form plex"]
+#   make fuzz-build
+#
+# Each fuzz/fuzz_NAME.c is linked with libFuzzer against an archive of the
+# project's sources (src/ without main.c) compiled with coverage, the
+# sanitizers and the build's own WARN, CPPFLAGS (so PO_VERSION) and PKGS;
+# a target pulls in only the modules it uses. Then scripts/fuzz-run runs
+# each target for FUZZ_SECONDS on a scratch copy of fuzz/corpus/NAME/ with
+# fuzz/NAME.dict; any crash, leak, undefined behaviour, or an input taking
+# over FUZZ_TIMEOUT seconds, fails the run. Needs clang (install-deps test).
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 20
+FUZZ_TIMEOUT ?= 10
+FUZZ_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_DIR := build/fuzz
+FUZZ_ALL := $(patsubst fuzz/fuzz_%.c,%,$(sort $(wildcard fuzz/fuzz_*.c)))
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+# -max_len per target (default 4096): a little above the largest realistic
+# input, and above every limit the parser enforces so the limit paths run.
+FUZZ_MAX_LEN_config := 16384
+FUZZ_MAX_LEN_ini := 8192
+FUZZ_MAX_LEN_form := 16384
+FUZZ_MAX_LEN_cookie := 4096
+FUZZ_MAX_LEN_plex := 16384
+FUZZ_MAX_LEN_b64 := 4096
+FUZZ_MAX_LEN_clientip := 1024
+FUZZ_MAX_LEN_template := 16384
+FUZZ_MAX_LEN_pkce := 512
+FUZZ_MAX_LEN_keyring := 16384
+FUZZ_MAX_LEN_seal := 5120
+# Undefined behaviour aborts instead of printing and going on.
+FUZZ_SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=c17 -g -O1 $(WARN) $(FUZZ_SANFLAGS) $(PKG_CFLAGS)
+FUZZ_OBJ := $(patsubst src/%.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRC))
+FUZZ_BIN = $(patsubst %,$(FUZZ_DIR)/bin/fuzz_%,$(FUZZ_TARGETS))
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do [ -f fuzz/fuzz_$$t.c ] || { echo "make fuzz: no fuzz/fuzz_$$t.c; the targets are: $(FUZZ_ALL)" >&2; exit 2; }; done
+	@case "$(FUZZ_SECONDS)" in ''|*[!0-9]*|0) echo "make fuzz: FUZZ_SECONDS must be a positive number of seconds" >&2; exit 2;; esac
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz: $(FUZZ_CC) not found; run scripts/install-deps test" >&2; exit 2; }
+	@$(MAKE) --no-print-directory -k -j$(FUZZ_JOBS) fuzz-build FUZZ_TARGETS="$(FUZZ_TARGETS)"
+	@failed=0; \
+	$(foreach t,$(FUZZ_TARGETS),scripts/fuzz-run $(FUZZ_DIR) $(t) $(FUZZ_SECONDS) $(or $(FUZZ_MAX_LEN_$(t)),4096) $(FUZZ_TIMEOUT) || failed=$$((failed + 1));) \
+	echo "fuzz: $(words $(FUZZ_TARGETS)) targets, $$((($(words $(FUZZ_TARGETS)) - failed))) passed, $$failed failed"; \
+	[ $$failed -eq 0 ]
+
+fuzz-build: $(FUZZ_BIN)
+
+# Objects built with other flags (another compiler, a new VERSION) are
+# rebuilt: the flags are kept in a file that changes only when they do.
+$(FUZZ_DIR)/flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS)' > $@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+$(FUZZ_DIR)/obj/%.o: src/%.c $(FUZZ_DIR)/flags | $(BUILD)/gen/ui_embedded.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_DIR)/libplexoidc_fuzz.a: $(FUZZ_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_DIR)/bin/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DIR)/libplexoidc_fuzz.a $(FUZZ_DIR)/flags
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -iquote fuzz -MMD -MP -o $@ $< \
+	    $(FUZZ_DIR)/libplexoidc_fuzz.a $(PKG_LIBS) -pthread
+
+FORCE:
+
+# Releases: the Debian package and the source tarball.
+.PHONY: deb dist package-test
+deb: deps
+	scripts/build-deb
+
+dist:
+	scripts/dist
+
+package-test:
+	tests/package/run
 
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(FUZZ_DIR) -name '*.d' 2>/dev/null)

@@ -20,12 +20,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A property that must hold whatever the input: when it does not, abort()
  * so libFuzzer saves the input as a crash. */
-#define FUZZ_CHECK(cond)                                                                         \
-	do {                                                                                     \
-		if (!(cond)) {                                                                   \
+#define FUZZ_CHECK(cond)                                                                              \
+	do {                                                                                          \
+		if (!(cond)) {                                                                        \
 			fprintf(stderr, "%s:%d: property violated: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                                 \
-		}                                                                                \
+			abort();                                                                      \
+		}                                                                                     \
 	} while (0)
 
 /* A NUL-terminated heap copy of (p, n), in a block of exactly n + 1 bytes.

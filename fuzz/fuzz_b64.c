@@ -90,7 +90,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		enc = encode(dec, (size_t)r, &elen);
 		FUZZ_CHECK(size % 4 == 0 && elen <= size && size - elen < 4);
 		for (i = 0; i < size; i++) {
-			char want = i < elen ? (enc[i] == '-' ? '+' : enc[i] == '_' ? '/' : enc[i]) : '=';
+			char want = i < elen ? (enc[i] == '-' ? '+' : (enc[i] == '_' ? '/' : enc[i])) : '=';
 			FUZZ_CHECK(in[i] == want);
 		}
 		/* The same bytes through the url decoder, once the alphabet and

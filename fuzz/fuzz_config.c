@@ -6,8 +6,8 @@
  *
  * The input is the text of a config file named "fuzz.ini", without any
  * environment. A secret_file key makes the parser open the named path;
- * scripts/fuzz runs the target from a scratch directory with stdin at EOF
- * and no controlling terminal, so such reads end.
+ * `make fuzz` (scripts/fuzz-run) runs the target from a scratch directory
+ * with stdin at EOF and no controlling terminal, so such reads end.
  *
  * Properties: success and a config go together; a failure leaves *out NULL
  * and says why in errmsg; every client of a loaded config can be found by

@@ -22,7 +22,7 @@ static const char *const oauth_names[] = {
 	"client_id", "redirect_uri", "response_type", "scope", "state", "nonce",
 	"code_challenge", "code_challenge_method", "grant_type", "code", "code_verifier",
 	"client_secret", "access_token", "prompt", "response_mode", "request", "request_uri",
-	"l", "mode", "server", "issuer", "client",
+	"l", "mode", "server", "issuer", "client"
 };
 
 /* Encodes s and decodes it back: the round trip must give s. */

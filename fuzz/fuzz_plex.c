@@ -2,7 +2,7 @@
  * fuzz_plex.c - libFuzzer target for the plex.tv answer parsers
  * (src/plex/plex_parse.h): plex_parse_pin(), plex_parse_user() with
  * plex_user_display_name()/plex_user_login_name(), and
- * plex_parse_resources() with plex_resources_access().
+ * plex_parse_resources() with policy_server_access().
  *
  * plex.tv (or whoever answers in its place) is untrusted: every input goes
  * through all three parsers. Properties, from the contract: a parsed PIN has
@@ -18,8 +18,9 @@
 
 #include "core/err.h"
 #include "plex/plex_parse.h"
+#include "policy/policy.h"
 
-/* The machine identifier the seeds use (docs/plex-api.md). */
+/* The machine identifier the seeds use (docs/PLEX-API.md). */
 #define FUZZ_SERVER_ID "0123456789abcdef0123456789abcdef01234567"
 
 static bool
@@ -111,17 +112,17 @@ fuzz_resources(const char *buf, size_t len)
 		return;
 	}
 	FUZZ_CHECK(res.n <= 10000 && (res.n == 0 || res.items != NULL));
-	a = plex_resources_access(&res, FUZZ_SERVER_ID);
+	a = policy_server_access(&res, FUZZ_SERVER_ID, 0, 0, NULL);
 	FUZZ_CHECK(plex_access_name(a) != NULL);
-	FUZZ_CHECK(plex_resources_access(&res, "") == PLEX_ACCESS_NONE);
-	FUZZ_CHECK(plex_resources_access(&res, NULL) == PLEX_ACCESS_NONE);
-	FUZZ_CHECK(plex_resources_access(NULL, FUZZ_SERVER_ID) == PLEX_ACCESS_NONE);
+	FUZZ_CHECK(policy_server_access(&res, "", 0, 0, NULL) == PLEX_ACCESS_NONE);
+	FUZZ_CHECK(policy_server_access(&res, NULL, 0, 0, NULL) == PLEX_ACCESS_NONE);
+	FUZZ_CHECK(policy_server_access(NULL, FUZZ_SERVER_ID, 0, 0, NULL) == PLEX_ACCESS_NONE);
 	for (i = 0; i < res.n && i < 16; i++) {
 		const plex_resource_t *it = &res.items[i];
 
 		if (it->client_identifier == NULL)
 			continue;
-		a = plex_resources_access(&res, it->client_identifier);
+		a = policy_server_access(&res, it->client_identifier, 0, 0, NULL);
 		/* A server entry grants some access; a non-server one alone none. */
 		if (it->provides_server)
 			FUZZ_CHECK(a != PLEX_ACCESS_NONE);

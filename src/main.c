@@ -22,14 +22,12 @@
 #include "app.h"
 #include "config/config.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
-#include "core/rnd.h"
-#include "core/clock.h"
 #include "core/str.h"
 #include "jose/jwk.h"
 #include "keys/keytool.h"
-#include "oidc/oidc.h"
 
 extern char **environ;
 
@@ -45,77 +43,6 @@ usage(FILE *f)
 	           "\n"
 	           "Configuration keys can be overridden with PLEX_OIDC_<SECTION>_<KEY> environment\n"
 	           "variables; see docs/CONFIGURATION.md.\n");
-}
-
-/* The environment entries setup mode honours: PLEX_OIDC_PLEX_* and
- * PLEX_OIDC_UI_*. A new NULL-terminated array of borrowed strings (free
- * the array only); NULL on allocation failure, which means "none". */
-static char **
-setup_env(void)
-{
-	size_t n = 0, i, k = 0;
-	char **out;
-
-	while (environ[n])
-		n++;
-	if ((out = calloc(n + 1, sizeof(*out))) == NULL)
-		return NULL;
-	for (i = 0; i < n; i++)
-		if (strncmp(environ[i], "PLEX_OIDC_PLEX_", 15) == 0 || strncmp(environ[i], "PLEX_OIDC_UI_", 13) == 0)
-			out[k++] = environ[i];
-	return out;
-}
-
-/* Setup mode: a configuration built here, listening on loopback only, with
- * the built-in "setup" client and a throw-away data directory. */
-static int
-setup_config(unsigned port, char *dir, config_t **cfg)
-{
-	char secret[64], **env = NULL;
-	buf_t ini, err;
-	int rc = PO_ERR_INVALID;
-
-	buf_init(&ini, 4096);
-	buf_init(&err, 64 * 1024);
-	if (mkdtemp(dir) == NULL) {
-		fprintf(stderr, "plex-oidc: cannot create a temporary directory: %s\n", strerror(errno));
-		goto out;
-	}
-	if (rnd_token(secret, sizeof(secret), 32) != PO_OK)
-		goto out;
-	buf_appendf(&ini,
-	    "[server]\nlisten = 127.0.0.1:%u\nissuer = http://127.0.0.1:%u\ndata_dir = %s\n"
-	    "[plex]\nserver_id = " OIDC_SETUP_SERVER_ID "\n"
-	    "[client." OIDC_SETUP_CLIENT_ID "]\nsecret = %s\nredirect_uris = http://127.0.0.1:%u/setup/callback\n"
-	    "name = plex-oidc setup\n",
-	    port, port, dir, secret, port);
-	/* Only [plex] and [ui] overrides apply: setup mode stays on loopback
-	 * with a throw-away data directory whatever the environment says
-	 * (a container's PLEX_OIDC_SERVER_LISTEN=0.0.0.0:8080 must not open
-	 * the setup page to the network). */
-	env = setup_env();
-	if ((rc = config_parse(ini.data, ini.len, "(setup mode)", env, cfg, &err)) != PO_OK)
-		fprintf(stderr, "%s", buf_str(&err));
-out:
-	free(env);
-	buf_free(&ini);
-	buf_free(&err);
-	return rc;
-}
-
-/* Removes what setup mode wrote into its temporary directory. */
-static void
-setup_cleanup(const char *dir)
-{
-	static const char *const files[] = { "signing-key.pem", "plex-client-id" };
-	char path[4200];
-	size_t i;
-
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	rmdir(dir);
 }
 
 static int
@@ -163,6 +90,8 @@ rotate_keys(int argc, char **argv)
 	}
 	if (load(path, &cfg) != PO_OK)
 		return 1;
+	for (size_t w = 0; w < cfg->n_warnings; w++)
+		fprintf(stderr, "%s\n", cfg->warnings[w]);
 	/* Only problems (an unreadable key, a file readable by others) are
 	 * logged; what was done is the report on stdout. */
 	log_set_level(LOG_WARN);
@@ -181,6 +110,7 @@ main(int argc, char **argv)
 {
 	config_t *cfg = NULL;
 	app_t *app = NULL;
+	app_opts_t opts = { 0 };
 	const char *config_path = NULL;
 	char setup_dir[] = "/tmp/plex-oidc-setup-XXXXXX";
 	bool setup = false;
@@ -199,6 +129,8 @@ main(int argc, char **argv)
 			if (load(argv[i + 1], &cfg) != PO_OK)
 				return 1;
 			printf("%s: OK (%zu client%s)\n", argv[i + 1], cfg->n_clients, cfg->n_clients == 1 ? "" : "s");
+			for (size_t w = 0; w < cfg->n_warnings; w++)
+				fprintf(stderr, "%s\n", cfg->warnings[w]);
 			config_free(cfg);
 			return 0;
 		} else if (strcmp(argv[i], "rotate-keys") == 0 && i == 1) {
@@ -219,7 +151,7 @@ main(int argc, char **argv)
 	}
 	if (config_path == NULL) {
 		setup = true;
-		if (setup_config((unsigned)port, setup_dir, &cfg) != PO_OK)
+		if (app_setup_config((unsigned)port, setup_dir, environ, &cfg) != PO_OK)
 			return 1;
 	} else if (load(config_path, &cfg) != PO_OK) {
 		return 1;
@@ -237,7 +169,8 @@ main(int argc, char **argv)
 		config_free(cfg);
 		return 1;
 	}
-	rc = app_start(cfg, &app);
+	opts.setup_mode = setup;
+	rc = app_start(cfg, &opts, &app);
 	if (rc == PO_OK) {
 		if (setup)
 			log_info("SETUP MODE (no --config given): open http://127.0.0.1:%u/ in a browser on this machine, "
@@ -250,6 +183,6 @@ main(int argc, char **argv)
 	curl_global_cleanup();
 	config_free(cfg);
 	if (setup)
-		setup_cleanup(setup_dir);
+		app_setup_cleanup(setup_dir);
 	return rc == PO_OK ? 0 : 1;
 }

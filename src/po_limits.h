@@ -22,6 +22,11 @@
 /* One parameter name or value, decoded. state and nonce are opaque to us;
  * 2 KiB covers JWT-sized states some clients send. */
 #define LIM_PARAM_LEN_MAX 2048
+/* One answer's body: the largest page is the setup configuration (a few
+ * KiB) and /metrics (~10 KiB); 4 MiB only stops a runaway. */
+#define LIM_HTTP_RESP_BODY_MAX (4 * 1024 * 1024)
+/* A Set-Cookie value we build: a name, a 43-character id and attributes. */
+#define LIM_COOKIE_HEADER_MAX 512
 /* Idle connection timeout: a slow client cannot pin a connection forever. */
 #define LIM_HTTP_CONN_TIMEOUT_S 30
 /* On SIGTERM, how long requests in flight may take to finish. A token
@@ -33,6 +38,25 @@
 #define LIM_HTTP_CONNECTIONS_PER_IP 64
 /* Concurrent connections before libmicrohttpd refuses new ones. */
 #define LIM_HTTP_CONNECTIONS_MAX 1024
+
+/* ---- Rate limits (store/ratelimit.c) ---- */
+/* Token buckets per client address (IPv6: per /64): a burst, then a refill
+ * per minute. Generous enough for a household behind one NAT address and
+ * for relying parties that exchange codes for all their users from one
+ * address; tight enough that a script cannot make us hammer plex.tv (which
+ * rate-limits us in turn). */
+/* Authorization requests: a page view per second, sustained. */
+#define LIM_RL_AUTHORIZE_BURST 60
+#define LIM_RL_AUTHORIZE_PER_MIN 60
+/* Plex PINs created: one every 5 s. */
+#define LIM_RL_PIN_BURST 20
+#define LIM_RL_PIN_PER_MIN 12
+/* Status polls: a few tabs polling once a second. */
+#define LIM_RL_POLL_BURST 120
+#define LIM_RL_POLL_PER_MIN 300
+/* Token requests: a relying party exchanging codes. */
+#define LIM_RL_TOKEN_BURST 120
+#define LIM_RL_TOKEN_PER_MIN 600
 
 /* ---- State held in memory ---- */
 /* Pending logins: each is < 1 KiB, so 20000 bound the store near 20 MiB
@@ -50,13 +74,29 @@
 /* Authorization codes: RFC 6749 §4.1.2 recommends a maximum lifetime of 10
  * minutes; the issue asks for 60 s, which is ample for a redirect. */
 #define LIM_CODE_TTL_S 60
-/* Codes outstanding at once (each < 1 KiB). */
+/* Codes outstanding at once (each < 1 KiB), and their bytes: a code record
+ * carries the request (state, nonce up to LIM_PARAM_LEN_MAX) and the user. */
 #define LIM_CODES_MAX 10000
-/* A used code is remembered until its TTL ends so that a replay is detected
- * (RFC 6749 §4.1.2, "SHOULD revoke"). */
-/* Access tokens held for userinfo; opaque, in memory. */
+#define LIM_CODES_BYTES_MAX (16 * 1024 * 1024)
+/* A used code is remembered for 10 minutes, well past its validity, so a
+ * replay is recognised and its tokens revoked (RFC 6749 §4.1.2, "SHOULD
+ * revoke") rather than being just "unknown". */
+#define LIM_CODE_REPLAY_MEMORY_S 600
+/* Access tokens held for userinfo; opaque. ~600 bytes each as stored. */
 #define LIM_TOKENS_MAX 50000
+#define LIM_TOKENS_BYTES_MAX (40 * 1024 * 1024)
 #define LIM_ACCESS_TOKEN_TTL_S 3600
+/* Setup mode: Plex accounts whose owned servers are remembered for the
+ * setup page (one operator; a few tries). */
+#define LIM_SETUP_ACCOUNTS_MAX 64
+#define LIM_SETUP_BYTES_MAX (1024 * 1024)
+/* One stored record: a pending login with a 2 KiB state and nonce, the
+ * request to replay and the user is < 16 KiB; a record over this is refused
+ * rather than stored. */
+#define LIM_STORE_VALUE_MAX (64 * 1024)
+/* A pending login's continuation: the authorization request as a query
+ * string (every parameter percent-encoded, so up to 3x LIM_HTTP_URI_MAX). */
+#define LIM_LOGIN_CONT_MAX (LIM_HTTP_URI_MAX * 3)
 /* ID token lifetime. Relying parties check it once at login. */
 #define LIM_ID_TOKEN_TTL_S 3600
 
@@ -77,15 +117,26 @@
  * outage becomes "try again", never a hang. */
 #define LIM_PLEX_CONNECT_TIMEOUT_MS 3000
 #define LIM_PLEX_TOTAL_TIMEOUT_MS 8000
-/* At most one PIN poll per login per second (plex-api.md: ~1/s; harder gets
+/* At most one PIN poll per login per second (docs/PLEX-API.md "Rate limits": ~1/s; harder gets
  * 429). */
 #define LIM_PLEX_POLL_INTERVAL_MS 1000
 /* Consecutive failed PIN polls tolerated before "Plex is not answering". */
 #define LIM_PLEX_POLL_FAILURES_MAX 3
+/* A PIN poll in flight for longer than any plex.tv call can take (its
+ * connect and total timeouts, plus a margin) was lost with the instance
+ * that sent it: another may poll. */
+#define LIM_PLEX_POLL_STALE_MS (LIM_PLEX_TOTAL_TIMEOUT_MS + 2000)
+/* A user or resources call answered 429 is asked again (after the client's
+ * back-off) this many times before the login says "try again". */
+#define LIM_PLEX_RATE_LIMITED_RETRIES 3
 /* plex.tv calls in flight at once across all logins. */
 #define LIM_PLEX_INFLIGHT_MAX 256
 /* Plex tokens may be ~540-character JWTs; 4 KiB leaves headroom. */
 #define LIM_PLEX_TOKEN_MAX 4096
+
+/* ---- Files ---- */
+/* A path we build from data_dir and a file name (PATH_MAX on Linux). */
+#define LIM_PATH_MAX 4096
 
 /* ---- Config ---- */
 /* A config file is a few KiB; 1 MiB stops a wrong path (a log, a binary). */

@@ -1,7 +1,7 @@
 /*
  * login.js - the "Sign in with Plex" button and the wait for Plex.
  *
- * Lessons from other Plex sign-in pages (docs/plex-api.md):
+ * Lessons from other Plex sign-in pages (docs/PLEX-API.md, "The sign-in app"):
  *  - The popup is opened synchronously inside the click handler. Opened
  *    after an await or a timer, iOS Safari and Firefox block it.
  *  - If it is blocked anyway, the whole page goes to Plex instead

@@ -17,9 +17,11 @@
  * secret is left behind in freed memory.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "config/config.h"
@@ -31,7 +33,29 @@
 #include "core/str.h"
 #include "po_limits.h"
 
+/* What old versions took as "setup mode": refused, so that no value in a
+ * file or the environment can turn authorization off. */
+#define CFG_RESERVED_SERVER_ID "setup-mode"
 #define CFG_SECRET_HINT "generate one with: openssl rand -base64 48 | tr '+/' '-_' | tr -d '='"
+
+/* A message about the file as a whole, when the caller wants messages. One
+ * that does not fit errmsg is cut short: the load fails either way and the
+ * return code says why. */
+static void cfg_file_msg(buf_t *errmsg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+cfg_file_msg(buf_t *errmsg, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errmsg == NULL)
+		return;
+	va_start(ap, fmt);
+	if (buf_vappendf(errmsg, fmt, ap) != PO_OK) {
+		/* cut short, see above */
+	}
+	va_end(ap);
+}
 
 /* ---- pass 3: values ---- */
 
@@ -350,7 +374,11 @@ cfg_build_plex(cfg_parse_t *x, config_t *c)
 	int rc;
 
 	v = cfg_get(x, s, K_SERVER_ID, "server_id = 0123456789abcdef0123456789abcdef01234567");
-	if (v != NULL && !cv_plex_server_id_ok(v, strlen(v)))
+	if (v != NULL && strcasecmp(v, CFG_RESERVED_SERVER_ID) == 0)
+		cfg_key_err(x, s, K_SERVER_ID, "\"%s\" is not a server id: setup mode starts when plex-oidc runs "
+		    "without --config, never from a configuration; put your server's machine identifier here",
+		    CFG_RESERVED_SERVER_ID);
+	else if (v != NULL && !cv_plex_server_id_ok(v, strlen(v)))
 		cfg_key_err(x, s, K_SERVER_ID, "must be 1 to %d letters, digits or '-': your Plex server's "
 		    "machine identifier, as machineIdentifier at http://YOUR-SERVER:32400/identity",
 		    CV_PLEX_SERVER_ID_MAX);
@@ -362,6 +390,12 @@ cfg_build_plex(cfg_parse_t *x, config_t *c)
 			    "(setup mode fills it in)");
 		else
 			c->plex_owner_id = (int64_t)id;
+	} else if (s->val[K_OWNER_ID].v == NULL) {
+		/* docs/SECURITY.md "owner_id": the machine identifier is chosen by
+		 * the device, so without the owner's id a look-alike counts. */
+		cfg_key_warn(x, s, K_OWNER_ID, "not set: a Plex device in another account that claims your server's "
+		    "identifier would be let in as its owner. Set owner_id to your Plex account id: setup mode shows it, "
+		    "or see \"id\" at https://plex.tv/api/v2/user (docs/CONFIGURATION.md)");
 	}
 	v = cfg_get(x, s, K_PRODUCT, NULL);
 	if ((c->plex_product = v != NULL ? cfg_take(s, K_PRODUCT) : str_dup("Plex Login")) == NULL)
@@ -536,9 +570,8 @@ config_parse(const char *buf, size_t len, const char *filename, char *const *env
 
 	*out = NULL;
 	if (len > LIM_CONFIG_FILE_MAX) {
-		if (errmsg != NULL)
-			(void)buf_appendf(errmsg, "%s: larger than %d bytes; is this the configuration file?\n",
-			    filename != NULL ? filename : "(config)", LIM_CONFIG_FILE_MAX);
+		cfg_file_msg(errmsg, "%s: larger than %d bytes; is this the configuration file?\n",
+		    filename != NULL ? filename : "(config)", LIM_CONFIG_FILE_MAX);
 		return PO_ERR_LIMIT;
 	}
 	/* On the heap: the state holds the message table. */
@@ -562,6 +595,8 @@ config_parse(const char *buf, size_t len, const char *filename, char *const *env
 		rc = PO_ERR_INVALID;
 		goto out;
 	}
+	if ((rc = cfg_take_warnings(x, &c->warnings, &c->n_warnings)) != PO_OK)
+		goto out;
 	*out = c;
 	c = NULL; /* transferred */
 	rc = PO_OK;
@@ -584,11 +619,11 @@ config_load(const char *path, char *const *env, config_t **out, buf_t *errmsg)
 
 	*out = NULL;
 	rc = cfg_read_file(path, LIM_CONFIG_FILE_MAX, &text, &len, &e);
-	if (rc == PO_ERR_IO && errmsg != NULL)
-		(void)buf_appendf(errmsg, "%s: cannot read the configuration file: %s\n", path, strerror(e));
-	else if (rc == PO_ERR_LIMIT && errmsg != NULL)
-		(void)buf_appendf(errmsg, "%s: larger than %d bytes; is this the configuration file?\n",
-		    path, LIM_CONFIG_FILE_MAX);
+	if (rc == PO_ERR_IO)
+		cfg_file_msg(errmsg, "%s: cannot read the configuration file: %s\n", path, strerror(e));
+	else if (rc == PO_ERR_LIMIT)
+		cfg_file_msg(errmsg, "%s: larger than %d bytes; is this the configuration file?\n", path,
+		    LIM_CONFIG_FILE_MAX);
 	if (rc != PO_OK)
 		goto out;
 	rc = config_parse(text, len, path, env, out, errmsg);
@@ -661,5 +696,6 @@ config_free(config_t *c)
 		free(cl->name);
 	}
 	free(c->clients);
+	cfg_free_list(c->warnings, c->n_warnings);
 	free(c);
 }

@@ -98,6 +98,12 @@ typedef struct config {
 
 	config_client_t *clients;
 	size_t n_clients;
+
+	/* Settings that load but deserve a look ("FILE:LINE: warning: [plex]
+	 * owner_id: not set; ..."), sorted by line: check-config prints them
+	 * and the server logs them at start. */
+	char **warnings;
+	size_t n_warnings;
 } config_t;
 
 /* Parses and validates config text (buf, len). `filename` is used in

@@ -20,6 +20,8 @@
 #include "po_limits.h"
 
 #define CFG_MSGS_MAX LIM_CONFIG_MESSAGES_MAX /* po_limits.h */
+/* Warnings kept: each names a setting worth a look; a handful at most. */
+#define CFG_WARNS_MAX 16
 /* Quoted user text is clipped to this many bytes so a message stays
  * readable. */
 #define CFG_QUOTE_MAX 80
@@ -68,6 +70,8 @@ typedef struct cfg_parse {
 	bool in_section;               /* a header was seen */
 	cfg_msg_t msgs[CFG_MSGS_MAX];
 	size_t n_msgs;
+	cfg_msg_t warns[CFG_WARNS_MAX]; /* not problems: the load succeeds */
+	size_t n_warns;
 	size_t n_problems; /* may exceed n_msgs */
 	int fatal;         /* PO_ERR_NOMEM once an allocation failed, else PO_OK */
 } cfg_parse_t;
@@ -106,5 +110,13 @@ void cfg_err(cfg_parse_t *x, size_t line, const char *fmt, ...) __attribute__((f
  * from (file line or variable), or at the section header when unset. */
 void cfg_key_err(cfg_parse_t *x, const raw_sect_t *s, int k, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Records a warning about key k of section s (same location rules); the
+ * load still succeeds and the config carries it (config.h). */
+void cfg_key_warn(cfg_parse_t *x, const raw_sect_t *s, int k, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Hands the warnings over, sorted by line, as a new array of strings (free
+ * each and the array). PO_OK or PO_ERR_NOMEM. */
+int cfg_take_warnings(cfg_parse_t *x, char ***out, size_t *n);
 
 #endif

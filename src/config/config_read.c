@@ -47,40 +47,54 @@ const char *const cfg_keys[SECT_KINDS][KEYS_MAX + 1] = {
 
 /* ---- messages ---- */
 
-/* Records one problem: "ORIGIN: [SECT] KEY: text", where ORIGIN is
- * "environment NAME", "FILE:LINE" or "FILE", and "[SECT] KEY: " is left
- * out when sect is NULL. */
-static void __attribute__((format(printf, 6, 0)))
-cfg_vmsg(cfg_parse_t *x, size_t line, const char *env, const char *sect, const char *key,
+/* The text of a message: "ORIGIN: [SECT] KEY: text", where ORIGIN is
+ * "environment NAME", "FILE:LINE" or "FILE", then "warning: " for a
+ * warning, and "[SECT] KEY: " is left out when sect is NULL. */
+static int __attribute__((format(printf, 8, 0)))
+cfg_vformat(const cfg_parse_t *x, buf_t *b, bool warn, size_t line, const char *env, const char *sect,
+    const char *key, const char *fmt, va_list ap)
+{
+	int rc;
+
+	if (env != NULL)
+		rc = buf_appendf(b, "environment %s: ", env);
+	else if (line != 0)
+		rc = buf_appendf(b, "%s:%zu: ", x->file, line);
+	else
+		rc = buf_appendf(b, "%s: ", x->file);
+	if (rc == PO_OK && warn)
+		rc = buf_puts(b, "warning: ");
+	if (rc == PO_OK && sect != NULL)
+		rc = buf_appendf(b, "[%s] %s: ", sect, key);
+	if (rc == PO_OK)
+		rc = buf_vappendf(b, fmt, ap);
+	return rc;
+}
+
+/* Records one problem (or, with warn, one warning). */
+static void __attribute__((format(printf, 7, 0)))
+cfg_vmsg(cfg_parse_t *x, bool warn, size_t line, const char *env, const char *sect, const char *key,
     const char *fmt, va_list ap)
 {
 	cfg_msg_t *m;
 	buf_t b;
 	int rc;
 
-	x->n_problems++;
-	if (x->n_msgs == CFG_MSGS_MAX)
+	if (!warn)
+		x->n_problems++;
+	if (warn ? x->n_warns == CFG_WARNS_MAX : x->n_msgs == CFG_MSGS_MAX)
 		return;
 	buf_init(&b, CFG_MSG_LEN_MAX);
-	if (env != NULL)
-		rc = buf_appendf(&b, "environment %s: ", env);
-	else if (line != 0)
-		rc = buf_appendf(&b, "%s:%zu: ", x->file, line);
-	else
-		rc = buf_appendf(&b, "%s: ", x->file);
-	if (rc == PO_OK && sect != NULL)
-		rc = buf_appendf(&b, "[%s] %s: ", sect, key);
-	if (rc == PO_OK)
-		rc = buf_vappendf(&b, fmt, ap);
+	rc = cfg_vformat(x, &b, warn, line, env, sect, key, fmt, ap);
 	/* PO_ERR_LIMIT leaves a clipped message, still worth showing. */
-	m = &x->msgs[x->n_msgs];
+	m = warn ? &x->warns[x->n_warns] : &x->msgs[x->n_msgs];
 	if (rc == PO_ERR_NOMEM || (m->text = buf_steal(&b, NULL)) == NULL) {
 		x->fatal = PO_ERR_NOMEM;
 		buf_free(&b);
 		return;
 	}
 	m->order = env != NULL ? CFG_ORDER_ENV : line != 0 ? line : CFG_ORDER_FILE;
-	m->seq = x->n_msgs++;
+	m->seq = warn ? x->n_warns++ : x->n_msgs++;
 }
 
 void
@@ -89,7 +103,7 @@ cfg_err(cfg_parse_t *x, size_t line, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	cfg_vmsg(x, line, NULL, NULL, NULL, fmt, ap);
+	cfg_vmsg(x, false, line, NULL, NULL, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -100,7 +114,7 @@ cfg_env_err(cfg_parse_t *x, const char *env, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	cfg_vmsg(x, 0, env, NULL, NULL, fmt, ap);
+	cfg_vmsg(x, false, 0, env, NULL, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -111,7 +125,18 @@ cfg_key_err(cfg_parse_t *x, const raw_sect_t *s, int k, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	cfg_vmsg(x, rv->v != NULL ? rv->line : s->line, rv->env, s->label, cfg_keys[s->kind][k], fmt, ap);
+	cfg_vmsg(x, false, rv->v != NULL ? rv->line : s->line, rv->env, s->label, cfg_keys[s->kind][k], fmt, ap);
+	va_end(ap);
+}
+
+void
+cfg_key_warn(cfg_parse_t *x, const raw_sect_t *s, int k, const char *fmt, ...)
+{
+	const raw_val_t *rv = &s->val[k];
+	va_list ap;
+
+	va_start(ap, fmt);
+	cfg_vmsg(x, true, rv->v != NULL ? rv->line : s->line, rv->env, s->label, cfg_keys[s->kind][k], fmt, ap);
 	va_end(ap);
 }
 
@@ -125,6 +150,27 @@ cfg_msg_cmp(const void *a, const void *b)
 	return ma->seq < mb->seq ? -1 : ma->seq > mb->seq;
 }
 
+int
+cfg_take_warnings(cfg_parse_t *x, char ***out, size_t *n)
+{
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (x->n_warns == 0)
+		return PO_OK;
+	if ((*out = calloc(x->n_warns, sizeof(**out))) == NULL)
+		return PO_ERR_NOMEM;
+	qsort(x->warns, x->n_warns, sizeof(x->warns[0]), cfg_msg_cmp);
+	for (i = 0; i < x->n_warns; i++) {
+		(*out)[i] = x->warns[i].text;
+		x->warns[i].text = NULL; /* transferred */
+	}
+	*n = x->n_warns;
+	x->n_warns = 0;
+	return PO_OK;
+}
+
 /* errmsg's own ceiling may cut the report short; that is its owner's
  * choice. */
 void
@@ -135,11 +181,13 @@ cfg_flush(cfg_parse_t *x, buf_t *errmsg)
 	if (errmsg == NULL)
 		return;
 	qsort(x->msgs, x->n_msgs, sizeof(x->msgs[0]), cfg_msg_cmp);
+	/* Messages that do not fit errmsg are cut off: the load fails anyway. */
 	for (i = 0; i < x->n_msgs; i++)
-		(void)buf_appendf(errmsg, "%s\n", x->msgs[i].text);
-	if (x->n_problems > x->n_msgs)
-		(void)buf_appendf(errmsg, "%s: ... and %zu more problems not shown\n", x->file,
-		    x->n_problems - x->n_msgs);
+		if (buf_appendf(errmsg, "%s\n", x->msgs[i].text) != PO_OK)
+			return;
+	if (x->n_problems > x->n_msgs &&
+	    buf_appendf(errmsg, "%s: ... and %zu more problems not shown\n", x->file, x->n_problems - x->n_msgs) != PO_OK)
+		return;
 }
 
 /* "listen, issuer, ..." for messages. */
@@ -149,7 +197,8 @@ cfg_keys_text(enum sect_kind kind, buf_t *b)
 	int k;
 
 	for (k = 0; cfg_keys[kind][k] != NULL; k++)
-		(void)buf_appendf(b, "%s%s", k ? ", " : "", cfg_keys[kind][k]);
+		if (buf_appendf(b, "%s%s", k ? ", " : "", cfg_keys[kind][k]) != PO_OK)
+			break; /* a message cut short */
 }
 
 /* ---- pass 1: sections and keys ---- */
@@ -421,6 +470,8 @@ cfg_parse_free(cfg_parse_t *x)
 	free(x->clients);
 	for (i = 0; i < x->n_msgs; i++)
 		free(x->msgs[i].text);
+	for (i = 0; i < x->n_warns; i++)
+		free(x->warns[i].text);
 	free(x->dir);
 }
 

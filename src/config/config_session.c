@@ -89,8 +89,9 @@ cfg_build_durations(cfg_parse_t *x, config_t *c)
 	cv_fmt_duration(longest, l, sizeof(l));
 	cv_fmt_duration(need, m, sizeof(m));
 	cfg_key_err(x, s, K_KEY_ROTATION, "%s is too short for a longest session or refresh lifetime of %s: every "
-	    "rotation keeps the previous sealing key that long, and at most %d are kept; rotate every %s or "
-	    "more, or shorten the lifetimes", p, l, LIM_KEYRING_PREVIOUS_MAX, m);
+	                                  "rotation keeps the previous sealing key that long, and at most %d are kept; rotate every %s or "
+	                                  "more, or shorten the lifetimes",
+	    p, l, LIM_KEYRING_PREVIOUS_MAX, m);
 	return PO_OK;
 }
 
@@ -109,7 +110,7 @@ cfg_build_client_tokens(cfg_parse_t *x, raw_sect_t *s, config_client_t *cl)
 			;
 		if (i == sizeof(algs) / sizeof(algs[0]))
 			cfg_key_err(x, s, K_ID_TOKEN_ALG, "\"%.*s\" is not one of RS256, ES256 or EdDSA (exactly so "
-			    "written; RS256, the default, is what Cloudflare Access and most applications expect)",
+			                                  "written; RS256, the default, is what Cloudflare Access and most applications expect)",
 			    CFG_CLIP(strlen(v)), v);
 		else
 			cl->id_token_alg = algs[i];

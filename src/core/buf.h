@@ -12,6 +12,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "core/err.h"
+
 typedef struct buf {
 	char *data; /* NULL until the first append; NUL-terminated after */
 	size_t len;
@@ -22,12 +24,12 @@ typedef struct buf {
 /* Initializes an empty buffer that may hold up to `max` bytes. */
 void buf_init(buf_t *b, size_t max);
 /* Appends n bytes. PO_OK, PO_ERR_LIMIT (over max) or PO_ERR_NOMEM. */
-int buf_append(buf_t *b, const void *p, size_t n);
+int buf_append(buf_t *b, const void *p, size_t n) PO_WUR;
 /* Appends a NUL-terminated string. */
-int buf_puts(buf_t *b, const char *s);
+int buf_puts(buf_t *b, const char *s) PO_WUR;
 /* Appends formatted text. Same returns as buf_append. */
-int buf_appendf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int buf_vappendf(buf_t *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+int buf_appendf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3))) PO_WUR;
+int buf_vappendf(buf_t *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0))) PO_WUR;
 /* The contents as a C string; "" when empty. Borrowed: valid until the next
  * append or free. */
 const char *buf_str(const buf_t *b);

@@ -22,6 +22,11 @@ enum {
 	PO_ERR_INTERNAL = -9, /* a bug: should not happen */
 };
 
+/* Marks a function whose result must be looked at (curl's dynbuf habit):
+ * an append or a response header that silently fails would drop a
+ * Location or a Set-Cookie. */
+#define PO_WUR __attribute__((warn_unused_result))
+
 /* Returns a static, human-readable string for an error code. Never NULL. */
 const char *po_strerror(int rc);
 

@@ -19,10 +19,18 @@ int log_level_parse(const char *s);
 /* Writes one line "TIME LEVEL message" to stderr atomically. */
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A failure with the code that caused it and the function it came from
+ * (OpenSSH's error_fr): "func: message: out of memory". The code says what
+ * failed, so the message need not guess. */
+void log_msg_fr(enum log_level lvl, const char *func, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+#define log_warn_fr(rc, ...) log_msg_fr(LOG_WARN, __func__, (rc), __VA_ARGS__)
+#define log_error_fr(rc, ...) log_msg_fr(LOG_ERROR, __func__, (rc), __VA_ARGS__)
 
 /* Writes into out (outsz bytes) a masked form of a secret: its first 4
  * characters then "...". Never the whole secret. */

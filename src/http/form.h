@@ -40,7 +40,7 @@ void form_clear(form_t *f);
 
 /* Appends s percent-encoded for a query component (unreserved characters
  * kept, everything else %XX). */
-int form_encode(buf_t *out, const char *s);
+int form_encode(buf_t *out, const char *s) PO_WUR;
 /* Percent-decodes (in, n) into a new string ('+' becomes ' ' when plus is
  * true). NULL on bad input (bad escape, NUL) or allocation failure. */
 char *form_decode(const char *in, size_t n, bool plus);

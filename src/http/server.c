@@ -8,7 +8,7 @@
  *
  * libmicrohttpd 0.9.75 treats a response queued on the first call of the
  * access handler as "early" and closes the connection; we queue on the
- * second call so keep-alive works (see ../shared/peers/RESULTS.md).
+ * second call so keep-alive works (docs/PERFORMANCE.md, "The floors").
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -29,6 +29,9 @@
 #include "http/clientip.h"
 #include "http/server.h"
 #include "po_limits.h"
+
+/* The server's own short answers (431, 413, 500...). */
+#define HTTP_SIMPLE_BODY_MAX 256
 
 struct http_server {
 	struct MHD_Daemon *d;
@@ -61,15 +64,23 @@ struct http_conn {
 };
 
 int
+http_resp_fail(http_resp_t *r, int rc)
+{
+	if (rc != PO_OK && r->err == PO_OK)
+		r->err = rc;
+	return rc;
+}
+
+int
 http_resp_header(http_resp_t *r, const char *name, const char *value)
 {
 	char *n = NULL, *v = NULL;
 
 	if (r->nhdr >= HTTP_RESP_HEADERS_MAX)
-		return PO_ERR_LIMIT;
+		return http_resp_fail(r, PO_ERR_LIMIT);
 	if ((n = str_dup(name)) == NULL || (v = str_dup(value)) == NULL) {
 		free(n);
-		return PO_ERR_NOMEM;
+		return http_resp_fail(r, PO_ERR_NOMEM);
 	}
 	r->hdr[r->nhdr].name = n;
 	r->hdr[r->nhdr].value = v;
@@ -77,13 +88,19 @@ http_resp_header(http_resp_t *r, const char *name, const char *value)
 	return PO_OK;
 }
 
-int
-http_resp_text(http_resp_t *r, int status, const char *ctype, const char *body, size_t len)
+void
+http_resp_begin(http_resp_t *r, int status, const char *ctype)
 {
 	r->status = status;
 	r->content_type = ctype;
 	buf_reset(&r->body);
-	return buf_append(&r->body, body, len);
+}
+
+int
+http_resp_text(http_resp_t *r, int status, const char *ctype, const char *body)
+{
+	http_resp_begin(r, status, ctype);
+	return http_resp_fail(r, buf_puts(&r->body, body));
 }
 
 void
@@ -180,6 +197,20 @@ send_resp(struct http_conn *c, http_resp_t *resp)
 	enum MHD_Result ret;
 	size_t i;
 
+	if (resp->err != PO_OK && !resp->shared) {
+		/* A half-built answer (a Location or Set-Cookie that did not fit)
+		 * must not go out: a plain 500 instead. */
+		log_error("%s %s: the answer could not be built (%s), sending 500 id=%s", c->method, c->path_for_log,
+		    po_strerror(resp->err), c->request_id);
+		http_resp_clear(resp);
+		memset(resp, 0, sizeof(*resp));
+		buf_init(&resp->body, HTTP_SIMPLE_BODY_MAX);
+		resp->content_type = "text/plain; charset=utf-8";
+		resp->status = 500;
+		if (buf_puts(&resp->body, "Internal error\n") != PO_OK ||
+		    http_resp_header(resp, "Cache-Control", "no-store") != PO_OK)
+			resp->err = PO_OK; /* out of memory: an empty 500 */
+	}
 	if (resp->shared) {
 		c->status = resp->status;
 		return MHD_queue_response(c->mc, (unsigned)resp->status, resp->shared);
@@ -240,9 +271,12 @@ send_simple(struct http_conn *c, int status, const char *msg)
 	http_resp_t resp = { .status = status, .content_type = "text/plain; charset=utf-8" };
 	enum MHD_Result ret;
 
-	buf_init(&resp.body, 256);
-	buf_puts(&resp.body, msg);
-	http_resp_header(&resp, "Cache-Control", "no-store");
+	buf_init(&resp.body, HTTP_SIMPLE_BODY_MAX);
+	/* Fixed short texts: neither can fail but for memory, and then the
+	 * answer goes out without them. */
+	if (http_resp_text(&resp, status, resp.content_type, msg) != PO_OK ||
+	    http_resp_header(&resp, "Cache-Control", "no-store") != PO_OK)
+		resp.err = PO_OK;
 	ret = send_resp(c, &resp);
 	http_resp_clear(&resp);
 	return ret;
@@ -370,7 +404,7 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
-	buf_init(&resp.body, 4 * 1024 * 1024);
+	buf_init(&resp.body, LIM_HTTP_RESP_BODY_MAX);
 	resp.status = 200;
 	req.method = method;
 	req.path = c->target;

@@ -66,6 +66,10 @@ typedef struct http_resp {
 	size_t nhdr;
 	bool suspended;             /* set by http_req_suspend() */
 	void *shared;               /* http_shared_new(): sent as is, the rest ignored */
+	int err;                    /* sticky: the first failure while building the
+	                             * answer (a header over the cap, an append
+	                             * that failed); the server then sends a plain
+	                             * 500 instead of a half-built answer */
 } http_resp_t;
 
 typedef void (*http_handler_fn)(void *arg, http_req_t *req, http_resp_t *resp);
@@ -90,10 +94,19 @@ void http_server_quiesce(http_server_t *s);
  * and frees. Accepts NULL. */
 void http_server_stop(http_server_t *s);
 
-/* Adds a response header (name and value copied). PO_OK or PO_ERR_LIMIT. */
-int http_resp_header(http_resp_t *r, const char *name, const char *value);
-/* Sets status, content type and a copy of body text. */
-int http_resp_text(http_resp_t *r, int status, const char *ctype, const char *body, size_t len);
+/* Adds a response header (name and value copied). PO_OK, or PO_ERR_LIMIT
+ * (HTTP_RESP_HEADERS_MAX reached) or PO_ERR_NOMEM, which are also recorded
+ * as the response's sticky error. */
+int http_resp_header(http_resp_t *r, const char *name, const char *value) PO_WUR;
+/* Sets status, content type and a copy of the NUL-terminated body text.
+ * Failures are sticky as above. */
+int http_resp_text(http_resp_t *r, int status, const char *ctype, const char *body) PO_WUR;
+/* Records rc (if not PO_OK) as the response's sticky error, unless one is
+ * recorded already. Returns rc. */
+int http_resp_fail(http_resp_t *r, int rc);
+/* Starts an answer: status, content type, and the body buffer emptied.
+ * Handlers then append to r->body (a failed append: http_resp_fail). */
+void http_resp_begin(http_resp_t *r, int status, const char *ctype);
 /* Releases what a response holds (the server does this itself). */
 void http_resp_clear(http_resp_t *r);
 

@@ -31,12 +31,12 @@
 /* A key. Every member is set once by jwk.c when the key is built and never
  * changed after, so a key can be used from any thread. */
 struct jose_key {
-	EVP_PKEY *pkey;            /* owned (a reference); freeing clears the private part */
+	EVP_PKEY *pkey; /* owned (a reference); freeing clears the private part */
 	enum jose_alg alg;
-	bool priv;                 /* holds a private key (can sign) */
-	char *n, *e;               /* RSA: base64url modulus and exponent; else NULL */
-	char *x, *y;               /* EC: both coordinates; OKP: x only; else NULL */
-	char *hdr;                 /* base64url JWS protected header */
+	bool priv;   /* holds a private key (can sign) */
+	char *n, *e; /* RSA: base64url modulus and exponent; else NULL */
+	char *x, *y; /* EC: both coordinates; OKP: x only; else NULL */
+	char *hdr;   /* base64url JWS protected header */
 	size_t hdr_len;
 	char kid[JWK_KID_LEN + 1]; /* RFC 7638 thumbprint */
 };

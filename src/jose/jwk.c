@@ -92,7 +92,7 @@ jwk_is_b64url(const char *s)
 	for (; *s; s++) {
 		char c = *s;
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			c == '-' || c == '_'))
+		        c == '-' || c == '_'))
 			return false;
 	}
 	return true;
@@ -106,7 +106,7 @@ jwk_is_crv(const char *s)
 		return false;
 	for (; *s; s++)
 		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-			*s == '-'))
+		        *s == '-'))
 			return false;
 	return true;
 }
@@ -250,7 +250,7 @@ jwk_make_header(jose_key_t *k)
 	int rc = PO_ERR_NOMEM;
 
 	if ((h = json_pack("{s:s, s:s, s:s}", "alg", jose_key_alg(k), "kid", k->kid, "typ", "JWT")) ==
-		NULL ||
+	        NULL ||
 	    (text = json_dumps(h, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
 		goto out;
 	if ((rc = jwk_b64((const uint8_t *)text, strlen(text), &k->hdr)) == PO_OK)

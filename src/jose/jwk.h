@@ -3,9 +3,10 @@
  * (Ed25519), made, read from PEM and published as JWKs (RFC 7517) whose
  * "kid" is their RFC 7638 thumbprint.
  *
- * RS256 is what every relying party accepts (Cloudflare Access needs it);
- * ES256 (RFC 7518 §3.4) and EdDSA (RFC 8037) are there for clients that ask
- * for them ([client.NAME] id_token_signed_response_alg).
+ * RS256 is what every relying party accepts (Cloudflare Access needs it:
+ * docs/INTEGRATIONS.md); ES256 (RFC 7518 §3.4) and EdDSA (RFC 8037) are
+ * there for clients that ask for them ([client.NAME]
+ * id_token_signed_response_alg).
  *
  * The key file of plex-oidc up to the key ring, DATA_DIR/signing-key.pem
  * (PKCS#8 PEM, mode 0600, created atomically: written to a temporary file,
@@ -27,7 +28,11 @@ typedef struct jose_key jose_key_t;
 
 /* JWS algorithms (RFC 7518 §3.1, RFC 8037 §3.1). The values index tables
  * and make bit sets (JOSE_ALG_BIT): never reorder them. */
-enum jose_alg { JOSE_RS256 = 0, JOSE_ES256 = 1, JOSE_EDDSA = 2 };
+enum jose_alg {
+	JOSE_RS256 = 0,
+	JOSE_ES256 = 1,
+	JOSE_EDDSA = 2
+};
 #define JOSE_ALG_COUNT 3
 #define JOSE_ALG_BIT(a) (1u << (unsigned)(a))
 #define JOSE_ALGS_ALL ((1u << JOSE_ALG_COUNT) - 1u)

@@ -63,7 +63,17 @@ jwk_rsa_consistent(const EVP_PKEY *pkey)
 	static const char *const names[] = { OSSL_PKEY_PARAM_RSA_N, OSSL_PKEY_PARAM_RSA_E, OSSL_PKEY_PARAM_RSA_D,
 		OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2, OSSL_PKEY_PARAM_RSA_EXPONENT1,
 		OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1 };
-	enum { N, E, D, P, Q, DP, DQ, QINV, NPARTS };
+	enum {
+		N,
+		E,
+		D,
+		P,
+		Q,
+		DP,
+		DQ,
+		QINV,
+		NPARTS
+	};
 	BIGNUM *v[NPARTS] = { 0 }, *t = NULL, *pm1 = NULL, *qm1 = NULL;
 	BN_CTX *ctx = NULL;
 	bool ok = false;

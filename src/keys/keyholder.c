@@ -14,6 +14,7 @@
 #include "core/err.h"
 #include "jose/jwk.h"
 #include "keys/keyholder.h"
+#include "keys/keyring_int.h"
 
 struct keyholder {
 	pthread_mutex_t mu;
@@ -107,13 +108,13 @@ keyholder_refresh(keyholder_t *h, const char *data_dir, unsigned algs, bool *cha
 		return PO_OK;
 	if (rc == PO_OK)
 		rc = keyring_load(data_dir, &r, &got, why);
-	else if (why != NULL)
-		(void)buf_appendf(why, "%s/%s: %s; the keys in use are kept", data_dir, KEYRING_FILE,
+	else
+		kr_why(why, "%s/%s: %s; the keys in use are kept", data_dir, KEYRING_FILE,
 		    rc == PO_ERR_NOTFOUND ? "missing" : "cannot stat it");
 	if (rc == PO_OK && (keyring_algs(r) & algs) != (algs & JOSE_ALGS_ALL)) {
-		if (why != NULL)
-			(void)buf_appendf(why, "%s/%s has no keys for an algorithm a client uses; the keys in use "
-			    "are kept (restart plex-oidc to add them)", data_dir, KEYRING_FILE);
+		kr_why(why, "%s/%s has no keys for an algorithm a client uses; the keys in use are kept (restart "
+		            "plex-oidc to add them)",
+		    data_dir, KEYRING_FILE);
 		rc = PO_ERR_INVALID;
 	}
 	if (rc != PO_OK) {

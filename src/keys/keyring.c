@@ -12,6 +12,7 @@
  * Its JSON document is keyring_doc.c's; the file in data_dir is
  * keyring_file.c's.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,20 @@ const char *
 keyring_role_name(enum keyring_role role)
 {
 	return (unsigned)role <= KEYRING_PREVIOUS ? role_names[role] : "?";
+}
+
+void
+kr_why(buf_t *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why == NULL)
+		return;
+	va_start(ap, fmt);
+	if (buf_vappendf(why, fmt, ap) != PO_OK) {
+		/* cut short (keyring_int.h) */
+	}
+	va_end(ap);
 }
 
 /* ---- building ---- */
@@ -71,7 +86,8 @@ kr_add_seal(keyring_t *r, const keyring_seal_key_t *k)
 static int
 kr_rank(enum keyring_role role)
 {
-	return role == KEYRING_CURRENT ? 0 : role == KEYRING_NEXT ? 1 : 2;
+	return role == KEYRING_CURRENT ? 0 : role == KEYRING_NEXT ? 1
+	                                                          : 2;
 }
 
 static int
@@ -324,9 +340,10 @@ kr_why_wait(const keyring_t *r, int64_t now, int64_t wait, buf_t *why)
 	clock_fmt_duration(now - y->created, age, sizeof(age));
 	clock_fmt_duration(wait, left, sizeof(left));
 	clock_fmt_utc(now + wait, when, sizeof(when));
-	(void)buf_appendf(why, "not rotated: the next %s key (kid %s) has been published for %s only; relying "
-	    "parties may cache the key set for %d s, so a new key is published for at least %d s before it signs; "
-	    "try again in %s (after %s)", jose_key_alg(y->key), jose_key_kid(y->key), age, LIM_JWKS_MAX_AGE_S,
+	kr_why(why, "not rotated: the next %s key (kid %s) has been published for %s only; relying "
+	            "parties may cache the key set for %d s, so a new key is published for at least %d s before it signs; "
+	            "try again in %s (after %s)",
+	    jose_key_alg(y->key), jose_key_kid(y->key), age, LIM_JWKS_MAX_AGE_S,
 	    LIM_KEY_PREPUBLISH_S, left, when);
 }
 
@@ -355,12 +372,12 @@ kr_check_room(const keyring_t *r, buf_t *why)
 		if (n[i] <= LIM_KEYRING_PREVIOUS_MAX)
 			continue;
 		clock_fmt_utc(oldest[i], when, sizeof(when));
-		if (why != NULL)
-			(void)buf_appendf(why, "not rotated: the ring would keep %zu previous %s keys, and at most %d "
-			    "are kept (each still opens or verifies what it made until it retires); the oldest "
-			    "retires at %s: rotate after that, or less often", n[i],
-			    i == JOSE_ALG_COUNT ? "sealing" : jose_alg_name((enum jose_alg)i), LIM_KEYRING_PREVIOUS_MAX,
-			    when);
+		kr_why(why, "not rotated: the ring would keep %zu previous %s keys, and at most %d "
+		            "are kept (each still opens or verifies what it made until it retires); the oldest "
+		            "retires at %s: rotate after that, or less often",
+		    n[i],
+		    i == JOSE_ALG_COUNT ? "sealing" : jose_alg_name((enum jose_alg)i), LIM_KEYRING_PREVIOUS_MAX,
+		    when);
 		return PO_ERR_LIMIT;
 	}
 	return PO_OK;
@@ -558,7 +575,8 @@ keyring_info(const keyring_t *r, size_t i, keyring_info_t *out)
 
 		out->sealing = true;
 		out->role = s->role;
-		(void)b64url_encode(s->id, sizeof(s->id), out->id, sizeof(out->id));
+		if (b64url_encode(s->id, sizeof(s->id), out->id, sizeof(out->id)) < 0)
+			return PO_ERR_INTERNAL; /* cannot happen: 6 characters fit */
 		out->created = s->created;
 		out->retire = s->retire;
 		return PO_OK;

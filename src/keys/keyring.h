@@ -58,7 +58,11 @@
 
 typedef struct keyring keyring_t;
 
-enum keyring_role { KEYRING_NEXT = 0, KEYRING_CURRENT = 1, KEYRING_PREVIOUS = 2 };
+enum keyring_role {
+	KEYRING_NEXT = 0,
+	KEYRING_CURRENT = 1,
+	KEYRING_PREVIOUS = 2
+};
 
 /* AES-256-GCM keys (NIST SP 800-38D) and their ids in sealed values. */
 #define KEYRING_SEAL_KEY_BYTES 32
@@ -84,7 +88,7 @@ typedef struct keyring_seal_key {
 
 /* What a caller may show about a key (no secret). */
 typedef struct keyring_info {
-	bool sealing;          /* a sealing key (then alg is unused) */
+	bool sealing; /* a sealing key (then alg is unused) */
 	enum jose_alg alg;
 	enum keyring_role role;
 	char id[JOSE_KID_SIZE]; /* signing: the kid; sealing: the id, base64url */

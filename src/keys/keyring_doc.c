@@ -183,12 +183,11 @@ doc_read_sig(keyring_t *r, json_t *o, size_t n, buf_t *why)
 		bad = "holds a key whose thumbprint is not its \"kid\"";
 	if (bad != NULL) {
 		jose_key_free(k);
-		if (why != NULL)
-			(void)buf_appendf(why, "signing key %zu %s", n, bad);
+		kr_why(why, "signing key %zu %s", n, bad);
 		return PO_ERR_INVALID;
 	}
 	if ((rc = kr_add_sig(r, k, role, created, retire)) == PO_ERR_LIMIT && why != NULL)
-		(void)buf_appendf(why, "more than %d signing keys", KR_SIG_MAX);
+		kr_why(why, "more than %d signing keys", KR_SIG_MAX);
 	return rc == PO_ERR_LIMIT ? PO_ERR_INVALID : rc;
 }
 
@@ -220,14 +219,12 @@ doc_read_seal(keyring_t *r, json_t *o, size_t n, buf_t *why)
 	else if (!doc_bytes(o, "key", k.key, sizeof(k.key)))
 		bad = "has no \"key\" of 32 bytes in base64url";
 	if (bad != NULL) {
-		if (why != NULL)
-			(void)buf_appendf(why, "sealing key %zu %s", n, bad);
+		kr_why(why, "sealing key %zu %s", n, bad);
 		rc = PO_ERR_INVALID;
 		goto out;
 	}
 	if ((rc = kr_add_seal(r, &k)) == PO_ERR_LIMIT) {
-		if (why != NULL)
-			(void)buf_appendf(why, "more than %d sealing keys", KR_SEAL_MAX);
+		kr_why(why, "more than %d sealing keys", KR_SEAL_MAX);
 		rc = PO_ERR_INVALID;
 	}
 out:
@@ -275,9 +272,8 @@ doc_check(const keyring_t *r, buf_t *why)
 		if (cur[i] + nxt[i] + prev[i] == 0 && i != JOSE_RS256)
 			continue;
 		if (cur[i] != 1 || nxt[i] != 1) {
-			if (why != NULL)
-				(void)buf_appendf(why, "%zu current and %zu next %s keys (exactly one of each is needed)",
-				    cur[i], nxt[i], jose_alg_name((enum jose_alg)i));
+			kr_why(why, "%zu current and %zu next %s keys (exactly one of each is needed)",
+			    cur[i], nxt[i], jose_alg_name((enum jose_alg)i));
 			return PO_ERR_INVALID;
 		}
 		if (prev[i] > LIM_KEYRING_PREVIOUS_MAX)
@@ -288,8 +284,7 @@ doc_check(const keyring_t *r, buf_t *why)
 	if (what == NULL && sprev > LIM_KEYRING_PREVIOUS_MAX)
 		what = "more previous sealing keys than allowed";
 	if (what != NULL) {
-		if (why != NULL)
-			(void)buf_puts(why, what);
+		kr_why(why, "%s", what);
 		return PO_ERR_INVALID;
 	}
 	return PO_OK;
@@ -307,32 +302,28 @@ keyring_parse(const char *buf, size_t len, keyring_t **out, buf_t *why)
 
 	*out = NULL;
 	if (len > LIM_KEYRING_FILE_MAX) {
-		if (why != NULL)
-			(void)buf_appendf(why, "larger than %d bytes: not a key ring", LIM_KEYRING_FILE_MAX);
+		kr_why(why, "larger than %d bytes: not a key ring", LIM_KEYRING_FILE_MAX);
 		return PO_ERR_LIMIT;
 	}
 	if ((doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
-		if (why != NULL)
-			(void)buf_appendf(why, "not valid JSON (line %d: %s)", jerr.line, jerr.text);
+		kr_why(why, "not valid JSON (line %d: %s)", jerr.line, jerr.text);
 		goto out;
 	}
 	v = json_object_get(doc, "version");
 	sig = json_object_get(doc, "signing");
 	seal = json_object_get(doc, "sealing");
 	if (!json_is_object(doc) || !str_eq(json_string_value(json_object_get(doc, "format")), DOC_FORMAT)) {
-		if (why != NULL)
-			(void)buf_puts(why, "not a plex-oidc key ring (no \"format\": \"" DOC_FORMAT "\")");
+		kr_why(why, "not a plex-oidc key ring (no \"format\": \"" DOC_FORMAT "\")");
 		goto out;
 	}
 	if (!json_is_integer(v) || json_integer_value(v) != DOC_VERSION) {
-		if (why != NULL)
-			(void)buf_appendf(why, "version %s is not one this plex-oidc reads (%d); was it written by a "
-			    "newer version?", json_is_integer(v) ? "other" : "missing", DOC_VERSION);
+		kr_why(why, "version %s is not one this plex-oidc reads (%d); was it written by a "
+		            "newer version?",
+		    json_is_integer(v) ? "other" : "missing", DOC_VERSION);
 		goto out;
 	}
 	if (!doc_members_ok(doc, names) || !json_is_array(sig) || !json_is_array(seal)) {
-		if (why != NULL)
-			(void)buf_puts(why, "needs exactly format, version, signing (a list) and sealing (a list)");
+		kr_why(why, "needs exactly format, version, signing (a list) and sealing (a list)");
 		goto out;
 	}
 	if ((r = kr_new()) == NULL) {

@@ -41,37 +41,20 @@
 #include "po_limits.h"
 
 /* What to run when the keys are gone and there is no backup. */
-#define KF_NEW_KEYS_HINT \
+#define KF_NEW_KEYS_HINT                                                                                               \
 	"run `plex-oidc rotate-keys --config FILE --force` to create new keys (every session and refresh token ends: " \
 	"everyone signs in again)"
-
-static int
-kf_why(buf_t *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Appends to why (if any); returns PO_OK for chaining convenience. */
-static int
-kf_why(buf_t *why, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL)
-		return PO_OK;
-	va_start(ap, fmt);
-	(void)buf_vappendf(why, fmt, ap);
-	va_end(ap);
-	return PO_OK;
-}
 
 static int
 kf_open_dir(const char *dir, int *dfd, buf_t *why)
 {
 	*dfd = -1;
 	if (dir == NULL || *dir == '\0') {
-		kf_why(why, "no data directory given ([server] data_dir)");
+		kr_why(why, "no data directory given ([server] data_dir)");
 		return PO_ERR_INVALID;
 	}
 	if ((*dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		kf_why(why, "%s: cannot open the data directory: %s", dir, strerror(errno));
+		kr_why(why, "%s: cannot open the data directory: %s", dir, strerror(errno));
 		return PO_ERR_IO;
 	}
 	return PO_OK;
@@ -91,7 +74,7 @@ kf_lock(int dfd, const char *dir, buf_t *why)
 			    strerror(errno));
 			return PO_OK;
 		}
-		kf_why(why, "%s: cannot lock the data directory: %s", dir, strerror(errno));
+		kr_why(why, "%s: cannot lock the data directory: %s", dir, strerror(errno));
 		return PO_ERR_IO;
 	}
 	return PO_OK;
@@ -135,15 +118,15 @@ kf_read(int dfd, const char *dir, const char *name, size_t max, char **buf, size
 	if ((fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
 		if (errno == ENOENT)
 			return PO_ERR_NOTFOUND;
-		kf_why(why, "%s/%s: cannot open: %s", dir, name, strerror(errno));
+		kr_why(why, "%s/%s: cannot open: %s", dir, name, strerror(errno));
 		return PO_ERR_IO;
 	}
 	if (fstat(fd, st) == -1) {
-		kf_why(why, "%s/%s: fstat: %s", dir, name, strerror(errno));
+		kr_why(why, "%s/%s: fstat: %s", dir, name, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st->st_mode)) {
-		kf_why(why, "%s/%s: not a regular file", dir, name);
+		kr_why(why, "%s/%s: not a regular file", dir, name);
 		rc = PO_ERR_INVALID;
 		goto out;
 	}
@@ -160,7 +143,7 @@ kf_read(int dfd, const char *dir, const char *name, size_t max, char **buf, size
 		if ((r = read(fd, data + n, max + 1 - n)) == -1) {
 			if (errno == EINTR)
 				continue;
-			kf_why(why, "%s/%s: read: %s", dir, name, strerror(errno));
+			kr_why(why, "%s/%s: read: %s", dir, name, strerror(errno));
 			goto out;
 		}
 		if (r == 0)
@@ -168,7 +151,7 @@ kf_read(int dfd, const char *dir, const char *name, size_t max, char **buf, size
 		n += (size_t)r;
 	}
 	if (n > max) {
-		kf_why(why, "%s/%s: larger than %zu bytes: not what plex-oidc wrote there", dir, name, max);
+		kr_why(why, "%s/%s: larger than %zu bytes: not what plex-oidc wrote there", dir, name, max);
 		rc = PO_ERR_INVALID;
 		goto out;
 	}
@@ -201,8 +184,9 @@ kf_load_ring(int dfd, const char *dir, keyring_t **out, keyring_stamp_t *stamp, 
 	if ((rc = kf_read(dfd, dir, KEYRING_FILE, LIM_KEYRING_FILE_MAX, &text, &len, &st, why)) != PO_OK)
 		goto out;
 	if ((rc = keyring_parse(text, len, out, &reason)) == PO_ERR_INVALID || rc == PO_ERR_LIMIT) {
-		kf_why(why, "%s/%s is damaged: %s. It is left as it is: restore it from a backup; if there is none, "
-		    "move it away and " KF_NEW_KEYS_HINT, dir, KEYRING_FILE, buf_str(&reason));
+		kr_why(why, "%s/%s is damaged: %s. It is left as it is: restore it from a backup; if there is none, "
+		            "move it away and " KF_NEW_KEYS_HINT,
+		    dir, KEYRING_FILE, buf_str(&reason));
 		rc = PO_ERR_INVALID;
 		goto out;
 	}
@@ -290,14 +274,14 @@ kf_install(int dfd, const char *dir, const char *name, const char *data, size_t 
 
 	*existed = false;
 	if (snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name) >= (int)sizeof(tmp)) {
-		kf_why(why, "%s: path too long", dir);
+		kr_why(why, "%s: path too long", dir);
 		return PO_ERR_INVALID;
 	}
 	base = strrchr(tmp, '/') + 1;
 	/* mkostemp: O_CREAT | O_EXCL, mode 0600, a fresh name (a fixed name
 	 * left by a crash would block every later write). */
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		kf_why(why, "%s: cannot create a file in the data directory: %s", dir, strerror(errno));
+		kr_why(why, "%s: cannot create a file in the data directory: %s", dir, strerror(errno));
 		goto out;
 	}
 	have_tmp = 1;
@@ -305,27 +289,27 @@ kf_install(int dfd, const char *dir, const char *name, const char *data, size_t 
 	 * that owns data_dir, the service's: a root-owned 0600 key ring would
 	 * be unreadable to the server. */
 	if (geteuid() == 0 && fstat(dfd, &dst) == 0 && dst.st_uid != 0 && fchown(fd, dst.st_uid, dst.st_gid) == -1) {
-		kf_why(why, "%s: cannot give %s to the owner of the data directory: %s", dir, tmp, strerror(errno));
+		kr_why(why, "%s: cannot give %s to the owner of the data directory: %s", dir, tmp, strerror(errno));
 		goto out;
 	}
 	if (fchmod(fd, S_IRUSR | S_IWUSR) == -1 || kf_write_all(fd, data, len) != PO_OK || fsync(fd) == -1) {
-		kf_why(why, "%s: cannot write %s: %s", dir, tmp, strerror(errno));
+		kr_why(why, "%s: cannot write %s: %s", dir, tmp, strerror(errno));
 		goto out;
 	}
 	if (close(fd) == -1) {
 		fd = -1;
-		kf_why(why, "%s: cannot write %s: %s", dir, tmp, strerror(errno));
+		kr_why(why, "%s: cannot write %s: %s", dir, tmp, strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (replace) {
 		if (renameat(dfd, base, dfd, name) == -1) {
-			kf_why(why, "%s: cannot rename %s to %s: %s", dir, base, name, strerror(errno));
+			kr_why(why, "%s: cannot rename %s to %s: %s", dir, base, name, strerror(errno));
 			goto out;
 		}
 		have_tmp = 0;
 	} else if ((rc = kf_place_new(dfd, base, name, existed, &have_tmp)) != PO_OK) {
-		kf_why(why, "%s: cannot put %s in place: %s", dir, name, strerror(errno));
+		kr_why(why, "%s: cannot put %s in place: %s", dir, name, strerror(errno));
 		goto out;
 	}
 	rc = PO_ERR_IO;
@@ -336,7 +320,7 @@ kf_install(int dfd, const char *dir, const char *name, const char *data, size_t 
 	/* Make the new name durable. EINVAL: the filesystem cannot sync a
 	 * directory, and there is nothing more to do. */
 	if (fsync(dfd) == -1 && errno != EINVAL) {
-		kf_why(why, "%s: cannot sync the data directory: %s", dir, strerror(errno));
+		kr_why(why, "%s: cannot sync the data directory: %s", dir, strerror(errno));
 		goto out;
 	}
 	rc = PO_OK;
@@ -379,8 +363,9 @@ kf_migrate(int dfd, const char *dir, unsigned algs, int64_t now, keyring_t **out
 	if ((rc = kf_read(dfd, dir, KEYRING_LEGACY_KEY_FILE, LIM_KEY_FILE_MAX, &pem, &len, &st, why)) != PO_OK)
 		goto out;
 	if ((rc = jose_key_from_pem(pem, len, &legacy)) != PO_OK) {
-		kf_why(why, "%s/%s cannot be read as an RS256 key (see the line above); it is left as it is: restore "
-		    "it from a backup", dir, KEYRING_LEGACY_KEY_FILE);
+		kr_why(why, "%s/%s cannot be read as an RS256 key (see the line above); it is left as it is: restore "
+		            "it from a backup",
+		    dir, KEYRING_LEGACY_KEY_FILE);
 		rc = PO_ERR_INVALID;
 		goto out;
 	}
@@ -436,8 +421,9 @@ kf_locked(int dfd, const char *dir, unsigned algs, unsigned flags, int64_t now, 
 		} else if (kf_exists(dfd, KEYRING_CLIENT_ID_FILE) != 0)
 			earlier = KEYRING_CLIENT_ID_FILE;
 		if (earlier != NULL && !(flags & KEYRING_LOAD_NEW_OK)) {
-			kf_why(why, "%s/%s is missing, but plex-oidc has run with this data directory before (%s is "
-			    "there): its keys are gone. Restore %s from a backup; if there is none, " KF_NEW_KEYS_HINT, dir,
+			kr_why(why, "%s/%s is missing, but plex-oidc has run with this data directory before (%s is "
+			            "there): its keys are gone. Restore %s from a backup; if there is none, " KF_NEW_KEYS_HINT,
+			    dir,
 			    KEYRING_FILE,
 			    earlier, KEYRING_FILE);
 			rc = PO_ERR_INVALID;

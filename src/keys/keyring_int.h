@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "jose/jwk.h"
 #include "keys/keyring.h"
 #include "po_limits.h"
@@ -44,6 +45,9 @@ keyring_t *kr_new(void);
 int kr_add_sig(keyring_t *r, jose_key_t *key, enum keyring_role role, int64_t created, int64_t retire);
 /* Appends a sealing key (copied). PO_OK or PO_ERR_LIMIT. */
 int kr_add_seal(keyring_t *r, const keyring_seal_key_t *k);
+/* Appends a message to why, if there is one. A message that does not fit
+ * is cut short: the call fails either way, and its return code says why. */
+void kr_why(buf_t *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Puts the keys in the canonical order. */
 void kr_sort(keyring_t *r);
 #endif

@@ -77,14 +77,16 @@ keytool_rotate(const char *data_dir, unsigned algs, int64_t sealed_lifetime_s, b
 	rc = keyring_rotate_file(data_dir, algs, now, sealed_lifetime_s, force, &before, &after, &done, &why);
 	if (done & KEYRING_DID_MIGRATE)
 		fprintf(out, "took over %s/%s as the current RS256 key of the new key ring %s/%s: its kid is "
-		    "unchanged, so tokens it signed stay valid (the old file is left in place)\n", data_dir,
+		             "unchanged, so tokens it signed stay valid (the old file is left in place)\n",
+		    data_dir,
 		    KEYRING_LEGACY_KEY_FILE, data_dir, KEYRING_FILE);
 	if (done & KEYRING_DID_ADD)
 		fprintf(out, "added keys for an algorithm a client uses\n");
 	if (rc == PO_ERR_DENIED) {
 		fprintf(err, "plex-oidc: %s.\nRun it again then, or add --force to rotate now: a relying party "
-		    "whose cached key set does not have the new key yet then fails to verify new ID tokens until "
-		    "it fetches /jwks again.\n", buf_str(&why));
+		             "whose cached key set does not have the new key yet then fails to verify new ID tokens until "
+		             "it fetches /jwks again.\n",
+		    buf_str(&why));
 		goto out;
 	}
 	if (rc != PO_OK) {
@@ -96,12 +98,14 @@ keytool_rotate(const char *data_dir, unsigned algs, int64_t sealed_lifetime_s, b
 		    data_dir, data_dir, KEYRING_FILE);
 	else if (done & KEYRING_DID_RECREATE)
 		fprintf(out, "created new keys in %s/%s, as --force asks: sessions and refresh tokens sealed with the "
-		    "lost keys no longer open, and everyone signs in again\n", data_dir, KEYRING_FILE);
+		             "lost keys no longer open, and everyone signs in again\n",
+		    data_dir, KEYRING_FILE);
 	else
 		fprintf(out, "rotated the key ring %s/%s:\n", data_dir, KEYRING_FILE);
 	kt_report(out, after, before != NULL, now);
 	fprintf(out, "/jwks publishes every current, next and previous signing key listed. A running plex-oidc "
-	    "reads %s again within %d seconds; no restart is needed.\n", KEYRING_FILE, LIM_KEYRING_RELOAD_S);
+	             "reads %s again within %d seconds; no restart is needed.\n",
+	    KEYRING_FILE, LIM_KEYRING_RELOAD_S);
 	status = 0;
 out:
 	keyring_free(before);

@@ -1,109 +1,24 @@
 /*
  * authorize.c - the authorization endpoint (RFC 6749 §4.1.1, OpenID Connect
- * Core §3.1.2). Validates the request, remembers it as a pending login bound
- * to this browser, and answers with the login page: the one page the user
- * sees.
+ * Core §3.1.2). Validates the request and hands it to the login pages
+ * (login_http_begin): a pending login bound to this browser, and the login
+ * page, the one page the user sees.
  *
  * Error handling follows RFC 6749 §4.1.2.1: when the client or the
  * redirect URI cannot be trusted, the user gets an error page and is never
  * redirected (no open redirect); every other error goes back to the client
  * as an error redirect with the state.
  */
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
-#include "core/err.h"
 #include "core/log.h"
-#include "core/rnd.h"
 #include "core/str.h"
-#include "http/cookie.h"
-#include "po_limits.h"
+#include "oidc/claims.h"
 #include "oidc/errors.h"
 #include "oidc/internal.h"
 #include "oidc/pkce.h"
-
-int
-oidc_request_params(const http_req_t *req, form_t *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (strcmp(req->method, "POST") == 0) {
-		/* Only urlencoded bodies carry parameters (RFC 6749 §4.1.3). */
-		if (req->content_type == NULL ||
-		    strncasecmp(req->content_type, "application/x-www-form-urlencoded", 33) != 0)
-			return PO_ERR_INVALID;
-		return form_parse(req->body, req->body_len, out);
-	}
-	return form_parse(req->query, req->query_len, out);
-}
-
-static bool
-token_chars_ok(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			return false;
-	}
-	return true;
-}
-
-const char *
-oidc_bid_cookie_name(const oidc_t *o)
-{
-	if (!o->cfg->issuer_https)
-		return OIDC_BID_COOKIE; /* loopback testing: no prefix possible */
-	return o->cfg->issuer_path[0] ? OIDC_BID_COOKIE_SECURE : OIDC_BID_COOKIE_HOST;
-}
-
-bool
-oidc_browser_id(const oidc_t *o, const http_req_t *req, char *out, size_t outsz)
-{
-	const char *v;
-	size_t n;
-
-	if (req->cookie == NULL ||
-	    cookie_get(req->cookie, strlen(req->cookie), oidc_bid_cookie_name(o), &v, &n) != PO_OK)
-		return false;
-	if (n != 43 || n >= outsz || !token_chars_ok(v, n))
-		return false;
-	memcpy(out, v, n);
-	out[n] = '\0';
-	return true;
-}
-
-int
-oidc_url(const oidc_t *o, buf_t *out, const char *path)
-{
-	int rc = buf_puts(out, o->cfg->issuer);
-
-	return rc == PO_OK ? buf_puts(out, path) : rc;
-}
-
-void
-oidc_render_login(oidc_t *o, http_resp_t *resp, const char *id, const char *state, const char *client_id)
-{
-	const config_client_t *cl = config_client_find(o->cfg, client_id);
-	ui_var_t vars[] = {
-		{ "base", o->cfg->issuer_path },
-		{ "login_id", id },
-		{ "state", state },
-		{ "client_name", cl && cl->name ? cl->name : "" },
-	};
-
-	resp->status = 200;
-	resp->content_type = "text/html; charset=utf-8";
-	buf_reset(&resp->body);
-	if (ui_render(o->ui, "login.html", vars, sizeof(vars) / sizeof(vars[0]), &resp->body) != PO_OK) {
-		oidc_error_page(o, resp, 500, "error", "Something went wrong", "The sign-in page could not be shown.",
-		    NULL, NULL);
-		return;
-	}
-	oidc_html_headers(resp);
-}
+#include "po_limits.h"
 
 /* Parameters that RFC 6749 §3.1 says must not repeat; a duplicate of any
  * of them makes the request invalid. */
@@ -129,8 +44,9 @@ encode_retry(const form_t *f, buf_t *out)
 			continue;
 		if (out->len && (rc = buf_puts(out, "&")) != PO_OK)
 			break;
-		if ((rc = form_encode(out, f->p[i].name)) == PO_OK && (rc = buf_puts(out, "=")) == PO_OK)
-			rc = form_encode(out, f->p[i].value);
+		if ((rc = form_encode(out, f->p[i].name)) != PO_OK || (rc = buf_puts(out, "=")) != PO_OK ||
+		    (rc = form_encode(out, f->p[i].value)) != PO_OK)
+			break;
 	}
 	return rc;
 }
@@ -205,76 +121,53 @@ check_request(const form_t *f, const char **desc)
 	return NULL;
 }
 
-/* What a pending login costs in memory, for the store's byte budget: the
- * record, its strings, and the store's entry with malloc overhead. */
-static size_t
-login_size(const login_t *l)
-{
-	const void *s[] = { l, l->req.client_id, l->req.redirect_uri, l->req.state, l->req.nonce,
-		l->req.code_challenge, l->req.retry_query };
-	size_t n = 192, i; /* the store's entry (key, links) */
-
-	/* What the allocator really holds, not just the string lengths. */
-	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++)
-		n += s[i] ? malloc_usable_size((void *)(uintptr_t)s[i]) + 16 : 0;
-	return n;
-}
-
+/* The pending login of a valid request: its continuation is the request
+ * itself, as a query string (grant.h), which is also what "try again"
+ * replays. */
 static int
-retry_param(buf_t *out, const char *name, const char *value)
+login_of(const form_t *f, login_t *l)
 {
-	int rc;
+	authz_req_t r = { 0 };
+	buf_t extra, cont;
+	int rc = PO_ERR_NOMEM;
 
-	if (value == NULL)
-		return PO_OK;
-	if (out->len && (rc = buf_puts(out, "&")) != PO_OK)
-		return rc;
-	if ((rc = buf_puts(out, name)) != PO_OK || (rc = buf_puts(out, "=")) != PO_OK)
-		return rc;
-	return form_encode(out, value);
-}
-
-int
-oidc_retry_query(const authz_req_t *r, buf_t *out)
-{
-	char scope[64];
-	int rc;
-
-	scope_format(r->scopes, scope, sizeof(scope));
-	if ((rc = retry_param(out, "client_id", r->client_id)) == PO_OK &&
-	    (rc = retry_param(out, "redirect_uri", r->redirect_uri)) == PO_OK &&
-	    (rc = retry_param(out, "response_type", "code")) == PO_OK && (rc = retry_param(out, "scope", scope)) == PO_OK &&
-	    (rc = retry_param(out, "state", r->state)) == PO_OK && (rc = retry_param(out, "nonce", r->nonce)) == PO_OK &&
-	    (rc = retry_param(out, "code_challenge", r->code_challenge)) == PO_OK)
-		rc = retry_param(out, "code_challenge_method", r->code_challenge ? "S256" : NULL);
-	if (rc == PO_OK && r->retry_query)
-		rc = (rc = buf_puts(out, "&")) == PO_OK ? buf_puts(out, r->retry_query) : rc;
+	buf_init(&extra, LIM_HTTP_URI_MAX * 3);
+	buf_init(&cont, LIM_LOGIN_CONT_MAX);
+	memset(l, 0, sizeof(*l));
+	l->door = LOGIN_DOOR_OIDC;
+	r.scopes = scope_parse(form_get(f, "scope"));
+	/* Borrowed for the encoding only. */
+	r.client_id = (char *)(uintptr_t)form_get(f, "client_id");
+	r.redirect_uri = (char *)(uintptr_t)form_get(f, "redirect_uri");
+	r.state = (char *)(uintptr_t)form_get(f, "state");
+	r.nonce = (char *)(uintptr_t)form_get(f, "nonce");
+	r.code_challenge = (char *)(uintptr_t)form_get(f, "code_challenge");
+	if (r.state && r.state[0] == '\0')
+		r.state = NULL;
+	if (r.nonce && r.nonce[0] == '\0')
+		r.nonce = NULL;
+	if ((rc = encode_retry(f, &extra)) != PO_OK || (rc = authz_req_to_query(&r, buf_str(&extra), &cont)) != PO_OK)
+		goto out;
+	rc = PO_ERR_NOMEM;
+	if ((l->app = str_dup(r.client_id)) == NULL || (l->cont = buf_steal(&cont, NULL)) == NULL)
+		goto out;
+	rc = PO_OK;
+out:
+	buf_free(&extra);
+	buf_free(&cont);
 	return rc;
 }
 
-static int
-dup_opt(char **dst, const char *src)
-{
-	*dst = NULL;
-	if (src == NULL || src[0] == '\0')
-		return PO_OK;
-	return (*dst = str_dup(src)) ? PO_OK : PO_ERR_NOMEM;
-}
-
 void
-oidc_authorize(oidc_t *o, http_req_t *req, http_resp_t *resp)
+oidc_authorize(void *arg, http_req_t *req, http_resp_t *resp)
 {
+	oidc_t *o = arg;
 	form_t f = { 0 };
 	const config_client_t *cl;
 	const char *client_id, *redirect_uri, *err, *desc = NULL;
-	login_t *l = NULL;
-	char id[48], bid[48];
-	bool new_bid = false;
-	buf_t cookie, retry;
+	login_t l = { 0 };
 	int rc;
 
-	buf_init(&cookie, 512);
-	buf_init(&retry, LIM_HTTP_URI_MAX * 2);
 	if (oidc_request_params(req, &f) != PO_OK) {
 		oidc_error_page(o, resp, 400, "error", "This sign-in link is broken",
 		    "The app sent a malformed sign-in request. Go back to the app and try again.", NULL, NULL);
@@ -283,7 +176,7 @@ oidc_authorize(oidc_t *o, http_req_t *req, http_resp_t *resp)
 	client_id = form_get(&f, "client_id");
 	redirect_uri = form_get(&f, "redirect_uri");
 	if (client_id == NULL || form_count(&f, "client_id") > 1 ||
-	    (cl = config_client_find(o->cfg, client_id)) == NULL) {
+	    (cl = config_client_find(o->o.cfg, client_id)) == NULL) {
 		oidc_error_page(o, resp, 400, "error", "Unknown app",
 		    "The app that sent you here is not registered with this sign-in service. Ask the server owner to add it.",
 		    NULL, NULL);
@@ -309,46 +202,12 @@ oidc_authorize(oidc_t *o, http_req_t *req, http_resp_t *resp)
 		    form_count(&f, "state") == 1 ? form_get(&f, "state") : NULL);
 		goto out;
 	}
-
-	if ((l = calloc(1, sizeof(*l))) == NULL)
-		goto fail;
-	l->req.scopes = scope_parse(form_get(&f, "scope"));
-	if (dup_opt(&l->req.client_id, client_id) != PO_OK || dup_opt(&l->req.redirect_uri, redirect_uri) != PO_OK ||
-	    dup_opt(&l->req.state, form_get(&f, "state")) != PO_OK ||
-	    dup_opt(&l->req.nonce, form_get(&f, "nonce")) != PO_OK ||
-	    dup_opt(&l->req.code_challenge, form_get(&f, "code_challenge")) != PO_OK ||
-	    encode_retry(&f, &retry) != PO_OK ||
-	    (retry.len && (l->req.retry_query = str_dupn(buf_str(&retry), retry.len)) == NULL))
-		goto fail; /* usually no extra parameter: nothing kept */
-	if (!oidc_browser_id(o, req, bid, sizeof(bid))) {
-		if (rnd_token(bid, sizeof(bid), LIM_RANDOM_TOKEN_BYTES) != PO_OK)
-			goto fail;
-		new_bid = true;
+	if ((rc = login_of(&f, &l)) != PO_OK || (rc = login_http_begin(o->o.logins, &l, req, resp)) != PO_OK) {
+		log_error_fr(rc, "cannot start a login");
+		oidc_error_redirect(o, resp, redirect_uri, OE_SERVER_ERROR, "the sign-in could not be started",
+		    form_get(&f, "state"));
 	}
-	memcpy(l->bid, bid, sizeof(l->bid));
-	if (rnd_token(id, sizeof(id), LIM_RANDOM_TOKEN_BYTES) != PO_OK)
-		goto fail;
-	rc = ttl_cache_put_sized(o->logins, id, l, login_size(l), clock_mono_ms());
-	l = NULL; /* transferred, even on failure */
-	if (rc != PO_OK)
-		goto fail;
-	if (new_bid) {
-		/* A session cookie: it only has to outlive one sign-in. */
-		if (cookie_format(&cookie, oidc_bid_cookie_name(o), bid, o->cfg->issuer_path[0] ? o->cfg->issuer_path : "/", -1,
-		        o->cfg->issuer_https) != PO_OK)
-			goto fail;
-		http_resp_header(resp, "Set-Cookie", buf_str(&cookie));
-	}
-	__atomic_add_fetch(&o->metrics.logins_started, 1, __ATOMIC_RELAXED);
-	oidc_render_login(o, resp, id, "idle", client_id);
-	goto out;
-fail:
-	log_error("authorize: cannot create a pending login (out of memory or randomness)");
-	oidc_error_redirect(o, resp, redirect_uri, OE_SERVER_ERROR, "the sign-in could not be started",
-	    form_get(&f, "state"));
 out:
-	login_free(l);
-	buf_free(&cookie);
-	buf_free(&retry);
+	login_clear(&l);
 	form_clear(&f);
 }

@@ -2,7 +2,7 @@
  * discovery.c - the discovery document (OpenID Connect Discovery 1.0 §3)
  * and the JWKS (RFC 7517 §5), built once at start and served as fixed bytes
  * (relying parties such as Spring give up on a slow JWKS; see
- * docs/relying-parties).
+ * docs/INTEGRATIONS.md, "What relying parties rely on").
  *
  * Only what is implemented is advertised: clients act on what they read
  * here (Jellyfin's uses PAR if it is listed, for example).
@@ -14,9 +14,15 @@
 
 #include "core/buf.h"
 #include "core/err.h"
-#include "oidc/errors.h"
+#include "http/router.h"
 #include "oidc/internal.h"
 #include "oidc/oidc.h"
+#include "po_limits.h"
+
+/* How long relying parties may cache discovery and the JWKS (seconds, as
+ * text for the header). Keys are pre-published for longer than this before
+ * they sign anything. */
+#define DISCOVERY_MAX_AGE_S "300"
 
 /* Builds the issuer-relative URL of an endpoint. NULL on allocation failure. */
 static json_t *
@@ -25,7 +31,7 @@ endpoint(const char *issuer, const char *path)
 	buf_t b;
 	json_t *j = NULL;
 
-	buf_init(&b, 4096);
+	buf_init(&b, LIM_URL_MAX * 2);
 	if (buf_puts(&b, issuer) == PO_OK && buf_puts(&b, path) == PO_OK)
 		j = json_string(buf_str(&b));
 	buf_free(&b);
@@ -42,7 +48,7 @@ str_array(const char *const *v)
 	return a;
 }
 
-static void serve_fixed_json(http_resp_t *resp, const char *doc, size_t len);
+static int fixed_answer(const char *doc, const char *ctype, void **out);
 
 int
 oidc_build_documents(oidc_t *o)
@@ -56,8 +62,8 @@ oidc_build_documents(oidc_t *o)
 	static const char *const pkce[] = { "S256", NULL };
 	static const char *const claims[] = { "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
 		"name", "preferred_username", "picture", "email", "email_verified", NULL };
-	const char *iss = o->cfg->issuer;
-	const char *algs[] = { jose_key_alg(o->key), NULL };
+	const char *iss = o->o.cfg->issuer;
+	const char *algs[] = { jose_key_alg(o->o.key), NULL };
 	json_t *d = NULL, *jwks = NULL, *keys = NULL, *jwk = NULL;
 	int rc = PO_ERR_NOMEM;
 
@@ -85,10 +91,9 @@ oidc_build_documents(oidc_t *o)
 	json_object_set_new(d, "authorization_response_iss_parameter_supported", json_true());
 	if ((o->discovery = json_dumps(d, JSON_COMPACT)) == NULL)
 		goto out;
-	o->discovery_len = strlen(o->discovery);
 
 	if ((jwks = json_object()) == NULL || (keys = json_array()) == NULL ||
-	    (jwk = jose_key_public_jwk(o->key)) == NULL)
+	    (jwk = jose_key_public_jwk(o->o.key)) == NULL)
 		goto out;
 	json_array_append_new(keys, jwk);
 	jwk = NULL; /* transferred */
@@ -96,24 +101,11 @@ oidc_build_documents(oidc_t *o)
 	keys = NULL; /* transferred */
 	if ((o->jwks = json_dumps(jwks, JSON_COMPACT)) == NULL)
 		goto out;
-	o->jwks_len = strlen(o->jwks);
-	/* Both documents as whole responses, built once: discovery and JWKS
-	 * are what relying parties fetch most. */
-	{
-		http_resp_t t = { 0 };
-
-		serve_fixed_json(&t, o->discovery, o->discovery_len);
-		o->discovery_resp = http_shared_new(&t);
-		http_resp_clear(&t);
-		memset(&t, 0, sizeof(t));
-		serve_fixed_json(&t, o->jwks, o->jwks_len);
-		t.content_type = "application/jwk-set+json";
-		o->jwks_resp = http_shared_new(&t);
-		http_resp_clear(&t);
-		if (o->discovery_resp == NULL || o->jwks_resp == NULL)
-			goto out;
-	}
-	rc = PO_OK;
+	/* Both documents as whole answers, built once: discovery and JWKS are
+	 * what relying parties fetch most. */
+	if ((rc = fixed_answer(o->discovery, "application/json", &o->discovery_resp)) != PO_OK)
+		goto out;
+	rc = fixed_answer(o->jwks, "application/jwk-set+json", &o->jwks_resp);
 out:
 	json_decref(d);
 	json_decref(jwks);
@@ -124,27 +116,33 @@ out:
 
 /* Fixed JSON for relying parties: cacheable for a while (keys change only
  * with the key file), readable cross-origin. */
-static void
-serve_fixed_json(http_resp_t *resp, const char *doc, size_t len)
+static int
+fixed_answer(const char *doc, const char *ctype, void **out)
 {
-	resp->status = 200;
-	resp->content_type = "application/json";
-	resp->static_body = doc;
-	resp->static_len = len;
-	http_resp_header(resp, "Cache-Control", "public, max-age=300");
-	oidc_cors_headers(resp);
+	http_resp_t t = { .status = 200, .content_type = ctype, .static_body = doc, .static_len = strlen(doc) };
+	int rc;
+
+	if ((rc = http_resp_header(&t, "Cache-Control", "public, max-age=" DISCOVERY_MAX_AGE_S)) == PO_OK &&
+	    (rc = http_cors_allow(&t)) == PO_OK && (*out = http_shared_new(&t)) == NULL)
+		rc = PO_ERR_NOMEM;
+	http_resp_clear(&t);
+	return rc;
 }
 
 void
-oidc_discovery(oidc_t *o, http_req_t *req, http_resp_t *resp)
+oidc_discovery(void *arg, http_req_t *req, http_resp_t *resp)
 {
+	oidc_t *o = arg;
+
 	resp->status = 200;
 	resp->shared = o->discovery_resp;
 }
 
 void
-oidc_jwks(oidc_t *o, http_req_t *req, http_resp_t *resp)
+oidc_jwks(void *arg, http_req_t *req, http_resp_t *resp)
 {
+	oidc_t *o = arg;
+
 	resp->status = 200;
 	resp->shared = o->jwks_resp;
 }

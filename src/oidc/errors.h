@@ -15,6 +15,7 @@
 
 #include "http/server.h"
 #include "oidc/oidc.h"
+#include "ui/ui.h"
 
 /* RFC 6749 §4.1.2.1, §5.2; OpenID Connect Core §3.1.2.6. */
 #define OE_INVALID_REQUEST "invalid_request"
@@ -32,21 +33,19 @@
 /* RFC 6750 §3.1 */
 #define OE_INVALID_TOKEN "invalid_token"
 
-/* JSON error body with status (400, 401, 500...). */
+/* Each answers resp; a failure to build the answer is the response's
+ * sticky error (a plain 500). */
+
+/* JSON error body with status (400, 401, 500...), no-store. */
 void oidc_error_json(http_resp_t *resp, int status, const char *error, const char *description);
 /* 302 to redirect_uri with error, error_description, state (if any) and iss
  * (RFC 9207). redirect_uri must be a registered URI of the client. */
-void oidc_error_redirect(oidc_t *o, http_resp_t *resp, const char *redirect_uri, const char *error,
+void oidc_error_redirect(const oidc_t *o, http_resp_t *resp, const char *redirect_uri, const char *error,
     const char *description, const char *state);
-/* An HTML page (message.html) with status, a heading and a text, and an
- * optional button. kind is "error", "denied", "unavailable" or "expired". */
-void oidc_error_page(oidc_t *o, http_resp_t *resp, int status, const char *kind, const char *heading,
+/* An HTML page (page_error, ui/page.h) below the issuer's path. */
+void oidc_error_page(const oidc_t *o, http_resp_t *resp, int status, const char *kind, const char *heading,
     const char *text, const char *button_url, const char *button_label);
-
-/* Adds the headers every HTML page carries: the strict CSP, framing and
- * caching rules. */
-void oidc_html_headers(http_resp_t *resp);
-/* Adds CORS headers for endpoints browser-based clients call. */
-void oidc_cors_headers(http_resp_t *resp);
+/* message.html with vars. */
+void oidc_page(const oidc_t *o, http_resp_t *resp, int status, const ui_var_t *vars, size_t n);
 
 #endif

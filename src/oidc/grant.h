@@ -1,9 +1,9 @@
 /*
- * grant.h - the records the provider keeps in memory between requests:
- * a pending login (authorization request + Plex progress), an
- * authorization code, and an access token. Each lives in its own
- * ttl_cache (oidc.h) which owns it and frees it with the *_free function.
- * They are only read or changed under their cache's lock (ttl_cache_with).
+ * grant.h - what the provider keeps between requests, as store records:
+ * the authorization request a login carries, the authorization code, and
+ * the access token. Each is encoded here (JSON, short keys) and decoded
+ * strictly: a record that does not have the right shape is treated as
+ * absent.
  */
 #ifndef PO_OIDC_GRANT_H
 #define PO_OIDC_GRANT_H
@@ -11,8 +11,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "http/server.h"
-#include "oidc/claims.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "policy/identity.h"
+
+/* A random code or access token: base64url of LIM_RANDOM_TOKEN_BYTES, in
+ * a buffer with room for the NUL. */
+#define GRANT_TOKEN_SIZE 48
 
 /* The validated authorization request (OIDC Core §3.1.2.1). */
 typedef struct authz_req {
@@ -22,56 +27,38 @@ typedef struct authz_req {
 	char *nonce;          /* NULL when the client sent none */
 	char *code_challenge; /* S256 challenge, NULL without PKCE */
 	unsigned scopes;      /* SCOPE_* bits */
-	char *retry_query;    /* "try again" parameters not kept above (prompt,
-	                       * max_age, response_mode), encoded; NULL if none */
 } authz_req_t;
 
-enum login_state {
-	LOGIN_IDLE = 0,     /* page shown, button not clicked */
-	LOGIN_PIN_PENDING,  /* creating the Plex PIN */
-	LOGIN_WAITING,      /* PIN created, waiting for the user at Plex */
-	LOGIN_CHECKING,     /* PIN approved: reading user and resources */
-	LOGIN_DONE,         /* allowed: a code can be issued */
-	LOGIN_DENIED,       /* signed in to Plex, server not shared */
-	LOGIN_UNAVAILABLE,  /* plex.tv failed: "try again" */
-	LOGIN_EXPIRED,      /* the PIN expired */
-	LOGIN_ERROR,        /* Plex refused the token, or an internal error */
-};
-
-typedef struct login {
-	char bid[48];           /* browser id this login is bound to (cookie) */
-	authz_req_t req;
-	enum login_state st;
-	int64_t pin_id;
-	char *pin_code;
-	int64_t last_poll_ms;
-	bool poll_in_flight;
-	int poll_failures;
-	http_conn_t *waiter;    /* a /login/start suspended on PIN creation */
-	claims_t *claims;       /* LOGIN_DONE */
-	char *account;          /* LOGIN_DENIED: the Plex account's name */
-} login_t;
-
 typedef struct code_grant {
-	authz_req_t req;        /* retry_query unused */
-	claims_t *claims;
-	int64_t issued_ms;      /* monotonic clock, for the 60 s rule */
+	authz_req_t req;
+	identity_t *who;
+	int64_t issued_ms;   /* wall clock, for the 60 s rule */
 	bool used;
-	bool replayed;          /* presented again: revoke whatever it issued */
-	char access_token[48];  /* what the exchange issued, revoked on replay */
+	bool replayed;       /* presented again: revoke whatever it issued */
+	char access_token[GRANT_TOKEN_SIZE]; /* what the exchange issued, revoked on replay */
 } code_grant_t;
 
 typedef struct token_grant {
 	char *client_id;
 	unsigned scopes;
-	claims_t *claims;
+	identity_t *who;
 } token_grant_t;
 
 void authz_req_clear(authz_req_t *r);
-/* Deep copy of src into dst (retry_query not copied). PO_OK or PO_ERR_NOMEM. */
-int authz_req_copy(authz_req_t *dst, const authz_req_t *src);
-void login_free(void *p);
-void code_grant_free(void *p);
-void token_grant_free(void *p);
+/* The request as a query string, to store with its login and to replay it
+ * ("try again"): its fields, plus extra (already encoded: "prompt=login",
+ * may be NULL or ""). Appends to out. */
+int authz_req_to_query(const authz_req_t *r, const char *extra, buf_t *out) PO_WUR;
+/* Back from such a query (extra parameters ignored). PO_OK,
+ * PO_ERR_INVALID (no client_id or redirect_uri), PO_ERR_NOMEM. */
+int authz_req_from_query(const char *q, size_t len, authz_req_t *out) PO_WUR;
+
+void code_grant_clear(code_grant_t *g);
+int code_grant_encode(const code_grant_t *g, buf_t *out) PO_WUR;
+int code_grant_decode(const char *buf, size_t len, code_grant_t *g) PO_WUR;
+
+void token_grant_clear(token_grant_t *t);
+int token_grant_encode(const token_grant_t *t, buf_t *out) PO_WUR;
+int token_grant_decode(const char *buf, size_t len, token_grant_t *t) PO_WUR;
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * internal.h - helpers shared by the endpoint files of oidc/ (not a public
- * interface of the module).
+ * internal.h - the provider's state and the helpers its endpoint files
+ * share (not a public interface: oidc.h is).
  */
 #ifndef PO_OIDC_INTERNAL_H
 #define PO_OIDC_INTERNAL_H
@@ -8,48 +8,43 @@
 #include <stdbool.h>
 
 #include "http/form.h"
+#include "login/login.h"
 #include "oidc/grant.h"
 #include "oidc/oidc.h"
 
-/* The browser-binding cookie: a random id set on the first authorization
- * request, HttpOnly, SameSite=Lax; a login can only be driven by the
- * browser whose cookie it was created with (login CSRF defence). */
-#define OIDC_BID_COOKIE "plexoidc_bid"
-/* With an https issuer the cookie gets a prefix the browser enforces
- * (RFC 6265bis §4.1.3): __Host- (Secure, Path=/, no Domain: a sibling
- * subdomain cannot plant one) when the issuer has no path, else __Secure-. */
-#define OIDC_BID_COOKIE_HOST "__Host-plexoidc_bid"
-#define OIDC_BID_COOKIE_SECURE "__Secure-plexoidc_bid"
-/* The cookie's name for this issuer. */
-const char *oidc_bid_cookie_name(const oidc_t *o);
+/* The built-in client and its server id of setup mode (setup.c). */
+#define OIDC_SETUP_CLIENT_ID "setup"
 
-/* discovery.c: builds o->discovery and o->jwks. */
-int oidc_build_documents(oidc_t *o);
+struct oidc {
+	oidc_opts_t o;
+	char *discovery;      /* the discovery document, built once */
+	char *jwks;           /* the JWKS document, built once */
+	void *discovery_resp; /* both as whole answers (http_shared_new) */
+	void *jwks_resp;
+};
 
-/* Parses the request's parameters: the query for GET, the urlencoded body
- * for POST (OIDC Core §3.1.2.1 allows both for the authorization endpoint).
+/* discovery.c: builds the documents. PO_OK or PO_ERR_NOMEM. */
+int oidc_build_documents(oidc_t *o) PO_WUR;
+
+/* The request's parameters: the query for GET, the urlencoded body for
+ * POST (OIDC Core §3.1.2.1 allows both at the authorization endpoint).
  * PO_OK, PO_ERR_INVALID, PO_ERR_LIMIT. */
-int oidc_request_params(const http_req_t *req, form_t *out);
+int oidc_request_params(const http_req_t *req, form_t *out) PO_WUR;
+/* true if the request's body is application/x-www-form-urlencoded. */
+bool oidc_form_body(const http_req_t *req);
 
-/* Copies the browser id from the request's cookie into out (>= 48 bytes).
- * false if there is none or it is malformed. */
-bool oidc_browser_id(const oidc_t *o, const http_req_t *req, char *out, size_t outsz);
+/* Appends "{issuer}{path}". */
+int oidc_url(const oidc_t *o, buf_t *out, const char *path) PO_WUR;
 
-/* Renders the login page for login `id` ("idle" or "waiting"). */
-void oidc_render_login(oidc_t *o, http_resp_t *resp, const char *id, const char *state, const char *client_id);
+/* code.c: the OIDC door of the login pages. */
+extern const login_door_ops_t oidc_door;
 
-/* setup.c: remembers the servers a Plex account owns (setup mode). */
-void oidc_setup_remember(oidc_t *o, const char *sub, int64_t plex_id, const plex_resources_t *res);
-
-/* Renders message.html with status and vars (base is added). */
-void oidc_page(oidc_t *o, http_resp_t *resp, int status, const ui_var_t *vars, size_t n);
-
-/* Builds "{issuer}{path}" into out. */
-int oidc_url(const oidc_t *o, buf_t *out, const char *path);
-/* Appends the authorization request r as a query string (no '?'), to replay
- * it: "try again". Rebuilt from r's fields plus r->retry_query (prompt,
- * max_age, response_mode when given), so a pending login does not keep a
- * second copy of its request. PO_OK, PO_ERR_NOMEM or PO_ERR_LIMIT. */
-int oidc_retry_query(const authz_req_t *r, buf_t *out);
+/* authorize.c: the endpoint. setup.c: setup mode's endpoints. */
+void oidc_authorize(void *o, http_req_t *req, http_resp_t *resp);
+void oidc_token(void *o, http_req_t *req, http_resp_t *resp);
+void oidc_userinfo(void *o, http_req_t *req, http_resp_t *resp);
+void oidc_discovery(void *o, http_req_t *req, http_resp_t *resp);
+void oidc_jwks(void *o, http_req_t *req, http_resp_t *resp);
+int oidc_setup_routes(oidc_t *o, router_t *r, int begin_guard) PO_WUR;
 
 #endif

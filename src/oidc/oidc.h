@@ -1,107 +1,63 @@
 /*
- * oidc.h - the OpenID Connect provider: its shared context and the handler
- * of every endpoint. One file per endpoint (discovery.c, authorize.c,
- * login.c, token.c, userinfo.c), protocol rules in claims.c, pkce.c and
- * errors.c, the stored records in grant.c.
+ * oidc.h - the OpenID Connect provider: discovery, JWKS, the authorization
+ * endpoint (whose logins the login pages carry out), the authorization
+ * response, the token and UserInfo endpoints, and setup mode.
  *
- * Handlers take the context, a request and a response (server.h) and never
- * touch sockets, so they can be driven by tests. The context is built once
- * by app.c; everything in it is either immutable or owns its lock.
+ * One file per endpoint (discovery.c, authorize.c, code.c, token.c,
+ * userinfo.c, setup.c), protocol rules in claims.c and pkce.c, stored
+ * records in grant.c, and the one place protocol errors become answers in
+ * errors.c. Handlers take a request and a response (http/server.h) and
+ * never touch sockets, so tests drive them directly.
+ *
+ * The provider is opaque: app.c builds it, adds its routes, and frees it;
+ * nobody reaches into it.
  */
 #ifndef PO_OIDC_OIDC_H
 #define PO_OIDC_OIDC_H
 
-#include <pthread.h>
 #include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 
 #include "config/config.h"
-#include "http/server.h"
+#include "http/router.h"
 #include "jose/jwk.h"
-#include "plex/plex.h"
-#include "store/ttl_cache.h"
+#include "login/login_http.h"
+#include "metrics.h"
+#include "store/store.h"
 #include "ui/ui.h"
 
-/* Counters for /metrics; updated with atomic adds from any thread. */
-typedef struct oidc_metrics {
-	uint64_t logins_started;   /* login pages rendered */
-	uint64_t logins_succeeded; /* codes issued */
-	uint64_t logins_denied;    /* signed in to Plex, no access */
-	uint64_t tokens_issued;
-	uint64_t rate_limited;     /* requests answered 429 */
-	uint64_t plex_errors[PLEX_EP_COUNT];
-	uint64_t plex_calls[PLEX_EP_COUNT];
-	/* latency histogram of plex.tv calls, buckets in oidc_plex_buckets_ms */
-	uint64_t plex_latency_bucket[PLEX_EP_COUNT][8];
-	uint64_t plex_latency_sum_us[PLEX_EP_COUNT];
-} oidc_metrics_t;
+typedef struct oidc oidc_t;
 
-/* The server id and client id of the configuration that main.c builds for
- * setup mode. */
-#define OIDC_SETUP_SERVER_ID "setup-mode"
-#define OIDC_SETUP_CLIENT_ID "setup"
+typedef struct oidc_opts {
+	const config_t *cfg;   /* immutable */
+	const jose_key_t *key; /* immutable */
+	const ui_t *ui;        /* immutable */
+	store_t *store;        /* codes, access tokens, setup records */
+	login_http_t *logins;  /* where authorization requests become logins */
+	metrics_t *metrics;
+	bool setup_mode;       /* decided by how the binary was started, never by config */
+} oidc_opts_t;
 
-typedef struct oidc {
-	const config_t *cfg;      /* borrowed, immutable */
-	const jose_key_t *key;    /* borrowed, immutable */
-	const ui_t *ui;           /* borrowed, immutable */
-	plex_client_t *plex;      /* borrowed, thread-safe */
-	const char *plex_client_id; /* borrowed: the persisted X-Plex-Client-Identifier */
-	pthread_rwlock_t plex_lock; /* read: a plex call is being made; write: stopping */
-	int stopping;             /* set under plex_lock (write) at shutdown */
-	ttl_cache_t *logins;      /* owned: login id -> struct login */
-	ttl_cache_t *codes;       /* owned: code -> struct code_grant */
-	ttl_cache_t *tokens;      /* owned: access token -> struct token_grant */
-	char *discovery;          /* owned: the discovery document, built once */
-	size_t discovery_len;
-	char *jwks;               /* owned: the JWKS document, built once */
-	size_t jwks_len;
-	void *discovery_resp;     /* owned: both as whole responses (http_shared_new) */
-	void *jwks_resp;
-	/* Setup mode (no config file): every Plex account may sign in, and the
-	 * servers it owns are kept for the setup page (setup.c). */
-	bool setup_mode;
-	ttl_cache_t *setup_servers; /* owned: Plex uuid -> JSON array of owned servers */
-	oidc_metrics_t metrics;
-} oidc_t;
-
-/* Builds the context: stores and the discovery and JWKS bytes. The borrowed
- * pointers must outlive it. cfg->plex_server_id equal to OIDC_SETUP_SERVER_ID
- * turns on setup mode. PO_OK or PO_ERR_NOMEM. */
-int oidc_new(const config_t *cfg, const jose_key_t *key, const ui_t *ui, plex_client_t *plex,
-    const char *plex_client_id, oidc_t **out);
-/* First step of shutdown: after it returns no handler starts a plex.tv call
- * (they answer "try again" instead), so the plex client can be freed. */
-void oidc_stop_plex(oidc_t *o);
-/* Frees the context. The plex client must have been stopped first (its
- * callbacks reference logins). Accepts NULL. */
+/* Builds the provider and its fixed documents (discovery, JWKS), and
+ * registers itself as the login pages' OIDC door. The options' pointers
+ * must outlive it. PO_OK or PO_ERR_NOMEM. */
+int oidc_new(const oidc_opts_t *opts, oidc_t **out) PO_WUR;
+/* Adds the provider's routes (setup mode's too, when on); guard classes for
+ * the authorization and token endpoints (rate limits). */
+int oidc_routes(oidc_t *o, router_t *r, int authorize_guard, int token_guard) PO_WUR;
+/* Frees; the HTTP server must have stopped. Accepts NULL. */
 void oidc_free(oidc_t *o);
 
-/* Endpoint handlers. `path` handling and method checks are done by the
- * router (app.c); each handler still checks what it needs. */
-void oidc_discovery(oidc_t *o, http_req_t *req, http_resp_t *resp);
-void oidc_jwks(oidc_t *o, http_req_t *req, http_resp_t *resp);
-void oidc_authorize(oidc_t *o, http_req_t *req, http_resp_t *resp);
-void oidc_login_start(oidc_t *o, http_req_t *req, http_resp_t *resp);
-void oidc_login_status(oidc_t *o, http_req_t *req, http_resp_t *resp);
-void oidc_login_finish(oidc_t *o, http_req_t *req, http_resp_t *resp);
-void oidc_login_result(oidc_t *o, http_req_t *req, http_resp_t *resp);
-void oidc_login_return(oidc_t *o, http_req_t *req, http_resp_t *resp);
-void oidc_login_popup_done(oidc_t *o, http_req_t *req, http_resp_t *resp);
-void oidc_token(oidc_t *o, http_req_t *req, http_resp_t *resp);
-void oidc_userinfo(oidc_t *o, http_req_t *req, http_resp_t *resp);
-/* Setup mode (setup.c): the start page, the callback after the operator's
- * Plex sign-in, and the generated configuration. */
-void oidc_setup_home(oidc_t *o, http_req_t *req, http_resp_t *resp);
-void oidc_setup_begin(oidc_t *o, http_req_t *req, http_resp_t *resp);
-void oidc_setup_callback(oidc_t *o, http_req_t *req, http_resp_t *resp);
-void oidc_setup_config(oidc_t *o, http_req_t *req, http_resp_t *resp);
+/* Setup mode's look at an account's resources (login_resources_hook,
+ * arg = the provider): the servers it owns, for the setup page. */
+void oidc_setup_remember(void *o, const identity_t *who, const plex_resources_t *res);
 
-/* Appends the Prometheus text exposition of the metrics to out. */
-int oidc_metrics_render(oidc_t *o, buf_t *out);
-
-/* The Plex call observer (metrics); pass to plex_client_set_observer. */
-void oidc_plex_observer(void *arg, enum plex_endpoint ep, long http_status, int64_t latency_us);
+/* Setup mode's configuration: loopback only, on port, the built-in "setup"
+ * client, a throw-away data directory created from dir_template (mkdtemp;
+ * the name is written back into it); PLEX_OIDC_PLEX_* and PLEX_OIDC_UI_*
+ * variables of env apply, none other. PO_OK, else the reason is printed to
+ * stderr. */
+int oidc_setup_config(unsigned port, char *dir_template, char *const *env, config_t **out);
+/* Removes what setup mode wrote into that directory, and the directory. */
+void oidc_setup_cleanup(const char *dir);
 
 #endif

@@ -11,10 +11,17 @@
  *   GET /setup/begin       sets a state cookie, redirects to /authorize
  *   GET /setup/callback    checks state, redeems the code, shows the servers
  *   GET /setup/config      renders the configuration for the chosen values
+ *
+ * Setup mode is decided by how the binary is started (no --config: main.c),
+ * never by a configuration value.
  */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -28,12 +35,28 @@
 #include "po_limits.h"
 #include "oidc/errors.h"
 #include "oidc/internal.h"
+#include "ui/page.h"
 
 #define SETUP_STATE_COOKIE "plexoidc_setup_state"
+/* The state cookie lives as long as a pending login. */
+#define SETUP_STATE_MAX_AGE_S LIM_LOGIN_TTL_S
+/* A server id for setup mode's own configuration: it must parse, and it
+ * grants nothing (setup mode lets every account in, to list the servers it
+ * owns; login_flow.c). */
+#define SETUP_SERVER_ID "0000000000000000000000000000000000000000"
+/* The generated client secret: 48 random bytes in base64url (64
+ * characters), URL-safe as Cloudflare Access needs. */
+#define SETUP_SECRET_BYTES 48
+#define SETUP_SECRET_SIZE 80
+/* The generated configuration file and the parser's messages about it. */
+#define SETUP_INI_MAX (16 * 1024)
+/* A path in setup mode's temporary directory (/tmp/plex-oidc-setup-XXXXXX). */
+#define SETUP_PATH_MAX 256
 
 void
-oidc_setup_remember(oidc_t *o, const char *sub, int64_t plex_id, const plex_resources_t *res)
+oidc_setup_remember(void *arg, const identity_t *who, const plex_resources_t *res)
 {
+	oidc_t *o = arg;
 	json_t *a = json_array();
 	char *s = NULL;
 	size_t i;
@@ -45,121 +68,118 @@ oidc_setup_remember(oidc_t *o, const char *sub, int64_t plex_id, const plex_reso
 		json_t *e;
 		if (!r->provides_server || !r->owned || r->client_identifier == NULL)
 			continue;
-		if ((e = json_object()) == NULL)
+		if ((e = json_object()) == NULL || json_object_set_new(e, "name", json_string(r->name ? r->name : "Plex Media Server")) != 0 ||
+		    json_object_set_new(e, "id", json_string(r->client_identifier)) != 0 ||
+		    json_object_set_new(e, "owner", json_integer(who->plex_id)) != 0 || json_array_append_new(a, e) != 0)
 			break;
-		json_object_set_new(e, "name", json_string(r->name ? r->name : "Plex Media Server"));
-		json_object_set_new(e, "id", json_string(r->client_identifier));
-		json_object_set_new(e, "owner", json_integer(plex_id));
-		json_array_append_new(a, e);
 	}
 	if ((s = json_dumps(a, JSON_COMPACT)) != NULL) {
-		ttl_cache_remove(o->setup_servers, sub);
-		ttl_cache_put(o->setup_servers, sub, s, clock_mono_ms());
+		(void)store_del(o->o.store, STORE_SETUP, who->sub);
+		if (store_put(o->o.store, STORE_SETUP, who->sub, s, strlen(s)) != PO_OK)
+			log_warn("setup: cannot remember the servers of Plex account %s", who->sub);
 	}
 	json_decref(a);
+	free(s);
 }
 
 static void
-render(oidc_t *o, http_resp_t *resp, const char *tpl, const ui_var_t *vars, size_t n)
+render(const oidc_t *o, http_resp_t *resp, const char *tpl, const ui_var_t *vars, size_t n)
 {
-	ui_var_t all[20];
-	size_t i;
-
-	all[0].name = "base";
-	all[0].value = o->cfg->issuer_path;
-	for (i = 0; i < n && i + 1 < sizeof(all) / sizeof(all[0]); i++)
-		all[i + 1] = vars[i];
-	resp->status = 200;
-	resp->content_type = "text/html; charset=utf-8";
-	buf_reset(&resp->body);
-	if (ui_render(o->ui, tpl, all, i + 1, &resp->body) != PO_OK) {
-		oidc_error_page(o, resp, 500, "error", "Something went wrong", "The setup page could not be shown.", NULL, NULL);
-		return;
-	}
-	oidc_html_headers(resp);
+	page_render(o->o.ui, o->o.cfg->issuer_path, resp, 200, tpl, vars, n);
 }
 
-void
-oidc_setup_home(oidc_t *o, http_req_t *req, http_resp_t *resp)
+static void
+setup_home(void *arg, http_req_t *req, http_resp_t *resp)
 {
-	render(o, resp, "setup.html", NULL, 0);
+	render(arg, resp, "setup.html", NULL, 0);
 }
 
-void
-oidc_setup_begin(oidc_t *o, http_req_t *req, http_resp_t *resp)
+static void
+setup_begin(void *arg, http_req_t *req, http_resp_t *resp)
 {
-	char state[48];
+	oidc_t *o = arg;
+	char state[GRANT_TOKEN_SIZE];
 	buf_t loc, cookie;
+	int rc;
 
 	buf_init(&loc, LIM_URL_MAX * 2);
-	buf_init(&cookie, 512);
-	if (rnd_token(state, sizeof(state), LIM_RANDOM_TOKEN_BYTES) != PO_OK ||
-	    oidc_url(o, &loc, "/authorize?client_id=" OIDC_SETUP_CLIENT_ID "&response_type=code"
-	                      "&scope=openid%20profile%20email&redirect_uri=") != PO_OK ||
-	    form_encode(&loc, o->cfg->clients[0].redirect_uris[0]) != PO_OK || buf_puts(&loc, "&state=") != PO_OK ||
-	    buf_puts(&loc, state) != PO_OK ||
-	    cookie_format(&cookie, SETUP_STATE_COOKIE, state, "/", 900, o->cfg->issuer_https) != PO_OK) {
+	buf_init(&cookie, LIM_COOKIE_HEADER_MAX);
+	if ((rc = rnd_token(state, sizeof(state), LIM_RANDOM_TOKEN_BYTES)) != PO_OK ||
+	    (rc = oidc_url(o, &loc, "/authorize?client_id=" OIDC_SETUP_CLIENT_ID "&response_type=code"
+	                            "&scope=openid%20profile%20email&redirect_uri=")) != PO_OK ||
+	    (rc = form_encode(&loc, o->o.cfg->clients[0].redirect_uris[0])) != PO_OK ||
+	    (rc = buf_puts(&loc, "&state=")) != PO_OK || (rc = buf_puts(&loc, state)) != PO_OK ||
+	    (rc = cookie_format(&cookie, SETUP_STATE_COOKIE, state, "/", SETUP_STATE_MAX_AGE_S, o->o.cfg->issuer_https)) !=
+	        PO_OK) {
 		oidc_error_page(o, resp, 500, "error", "Something went wrong", "Setup could not start.", NULL, NULL);
 		goto out;
 	}
 	resp->status = 302;
-	http_resp_header(resp, "Location", buf_str(&loc));
-	http_resp_header(resp, "Set-Cookie", buf_str(&cookie));
-	http_resp_header(resp, "Cache-Control", "no-store");
+	if ((rc = http_resp_header(resp, "Location", buf_str(&loc))) != PO_OK ||
+	    (rc = http_resp_header(resp, "Set-Cookie", buf_str(&cookie))) != PO_OK)
+		goto out; /* sticky */
+	(void)http_resp_fail(resp, http_resp_header(resp, "Cache-Control", "no-store"));
 out:
+	str_wipe(state, sizeof(state));
 	buf_free(&loc);
 	buf_free(&cookie);
 }
 
+/* Redeems a code of the setup client (single use): the account's uuid and
+ * name. */
 struct redeem {
 	char *sub;
 	char *name;
 };
 
-static enum ttl_cache_action
-redeem_locked(void *val, void *arg)
+static enum store_write
+redeem_fn(void *arg, const char *val, size_t len, buf_t *next)
 {
-	code_grant_t *g = val;
 	struct redeem *r = arg;
+	code_grant_t g;
+	enum store_write w = STORE_KEEP;
 
-	if (g->used || strcmp(g->req.client_id, OIDC_SETUP_CLIENT_ID) != 0)
-		return TTL_CACHE_KEEP;
-	r->sub = str_dup(g->claims->sub);
-	r->name = str_dup(g->claims->name);
-	return TTL_CACHE_REMOVE;
+	free(r->sub);
+	free(r->name);
+	r->sub = r->name = NULL;
+	if (code_grant_decode(val, len, &g) != PO_OK)
+		return STORE_KEEP;
+	if (!g.used && strcmp(g.req.client_id, OIDC_SETUP_CLIENT_ID) == 0) {
+		r->sub = str_dup(g.who->sub);
+		r->name = str_dup(g.who->name);
+		w = STORE_DELETE;
+	}
+	code_grant_clear(&g);
+	return w;
 }
 
-static enum ttl_cache_action
-copy_servers_locked(void *val, void *arg)
+static void
+setup_callback(void *arg, http_req_t *req, http_resp_t *resp)
 {
-	*(char **)arg = str_dup(val);
-	return TTL_CACHE_KEEP;
-}
-
-void
-oidc_setup_callback(oidc_t *o, http_req_t *req, http_resp_t *resp)
-{
+	oidc_t *o = arg;
 	form_t q = { 0 };
 	struct redeem r = { NULL, NULL };
 	const char *code, *state, *cv = NULL;
-	char *servers = NULL;
 	size_t cvlen = 0;
+	buf_t servers;
 
+	buf_init(&servers, LIM_SETUP_BYTES_MAX);
 	if (form_parse(req->query, req->query_len, &q) != PO_OK || (code = form_get(&q, "code")) == NULL ||
 	    (state = form_get(&q, "state")) == NULL || state[0] == '\0' || req->cookie == NULL ||
 	    cookie_get(req->cookie, strlen(req->cookie), SETUP_STATE_COOKIE, &cv, &cvlen) != PO_OK ||
 	    !str_ct_eq(cv, cvlen, state, strlen(state)) ||
-	    ttl_cache_with(o->codes, code, clock_mono_ms(), redeem_locked, &r) != PO_OK || r.sub == NULL) {
+	    store_update(o->o.store, STORE_CODES, code, redeem_fn, &r) != PO_OK || r.sub == NULL) {
 		oidc_error_page(o, resp, 400, "expired", "Sign in again",
 		    "This setup sign-in has expired or was already used.", "/setup/begin", "Sign in with Plex");
 		goto out;
 	}
-	ttl_cache_with(o->setup_servers, r.sub, clock_mono_ms(), copy_servers_locked, &servers);
+	if (store_get(o->o.store, STORE_SETUP, r.sub, &servers) != PO_OK)
+		buf_reset(&servers);
 	{
 		ui_var_t vars[] = {
 			{ "signed_in", "1" },
 			{ "account", r.name },
-			{ "servers_json", servers ? servers : "[]" },
+			{ "servers_json", servers.len ? buf_str(&servers) : "[]" },
 		};
 		render(o, resp, "setup.html", vars, sizeof(vars) / sizeof(vars[0]));
 	}
@@ -167,7 +187,7 @@ out:
 	form_clear(&q);
 	free(r.sub);
 	free(r.name);
-	free(servers);
+	buf_free(&servers);
 }
 
 /* The values the configuration page needs, checked. */
@@ -203,21 +223,66 @@ https_url_ok(const char *u, bool is_issuer)
 	return true;
 }
 
-void
-oidc_setup_config(oidc_t *o, http_req_t *req, http_resp_t *resp)
+/* The generated configuration file. Loopback listen address: behind a
+ * proxy on the same machine, so that proxy is trusted for X-Forwarded-For
+ * (else every user would share its address, one rate-limit bucket and one
+ * connection cap). */
+static int
+generated_ini(const oidc_t *o, const struct setup_in *in, const char *secret, buf_t *ini)
 {
+	int rc;
+
+	if ((rc = buf_appendf(ini,
+	         "; plex-oidc configuration, generated by setup mode.\n"
+	         "; Check it with: plex-oidc check-config /etc/plex-oidc/plex-oidc.ini\n\n"
+	         "[server]\n"
+	         "listen   = 127.0.0.1:8080          ; behind your TLS reverse proxy or tunnel\n"
+	         "issuer   = %s\n"
+	         "data_dir = /var/lib/plex-oidc\n"
+	         "; The reverse proxy runs on this machine: believe the client address it\n"
+	         "; reports (X-Forwarded-For), so each user gets their own rate limits.\n"
+	         "trusted_proxies = 127.0.0.1 ::1\n\n"
+	         "[plex]\n"
+	         "server_id = %s\n",
+	         in->issuer, in->server)) != PO_OK)
+		return rc;
+	if (in->owner)
+		rc = buf_appendf(ini, "owner_id  = %s   ; your Plex account id: only your server and your shares count\n",
+		    in->owner);
+	else
+		rc = buf_puts(ini, "; owner_id = YOUR PLEX ACCOUNT ID   ; strongly recommended: see docs/SECURITY.md\n");
+	if (rc != PO_OK)
+		return rc;
+	return buf_appendf(ini,
+	    "product   = %s\n\n"
+	    "[client.%s]\n"
+	    "secret        = %s\n"
+	    "redirect_uris = %s\n",
+	    o->o.cfg->plex_product, in->client, secret, in->redirect);
+}
+
+static int
+endpoint_url(buf_t *out, const char *issuer, const char *path)
+{
+	return buf_appendf(out, "%s%s", issuer, path);
+}
+
+static void
+setup_config_page(void *arg, http_req_t *req, http_resp_t *resp)
+{
+	oidc_t *o = arg;
 	form_t q = { 0 };
 	struct setup_in in;
-	char secret[80];
+	char secret[SETUP_SECRET_SIZE] = "";
 	buf_t ini, auth, tok, jwks, disc, err;
 	config_t *check = NULL;
 
-	buf_init(&ini, 16 * 1024);
-	buf_init(&auth, LIM_URL_MAX);
-	buf_init(&tok, LIM_URL_MAX);
-	buf_init(&jwks, LIM_URL_MAX);
-	buf_init(&disc, LIM_URL_MAX);
-	buf_init(&err, 16 * 1024);
+	buf_init(&ini, SETUP_INI_MAX);
+	buf_init(&auth, LIM_URL_MAX * 2);
+	buf_init(&tok, LIM_URL_MAX * 2);
+	buf_init(&jwks, LIM_URL_MAX * 2);
+	buf_init(&disc, LIM_URL_MAX * 2);
+	buf_init(&err, SETUP_INI_MAX);
 	if (form_parse(req->query, req->query_len, &q) != PO_OK)
 		goto bad;
 	in.server = form_get(&q, "server");
@@ -227,39 +292,23 @@ oidc_setup_config(oidc_t *o, http_req_t *req, http_resp_t *resp)
 	in.owner = form_get(&q, "owner");
 	if (in.owner && (in.owner[0] == '\0' || !chars_ok(in.owner, "")))
 		goto bad;
-	if (in.server == NULL || in.issuer == NULL || in.client == NULL || in.redirect == NULL ||
-	    !in.server[0] || strlen(in.server) > 128 || !chars_ok(in.server, "-") || !in.client[0] ||
-	    strlen(in.client) > 64 || !chars_ok(in.client, "._-") || !https_url_ok(in.issuer, true) ||
+	if (in.server == NULL || in.issuer == NULL || in.client == NULL || in.redirect == NULL || !in.server[0] ||
+	    strlen(in.server) > LIM_PLEX_SERVER_ID_MAX || !chars_ok(in.server, "-") || !in.client[0] ||
+	    strlen(in.client) > LIM_CLIENT_ID_MAX || !chars_ok(in.client, "._-") || !https_url_ok(in.issuer, true) ||
 	    !https_url_ok(in.redirect, false))
 		goto bad;
 	/* 48 random bytes in base64url: URL-safe, as Cloudflare Access needs. */
-	if (rnd_token(secret, sizeof(secret), 48) != PO_OK)
+	if (rnd_token(secret, sizeof(secret), SETUP_SECRET_BYTES) != PO_OK || generated_ini(o, &in, secret, &ini) != PO_OK)
 		goto bad;
-	buf_appendf(&ini,
-	    "; plex-oidc configuration, generated by setup mode.\n"
-	    "; Check it with: plex-oidc check-config /etc/plex-oidc/plex-oidc.ini\n\n"
-	    "[server]\n"
-	    "listen   = 127.0.0.1:8080          ; behind your TLS reverse proxy or tunnel\n"
-	    "issuer   = %s\n"
-	    "data_dir = /var/lib/plex-oidc\n\n"
-	    "[plex]\n"
-	    "server_id = %s\n"
-	    "%s%s%s"
-	    "product   = %s\n\n"
-	    "[client.%s]\n"
-	    "secret        = %s\n"
-	    "redirect_uris = %s\n",
-	    in.issuer, in.server, in.owner ? "owner_id  = " : "", in.owner ? in.owner : "", in.owner ? "   ; your Plex account id\n" : "",
-	    o->cfg->plex_product, in.client, secret, in.redirect);
 	/* What we print must load: check it with the real parser. */
 	if (config_parse(ini.data, ini.len, "generated.ini", NULL, &check, &err) != PO_OK) {
 		log_warn("setup: generated configuration does not load: %s", buf_str(&err));
 		goto bad;
 	}
-	buf_appendf(&auth, "%s/authorize", in.issuer);
-	buf_appendf(&tok, "%s/token", in.issuer);
-	buf_appendf(&jwks, "%s/jwks", in.issuer);
-	buf_appendf(&disc, "%s/.well-known/openid-configuration", in.issuer);
+	if (endpoint_url(&auth, in.issuer, "/authorize") != PO_OK || endpoint_url(&tok, in.issuer, "/token") != PO_OK ||
+	    endpoint_url(&jwks, in.issuer, "/jwks") != PO_OK ||
+	    endpoint_url(&disc, in.issuer, "/.well-known/openid-configuration") != PO_OK)
+		goto bad;
 	{
 		ui_var_t vars[] = {
 			{ "config_text", buf_str(&ini) },
@@ -289,4 +338,97 @@ out:
 	buf_free(&jwks);
 	buf_free(&disc);
 	buf_free(&err);
+}
+
+int
+oidc_setup_routes(oidc_t *o, router_t *r, int begin_guard)
+{
+	const route_t routes[] = {
+		{ "/", false, ROUTE_GET, false, -1, setup_home, o },
+		{ "/setup/begin", false, ROUTE_GET, false, begin_guard, setup_begin, o },
+		{ "/setup/callback", false, ROUTE_GET, false, -1, setup_callback, o },
+		{ "/setup/config", false, ROUTE_GET, false, -1, setup_config_page, o },
+	};
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if ((rc = router_add(r, &routes[i])) != PO_OK)
+			return rc;
+	return PO_OK;
+}
+
+/* ---- setup mode's own configuration (main.c) ---- */
+
+/* The environment entries setup mode honours: PLEX_OIDC_PLEX_* and
+ * PLEX_OIDC_UI_*. A new NULL-terminated array of borrowed strings (free
+ * the array only); NULL on allocation failure, which means "none". */
+static char **
+setup_env(char *const *env)
+{
+	size_t n = 0, i, k = 0;
+	char **out;
+
+	while (env && env[n])
+		n++;
+	if ((out = calloc(n + 1, sizeof(*out))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (strncmp(env[i], "PLEX_OIDC_PLEX_", 15) == 0 || strncmp(env[i], "PLEX_OIDC_UI_", 13) == 0)
+			out[k++] = env[i];
+	return out;
+}
+
+int
+oidc_setup_config(unsigned port, char *dir, char *const *env, config_t **cfg)
+{
+	char secret[SETUP_SECRET_SIZE] = "", **senv = NULL;
+	buf_t ini, err;
+	int rc = PO_ERR_INVALID;
+
+	*cfg = NULL;
+	buf_init(&ini, SETUP_INI_MAX);
+	buf_init(&err, SETUP_INI_MAX);
+	if (mkdtemp(dir) == NULL) {
+		fprintf(stderr, "plex-oidc: cannot create a temporary directory: %s\n", strerror(errno));
+		goto out;
+	}
+	if ((rc = rnd_token(secret, sizeof(secret), LIM_RANDOM_TOKEN_BYTES)) != PO_OK ||
+	    (rc = buf_appendf(&ini,
+	         "[server]\nlisten = 127.0.0.1:%u\nissuer = http://127.0.0.1:%u\ndata_dir = %s\n"
+	         "[plex]\nserver_id = " SETUP_SERVER_ID "\n"
+	         "[client." OIDC_SETUP_CLIENT_ID "]\nsecret = %s\nredirect_uris = http://127.0.0.1:%u/setup/callback\n"
+	         "name = plex-oidc setup\n",
+	         port, port, dir, secret, port)) != PO_OK)
+		goto out;
+	/* Only [plex] and [ui] overrides apply: setup mode stays on loopback
+	 * with a throw-away data directory whatever the environment says (a
+	 * container's PLEX_OIDC_SERVER_LISTEN=0.0.0.0:8080 must not open the
+	 * setup page to the network). */
+	senv = setup_env(env);
+	if ((rc = config_parse(ini.data, ini.len, "(setup mode)", senv, cfg, &err)) != PO_OK)
+		fprintf(stderr, "%s", buf_str(&err));
+out:
+	str_wipe(secret, sizeof(secret));
+	free(senv);
+	buf_free(&ini);
+	buf_free(&err);
+	return rc;
+}
+
+void
+oidc_setup_cleanup(const char *dir)
+{
+	char path[SETUP_PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	/* Our own mkdtemp directory: the keys and identifier written there. */
+	if ((d = opendir(dir)) != NULL) {
+		while ((e = readdir(d)) != NULL)
+			if (e->d_name[0] != '.' && snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < (int)sizeof(path))
+				unlink(path);
+		closedir(d);
+	}
+	rmdir(dir);
 }

@@ -22,9 +22,18 @@
 #include "core/str.h"
 #include "jose/jws.h"
 #include "po_limits.h"
+#include "oidc/claims.h"
 #include "oidc/errors.h"
 #include "oidc/internal.h"
 #include "oidc/pkce.h"
+
+/* Decoded Basic credentials: a client id (LIM_CLIENT_ID_MAX) and secret
+ * (LIM_CLIENT_SECRET_MAX), each possibly percent-encoded (x3), fit. */
+#define TOKEN_BASIC_MAX ((LIM_CLIENT_ID_MAX + LIM_CLIENT_SECRET_MAX) * 3 + 2)
+
+/* at_hash: base64url of half a SHA-256 (22 characters) or of half a
+ * SHA-512 (43), and the NUL. */
+#define TOKEN_AT_HASH_SIZE 48
 
 /* The client's credentials as presented. */
 struct creds {
@@ -46,11 +55,12 @@ creds_clear(struct creds *c)
 static const char *
 read_creds(const http_req_t *req, const form_t *f, struct creds *c)
 {
+	static const char basic[] = "Basic ";
 	const char *auth = req->authorization;
 
-	if (auth && strncasecmp(auth, "Basic ", 6) == 0) {
-		uint8_t raw[1024];
-		const char *b = auth + 6, *colon;
+	if (auth && strncasecmp(auth, basic, sizeof(basic) - 1) == 0) {
+		uint8_t raw[TOKEN_BASIC_MAX];
+		const char *b = auth + sizeof(basic) - 1, *colon;
 		long n;
 
 		c->basic = true;
@@ -84,107 +94,231 @@ read_creds(const http_req_t *req, const form_t *f, struct creds *c)
 	return NULL;
 }
 
+/* The first presentation of a code, as store_update()'s callback: the
+ * code is consumed whatever happens next; a second one is a replay. Every
+ * output is rewritten on each call (a shared store may retry). */
 struct redeem {
 	const char *client_id; /* the authenticated client */
-	code_grant_t *copy;    /* a copy of the grant, first use only */
+	code_grant_t copy;     /* the grant, first use only */
+	bool found;            /* copy is set */
 	bool replay;
 	bool wrong_client;
-	char revoke[48];       /* access token to revoke on replay */
+	char revoke[GRANT_TOKEN_SIZE]; /* access token to revoke on replay */
+	int rc;
 };
 
-static enum ttl_cache_action
-redeem_locked(void *val, void *arg)
+static enum store_write
+redeem_fn(void *arg, const char *val, size_t len, buf_t *next)
 {
-	code_grant_t *g = val;
 	struct redeem *r = arg;
+	code_grant_t g;
 
+	code_grant_clear(&r->copy);
+	r->found = r->replay = r->wrong_client = false;
+	r->revoke[0] = '\0';
+	if ((r->rc = code_grant_decode(val, len, &g)) != PO_OK)
+		return STORE_KEEP;
 	/* Another client cannot use, burn or revoke this client's code. */
-	if (strcmp(g->req.client_id, r->client_id) != 0) {
+	if (strcmp(g.req.client_id, r->client_id) != 0) {
 		r->wrong_client = true;
-		return TTL_CACHE_KEEP;
+		code_grant_clear(&g);
+		return STORE_KEEP;
 	}
-	if (g->used) {
+	if (g.used) {
 		r->replay = true;
-		g->replayed = true; /* an exchange still signing revokes its own token */
-		memcpy(r->revoke, g->access_token, sizeof(r->revoke));
-		g->access_token[0] = '\0';
-		return TTL_CACHE_KEEP;
+		g.replayed = true; /* an exchange still signing revokes its own token */
+		memcpy(r->revoke, g.access_token, sizeof(r->revoke));
+		g.access_token[0] = '\0';
+	} else {
+		g.used = true; /* consumed, whatever happens next */
 	}
-	g->used = true; /* consumed, whatever happens next */
-	if ((r->copy = calloc(1, sizeof(*r->copy))) == NULL)
-		return TTL_CACHE_KEEP;
-	if (authz_req_copy(&r->copy->req, &g->req) != PO_OK || (r->copy->claims = claims_dup(g->claims)) == NULL) {
-		code_grant_free(r->copy);
-		r->copy = NULL;
-		return TTL_CACHE_KEEP;
+	if ((r->rc = code_grant_encode(&g, next)) != PO_OK) {
+		code_grant_clear(&g);
+		return STORE_KEEP;
 	}
-	r->copy->issued_ms = g->issued_ms;
-	return TTL_CACHE_KEEP;
+	if (!r->replay) {
+		r->copy = g;
+		memset(&g, 0, sizeof(g)); /* transferred */
+		r->found = true;
+	}
+	code_grant_clear(&g);
+	return STORE_REPLACE;
 }
 
+/* After issuing: the code remembers its access token (to revoke it on a
+ * replay), unless a replay came meanwhile. */
 struct remember {
 	const char *token;
-	bool replayed; /* out: the code was replayed while we were issuing */
+	bool replayed;
+	int rc;
 };
 
-static enum ttl_cache_action
-remember_token_locked(void *val, void *arg)
+static enum store_write
+remember_fn(void *arg, const char *val, size_t len, buf_t *next)
 {
-	code_grant_t *g = val;
 	struct remember *rm = arg;
+	code_grant_t g;
 
-	if (g->replayed)
+	rm->replayed = false;
+	if ((rm->rc = code_grant_decode(val, len, &g)) != PO_OK)
+		return STORE_KEEP;
+	if (g.replayed) {
 		rm->replayed = true;
-	else
-		snprintf(g->access_token, sizeof(g->access_token), "%s", rm->token);
-	return TTL_CACHE_KEEP;
+		code_grant_clear(&g);
+		return STORE_KEEP;
+	}
+	memcpy(g.access_token, rm->token, strlen(rm->token) + 1);
+	rm->rc = code_grant_encode(&g, next);
+	code_grant_clear(&g);
+	return rm->rc == PO_OK ? STORE_REPLACE : STORE_KEEP;
 }
 
 /* Builds and signs the ID token (OIDC Core §2, §3.1.3.6). */
-static char *
-id_token(oidc_t *o, const code_grant_t *g, const char *access_token, int64_t now)
+static int
+id_token(const oidc_t *o, const code_grant_t *g, const char *access_token, int64_t now, char **out)
 {
 	json_t *c = json_object();
-	char at_hash[32], *payload = NULL, *jwt = NULL;
+	char at_hash[TOKEN_AT_HASH_SIZE], *payload = NULL;
+	int rc = PO_ERR_NOMEM;
 
-	if (c == NULL || claims_to_json(g->claims, g->req.scopes, c) != PO_OK ||
-	    jose_at_hash(access_token, strlen(access_token), at_hash, sizeof(at_hash)) != PO_OK)
+	*out = NULL;
+	if (c == NULL || (rc = claims_to_json(g->who, g->req.scopes, c)) != PO_OK ||
+	    (rc = jose_at_hash(access_token, strlen(access_token), at_hash, sizeof(at_hash))) != PO_OK)
 		goto out;
-	json_object_set_new(c, "iss", json_string(o->cfg->issuer));
-	json_object_set_new(c, "aud", json_string(g->req.client_id));
-	json_object_set_new(c, "exp", json_integer(now + LIM_ID_TOKEN_TTL_S));
-	json_object_set_new(c, "iat", json_integer(now));
-	json_object_set_new(c, "auth_time", json_integer(g->claims->auth_time));
-	if (g->req.nonce)
-		json_object_set_new(c, "nonce", json_string(g->req.nonce));
-	json_object_set_new(c, "at_hash", json_string(at_hash));
-	if ((payload = json_dumps(c, JSON_COMPACT)) == NULL)
+	rc = PO_ERR_NOMEM;
+	if (json_object_set_new(c, "iss", json_string(o->o.cfg->issuer)) != 0 ||
+	    json_object_set_new(c, "aud", json_string(g->req.client_id)) != 0 ||
+	    json_object_set_new(c, "exp", json_integer(now + LIM_ID_TOKEN_TTL_S)) != 0 ||
+	    json_object_set_new(c, "iat", json_integer(now)) != 0 ||
+	    json_object_set_new(c, "auth_time", json_integer(g->who->auth_time)) != 0 ||
+	    (g->req.nonce && json_object_set_new(c, "nonce", json_string(g->req.nonce)) != 0) ||
+	    json_object_set_new(c, "at_hash", json_string(at_hash)) != 0 ||
+	    (payload = json_dumps(c, JSON_COMPACT)) == NULL)
 		goto out;
-	if (jose_jws_sign(o->key, payload, strlen(payload), &jwt) != PO_OK)
-		jwt = NULL;
+	rc = jose_jws_sign(o->o.key, payload, strlen(payload), out);
 out:
 	json_decref(c);
 	free(payload);
-	return jwt;
+	return rc;
+}
+
+/* The 200 answer (RFC 6749 §5.1). */
+static int
+token_answer(http_resp_t *resp, const char *at, const char *jwt, unsigned scopes)
+{
+	char scope[SCOPE_STR_MAX];
+	json_t *j = json_object();
+	char *body = NULL;
+	int rc = PO_ERR_NOMEM;
+
+	scope_format(scopes, scope, sizeof(scope));
+	if (j == NULL || json_object_set_new(j, "access_token", json_string(at)) != 0 ||
+	    json_object_set_new(j, "token_type", json_string("Bearer")) != 0 ||
+	    json_object_set_new(j, "expires_in", json_integer(LIM_ACCESS_TOKEN_TTL_S)) != 0 ||
+	    json_object_set_new(j, "id_token", json_string(jwt)) != 0 ||
+	    json_object_set_new(j, "scope", json_string(scope)) != 0 || (body = json_dumps(j, JSON_COMPACT)) == NULL)
+		goto out;
+	if ((rc = http_resp_text(resp, 200, "application/json", body)) != PO_OK ||
+	    (rc = http_resp_header(resp, "Cache-Control", "no-store")) != PO_OK)
+		goto out;
+	rc = http_resp_header(resp, "Pragma", "no-cache");
+out:
+	json_decref(j);
+	str_free_secret(body);
+	return rc;
+}
+
+/* Checks everything but the client; NULL when the request may have tokens,
+ * else the error code (*status, *desc set). */
+static const char *
+check_grant(const form_t *f, const code_grant_t *g, int *status, const char **desc)
+{
+	const char *ruri, *verifier;
+
+	*status = 400;
+	if (clock_now_ms() - g->issued_ms > (int64_t)LIM_CODE_TTL_S * 1000) {
+		*desc = "the code is invalid or expired";
+		return OE_INVALID_GRANT;
+	}
+	/* RFC 6749 §4.1.3: required and identical when it was in the request. */
+	if ((ruri = form_get(f, "redirect_uri")) == NULL) {
+		*desc = "redirect_uri is required";
+		return OE_INVALID_REQUEST;
+	}
+	if (strcmp(ruri, g->req.redirect_uri) != 0) {
+		*desc = "redirect_uri does not match the authorization request";
+		return OE_INVALID_GRANT;
+	}
+	verifier = form_get(f, "code_verifier");
+	if (g->req.code_challenge) {
+		/* RFC 7636 §4.6 */
+		if (verifier == NULL || !pkce_s256_matches(verifier, strlen(verifier), g->req.code_challenge,
+		                            strlen(g->req.code_challenge))) {
+			*desc = "code_verifier does not match the code_challenge";
+			return OE_INVALID_GRANT;
+		}
+	} else if (verifier) {
+		/* RFC 9700 §2.1.1: a verifier without a challenge is a downgrade. */
+		*desc = "code_verifier sent but no code_challenge was";
+		return OE_INVALID_GRANT;
+	}
+	return NULL;
+}
+
+/* Issues the access token and the ID token for a redeemed code. */
+static void
+issue(const oidc_t *o, const char *code, const code_grant_t *g, http_resp_t *resp)
+{
+	token_grant_t tg = { 0 };
+	struct remember rm = { 0 };
+	char at[GRANT_TOKEN_SIZE] = "", *jwt = NULL;
+	buf_t rec;
+	int rc;
+
+	buf_init(&rec, LIM_STORE_VALUE_MAX);
+	tg.scopes = g->req.scopes;
+	tg.client_id = g->req.client_id; /* borrowed for the encoding */
+	tg.who = g->who;
+	if ((rc = rnd_token(at, sizeof(at), LIM_RANDOM_TOKEN_BYTES)) != PO_OK ||
+	    (rc = id_token(o, g, at, clock_now_s(), &jwt)) != PO_OK || (rc = token_grant_encode(&tg, &rec)) != PO_OK ||
+	    (rc = store_put(o->o.store, STORE_TOKENS, at, rec.data, rec.len)) != PO_OK)
+		goto fail;
+	rm.token = at;
+	if ((rc = store_update(o->o.store, STORE_CODES, code, remember_fn, &rm)) != PO_OK)
+		rc = rc == PO_ERR_NOTFOUND ? PO_OK : rc; /* evicted meanwhile: nothing to remember it by */
+	if (rc == PO_OK && rm.replayed) {
+		/* Replayed while we were signing: nothing it issued may live. */
+		(void)store_del(o->o.store, STORE_TOKENS, at);
+		oidc_error_json(resp, 400, OE_INVALID_GRANT, "the code was already used");
+		goto out;
+	}
+	if (rc != PO_OK || (rc = token_answer(resp, at, jwt, g->req.scopes)) != PO_OK)
+		goto fail;
+	metrics_inc(o->o.metrics, M_TOKENS_ISSUED);
+	goto out;
+fail:
+	log_error_fr(rc, "cannot issue tokens");
+	(void)store_del(o->o.store, STORE_TOKENS, at);
+	oidc_error_json(resp, rc == PO_ERR_UPSTREAM ? 503 : 500,
+	    rc == PO_ERR_UPSTREAM ? OE_TEMPORARILY_UNAVAILABLE : OE_SERVER_ERROR, NULL);
+out:
+	free(jwt);
+	str_wipe(at, sizeof(at));
+	buf_free(&rec);
 }
 
 void
-oidc_token(oidc_t *o, http_req_t *req, http_resp_t *resp)
+oidc_token(void *arg, http_req_t *req, http_resp_t *resp)
 {
+	oidc_t *o = arg;
 	form_t f = { 0 };
 	struct creds cr = { 0 };
 	struct redeem rd = { 0 };
 	const config_client_t *cl = NULL;
-	const char *err_desc, *grant, *code, *ruri, *verifier;
-	token_grant_t *tg = NULL;
-	char at[48] = "", *jwt = NULL, *body = NULL, scope[64];
-	json_t *j = NULL;
-	int64_t now = clock_now_s();
-	int rc;
+	const char *err, *desc, *grant, *code;
+	int status, rc;
 
-	oidc_cors_headers(resp);
-	if (req->content_type == NULL ||
-	    strncasecmp(req->content_type, "application/x-www-form-urlencoded", 33) != 0) {
+	if (!oidc_form_body(req)) {
 		oidc_error_json(resp, 400, OE_INVALID_REQUEST, "the body must be application/x-www-form-urlencoded");
 		goto out;
 	}
@@ -198,20 +332,20 @@ oidc_token(oidc_t *o, http_req_t *req, http_resp_t *resp)
 			oidc_error_json(resp, 400, OE_INVALID_REQUEST, "a parameter was given more than once");
 			goto out;
 		}
-	if ((err_desc = read_creds(req, &f, &cr)) != NULL) {
-		oidc_error_json(resp, 400, OE_INVALID_REQUEST, err_desc);
+	if ((err = read_creds(req, &f, &cr)) != NULL) {
+		oidc_error_json(resp, 400, OE_INVALID_REQUEST, err);
 		goto out;
 	}
-	if (cr.id == NULL || cr.secret == NULL || (cl = config_client_find(o->cfg, cr.id)) == NULL ||
+	if (cr.id == NULL || cr.secret == NULL || (cl = config_client_find(o->o.cfg, cr.id)) == NULL ||
 	    !str_ct_eq(cr.secret, strlen(cr.secret), cl->secret, strlen(cl->secret))) {
 		/* RFC 6749 §5.2: 401, with a challenge when Basic was tried. */
 		oidc_error_json(resp, 401, OE_INVALID_CLIENT, "client authentication failed");
 		if (cr.basic)
-			http_resp_header(resp, "WWW-Authenticate", "Basic realm=\"plex-oidc\", charset=\"UTF-8\"");
+			(void)http_resp_fail(resp,
+			    http_resp_header(resp, "WWW-Authenticate", "Basic realm=\"plex-oidc\", charset=\"UTF-8\""));
 		goto out;
 	}
-	grant = form_get(&f, "grant_type");
-	if (grant == NULL) {
+	if ((grant = form_get(&f, "grant_type")) == NULL) {
 		oidc_error_json(resp, 400, OE_INVALID_REQUEST, "grant_type is required");
 		goto out;
 	}
@@ -224,13 +358,19 @@ oidc_token(oidc_t *o, http_req_t *req, http_resp_t *resp)
 		goto out;
 	}
 	rd.client_id = cl->id;
-	if (ttl_cache_with(o->codes, code, clock_mono_ms(), redeem_locked, &rd) != PO_OK) {
+	if ((rc = store_update(o->o.store, STORE_CODES, code, redeem_fn, &rd)) == PO_OK)
+		rc = rd.rc;
+	if (rc == PO_ERR_UPSTREAM) {
+		oidc_error_json(resp, 503, OE_TEMPORARILY_UNAVAILABLE, "try again in a moment");
+		goto out;
+	}
+	if (rc != PO_OK) {
 		oidc_error_json(resp, 400, OE_INVALID_GRANT, "the code is invalid or expired");
 		goto out;
 	}
 	if (rd.replay) {
 		if (rd.revoke[0])
-			ttl_cache_remove(o->tokens, rd.revoke);
+			(void)store_del(o->o.store, STORE_TOKENS, rd.revoke);
 		log_warn("token: authorization code replayed by client %s; its tokens were revoked", cl->id);
 		oidc_error_json(resp, 400, OE_INVALID_GRANT, "the code was already used");
 		goto out;
@@ -239,85 +379,14 @@ oidc_token(oidc_t *o, http_req_t *req, http_resp_t *resp)
 		oidc_error_json(resp, 400, OE_INVALID_GRANT, "the code was issued to another client");
 		goto out;
 	}
-	if (rd.copy == NULL) {
-		oidc_error_json(resp, 500, OE_SERVER_ERROR, NULL);
+	if ((err = check_grant(&f, &rd.copy, &status, &desc)) != NULL) {
+		oidc_error_json(resp, status, err, desc);
 		goto out;
 	}
-	if (clock_mono_ms() - rd.copy->issued_ms > (int64_t)LIM_CODE_TTL_S * 1000) {
-		oidc_error_json(resp, 400, OE_INVALID_GRANT, "the code is invalid or expired");
-		goto out;
-	}
-	/* RFC 6749 §4.1.3: required and identical when it was in the request. */
-	if ((ruri = form_get(&f, "redirect_uri")) == NULL) {
-		oidc_error_json(resp, 400, OE_INVALID_REQUEST, "redirect_uri is required");
-		goto out;
-	}
-	if (strcmp(ruri, rd.copy->req.redirect_uri) != 0) {
-		oidc_error_json(resp, 400, OE_INVALID_GRANT, "redirect_uri does not match the authorization request");
-		goto out;
-	}
-	verifier = form_get(&f, "code_verifier");
-	if (rd.copy->req.code_challenge) {
-		/* RFC 7636 §4.6 */
-		if (verifier == NULL || !pkce_s256_matches(verifier, strlen(verifier), rd.copy->req.code_challenge,
-		                            strlen(rd.copy->req.code_challenge))) {
-			oidc_error_json(resp, 400, OE_INVALID_GRANT, "code_verifier does not match the code_challenge");
-			goto out;
-		}
-	} else if (verifier) {
-		/* RFC 9700 §2.1.1: a verifier without a challenge is a downgrade. */
-		oidc_error_json(resp, 400, OE_INVALID_GRANT, "code_verifier sent but no code_challenge was");
-		goto out;
-	}
-
-	if (rnd_token(at, sizeof(at), LIM_RANDOM_TOKEN_BYTES) != PO_OK ||
-	    (tg = calloc(1, sizeof(*tg))) == NULL || (tg->client_id = str_dup(cl->id)) == NULL ||
-	    (tg->claims = claims_dup(rd.copy->claims)) == NULL)
-		goto fail;
-	tg->scopes = rd.copy->req.scopes;
-	if ((jwt = id_token(o, rd.copy, at, now)) == NULL)
-		goto fail;
-	rc = ttl_cache_put(o->tokens, at, tg, clock_mono_ms());
-	tg = NULL; /* transferred */
-	if (rc != PO_OK)
-		goto fail;
-	{
-		struct remember rm = { at, false };
-		ttl_cache_with(o->codes, code, clock_mono_ms(), remember_token_locked, &rm);
-		if (rm.replayed) {
-			/* Replayed while we were signing: nothing it issued may live. */
-			ttl_cache_remove(o->tokens, at);
-			oidc_error_json(resp, 400, OE_INVALID_GRANT, "the code was already used");
-			goto out;
-		}
-	}
-	scope_format(rd.copy->req.scopes, scope, sizeof(scope));
-	if ((j = json_object()) == NULL)
-		goto fail;
-	json_object_set_new(j, "access_token", json_string(at));
-	json_object_set_new(j, "token_type", json_string("Bearer"));
-	json_object_set_new(j, "expires_in", json_integer(LIM_ACCESS_TOKEN_TTL_S));
-	json_object_set_new(j, "id_token", json_string(jwt));
-	json_object_set_new(j, "scope", json_string(scope));
-	if ((body = json_dumps(j, JSON_COMPACT)) == NULL)
-		goto fail;
-	http_resp_text(resp, 200, "application/json", body, strlen(body));
-	/* RFC 6749 §5.1 */
-	http_resp_header(resp, "Cache-Control", "no-store");
-	http_resp_header(resp, "Pragma", "no-cache");
-	__atomic_add_fetch(&o->metrics.tokens_issued, 1, __ATOMIC_RELAXED);
-	goto out;
-fail:
-	log_error("token: cannot issue tokens (out of memory, randomness or signing failed)");
-	oidc_error_json(resp, 500, OE_SERVER_ERROR, NULL);
+	issue(o, code, &rd.copy, resp);
 out:
-	token_grant_free(tg);
-	code_grant_free(rd.copy);
+	code_grant_clear(&rd.copy);
+	str_wipe(rd.revoke, sizeof(rd.revoke));
 	creds_clear(&cr);
 	form_clear(&f);
-	json_decref(j);
-	str_free_secret(body);
-	free(jwt);
-	str_wipe(at, sizeof(at));
-	str_wipe(rd.revoke, sizeof(rd.revoke));
 }

@@ -10,84 +10,94 @@
 
 #include <jansson.h>
 
-#include "core/clock.h"
+#include "core/log.h"
 #include "core/err.h"
 #include "core/str.h"
+#include "oidc/claims.h"
 #include "oidc/errors.h"
 #include "oidc/internal.h"
+#include "po_limits.h"
 
-struct lookup {
-	json_t *out;
-};
-
-static enum ttl_cache_action
-lookup_locked(void *val, void *arg)
+static int
+claims_answer(const token_grant_t *t, http_resp_t *resp)
 {
-	token_grant_t *t = val;
-	struct lookup *lk = arg;
+	json_t *j = json_object();
+	char *body = NULL;
+	int rc = PO_ERR_NOMEM;
 
-	if ((lk->out = json_object()) != NULL && claims_to_json(t->claims, t->scopes, lk->out) != PO_OK) {
-		json_decref(lk->out);
-		lk->out = NULL;
-	}
-	return TTL_CACHE_KEEP;
+	if (j == NULL || (rc = claims_to_json(t->who, t->scopes, j)) != PO_OK)
+		goto out;
+	rc = PO_ERR_NOMEM;
+	if ((body = json_dumps(j, JSON_COMPACT)) == NULL)
+		goto out;
+	if ((rc = http_resp_text(resp, 200, "application/json", body)) != PO_OK)
+		goto out;
+	rc = http_resp_header(resp, "Cache-Control", "no-store");
+out:
+	json_decref(j);
+	free(body);
+	return rc;
 }
 
+/* RFC 6750 §3: 401 with a challenge. */
 static void
-unauthorized(http_resp_t *resp, const char *challenge)
+unauthorized(http_resp_t *resp, const char *error, const char *desc, const char *challenge)
 {
-	oidc_error_json(resp, 401, OE_INVALID_TOKEN, NULL);
-	http_resp_header(resp, "WWW-Authenticate", challenge);
+	oidc_error_json(resp, 401, error, desc);
+	(void)http_resp_fail(resp, http_resp_header(resp, "WWW-Authenticate", challenge));
 }
 
 void
-oidc_userinfo(oidc_t *o, http_req_t *req, http_resp_t *resp)
+oidc_userinfo(void *arg, http_req_t *req, http_resp_t *resp)
 {
+	static const char bearer[] = "Bearer ";
+	oidc_t *o = arg;
 	form_t f = { 0 };
-	struct lookup lk = { NULL };
-	char *token = NULL, *body = NULL;
+	token_grant_t t = { 0 };
+	char *token = NULL;
 	const char *a = req->authorization;
+	bool post_form = strcmp(req->method, "POST") == 0 && oidc_form_body(req);
+	buf_t rec;
+	int rc;
 
-	oidc_cors_headers(resp);
+	buf_init(&rec, LIM_STORE_VALUE_MAX);
+	if (post_form && form_parse(req->body, req->body_len, &f) != PO_OK)
+		form_clear(&f);
 	/* RFC 6750 §2: a client must not use more than one method. */
-	if (a && strcmp(req->method, "POST") == 0 && req->content_type &&
-	    strncasecmp(req->content_type, "application/x-www-form-urlencoded", 33) == 0 &&
-	    form_parse(req->body, req->body_len, &f) == PO_OK && form_count(&f, "access_token") > 0) {
+	if (a && form_count(&f, "access_token") > 0) {
 		oidc_error_json(resp, 400, OE_INVALID_REQUEST, "send the access token one way only");
-		http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"plex-oidc\", error=\"invalid_request\"");
+		(void)http_resp_fail(resp,
+		    http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"plex-oidc\", error=\"invalid_request\""));
 		goto out;
 	}
-	form_clear(&f);
-	if (a && strncasecmp(a, "Bearer ", 7) == 0) {
-		a += 7;
+	if (a && strncasecmp(a, bearer, sizeof(bearer) - 1) == 0) {
+		a += sizeof(bearer) - 1;
 		while (*a == ' ')
 			a++;
 		token = str_dup(a);
-	} else if (a == NULL && strcmp(req->method, "POST") == 0 && req->content_type &&
-	           strncasecmp(req->content_type, "application/x-www-form-urlencoded", 33) == 0 &&
-	           form_parse(req->body, req->body_len, &f) == PO_OK && form_count(&f, "access_token") == 1) {
+	} else if (a == NULL && form_count(&f, "access_token") == 1) {
 		token = str_dup(form_get(&f, "access_token"));
 	}
 	if (token == NULL) {
 		/* RFC 6750 §3.1: no error code when no token was sent. */
-		oidc_error_json(resp, 401, OE_INVALID_REQUEST, "an access token is required");
-		http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"plex-oidc\"");
+		unauthorized(resp, OE_INVALID_REQUEST, "an access token is required", "Bearer realm=\"plex-oidc\"");
 		goto out;
 	}
-	if (ttl_cache_with(o->tokens, token, clock_mono_ms(), lookup_locked, &lk) != PO_OK) {
-		unauthorized(resp, "Bearer realm=\"plex-oidc\", error=\"invalid_token\", "
-		                   "error_description=\"the access token is invalid or expired\"");
+	if ((rc = store_get(o->o.store, STORE_TOKENS, token, &rec)) == PO_ERR_UPSTREAM) {
+		oidc_error_json(resp, 503, OE_TEMPORARILY_UNAVAILABLE, "try again in a moment");
 		goto out;
 	}
-	if (lk.out == NULL || (body = json_dumps(lk.out, JSON_COMPACT)) == NULL) {
+	if (rc != PO_OK || token_grant_decode(rec.data, rec.len, &t) != PO_OK) {
+		unauthorized(resp, OE_INVALID_TOKEN, NULL,
+		    "Bearer realm=\"plex-oidc\", error=\"invalid_token\", "
+		    "error_description=\"the access token is invalid or expired\"");
+		goto out;
+	}
+	if ((rc = claims_answer(&t, resp)) != PO_OK)
 		oidc_error_json(resp, 500, OE_SERVER_ERROR, NULL);
-		goto out;
-	}
-	http_resp_text(resp, 200, "application/json", body, strlen(body));
-	http_resp_header(resp, "Cache-Control", "no-store");
 out:
-	json_decref(lk.out);
-	free(body);
+	token_grant_clear(&t);
 	str_free_secret(token);
 	form_clear(&f);
+	buf_free(&rec);
 }

@@ -16,8 +16,8 @@
  *     queued. Once `stopping` is set, new calls are refused, so the two lists
  *     cannot grow while they are drained.
  *
- * Result mapping is in classify() and follows plex-api.md "Failure
- * semantics": only a 401/422 from a user call is a denial and only a 404 on a
+ * Result mapping is in classify() and follows docs/PLEX-API.md ("Answers,
+ * errors and what the user sees"): only a 401/422 from a user call is a denial and only a 404 on a
  * PIN means "gone"; everything else that is not a parsable 2xx is "Plex is
  * unavailable", never a guess.
  *
@@ -104,6 +104,7 @@ plex_status_name(enum plex_status st)
 	case PLEX_NOT_FOUND: return "not_found";
 	case PLEX_UNAVAILABLE: return "unavailable";
 	case PLEX_CANCELLED: return "cancelled";
+	case PLEX_RATE_LIMITED: return "rate_limited";
 	}
 	return "unknown";
 }
@@ -204,7 +205,7 @@ req_new(plex_client_t *c, enum plex_endpoint ep, const char *path, const char *t
 	if ((rc = buf_appendf(&url, "%s%s", c->api_url, path)) != PO_OK)
 		goto out;
 
-	/* plex-api.md "Conventions for every call". */
+	/* docs/PLEX-API.md "Headers on every call". */
 	if ((rc = header_add(&r->headers, &line, "Accept: application/json")) != PO_OK ||
 	    (rc = header_add(&r->headers, &line, "X-Plex-Client-Identifier: %s", c->client_identifier)) != PO_OK ||
 	    (rc = header_add(&r->headers, &line, "X-Plex-Product: %s", c->product)) != PO_OK ||

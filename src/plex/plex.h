@@ -23,7 +23,7 @@
  * every signal blocked, so SIGPIPE from a closed TLS connection and the
  * process signals never land on it.
  *
- * Result mapping (plex-api.md "Failure semantics"):
+ * Result mapping (docs/PLEX-API.md "Answers, errors and what the user sees"):
  *   2xx with a body that parses      -> PLEX_OK
  *   401, 422 on /user and /resources -> PLEX_UNAUTHORIZED (token invalid)
  *   404 on a PIN                     -> PLEX_NOT_FOUND (expired or unknown)
@@ -45,6 +45,8 @@ enum plex_status {
 	PLEX_NOT_FOUND,
 	PLEX_UNAVAILABLE,
 	PLEX_CANCELLED,
+	/* 429: "slow down and try later", neither "denied" nor "down". */
+	PLEX_RATE_LIMITED,
 };
 
 typedef struct plex_opts {

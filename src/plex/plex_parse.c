@@ -9,7 +9,7 @@
  *     and shape, or the whole answer is PO_ERR_INVALID, which plex.c turns
  *     into "Plex is not answering" rather than a guess;
  *   - every other field is optional: null, missing, of another type, empty
- *     or absurdly long all read as "absent" (plex-api.md: "accessToken: null
+ *     or absurdly long all read as "absent" (docs/PLEX-API.md: "accessToken: null
  *     has broken strict parsers"). Booleans are true only when they are the
  *     JSON literal true, so a malformed "owned" fails closed.
  *
@@ -230,7 +230,7 @@ plex_parse_user(const char *buf, size_t len, plex_user_t *out)
 	if (!json_is_object(root))
 		goto out;
 
-	/* plex-api.md "Who is the user": identity is keyed on uuid, never on
+	/* docs/PLEX-API.md "Who is the user": identity is keyed on uuid, never on
 	 * email or username. It becomes "sub" (OIDC Core §2: at most 255 ASCII
 	 * characters), so it must be there and be plain visible ASCII. */
 	v = json_object_get(root, "uuid");
@@ -289,7 +289,7 @@ plex_user_login_name(const plex_user_t *u)
 /* ---- Resources ---- */
 
 /* true if v is a string whose comma-separated list has `want` as a member
- * (spaces around members ignored). plex-api.md: "provides" is a list, so
+ * (spaces around members ignored). docs/PLEX-API.md: "provides" is a list, so
  * "servers" or "media-server" are not "server". */
 static bool
 provides_has(const json_t *v, const char *want)
@@ -392,56 +392,6 @@ out:
 
 /* Higher is more access: an owner entry wins over a Home or a share entry
  * for the same server should both ever appear. */
-static int
-access_rank(enum plex_access a)
-{
-	switch (a) {
-	case PLEX_ACCESS_OWNER: return 3;
-	case PLEX_ACCESS_HOME: return 2;
-	case PLEX_ACCESS_FRIEND: return 1;
-	case PLEX_ACCESS_NONE: break;
-	}
-	return 0;
-}
-
-enum plex_access
-plex_resources_access(const plex_resources_t *r, const char *server_id)
-{
-	return plex_resources_access_owner(r, server_id, 0, 0);
-}
-
-enum plex_access
-plex_resources_access_owner(const plex_resources_t *r, const char *server_id, int64_t user_id, int64_t owner_id)
-{
-	enum plex_access best = PLEX_ACCESS_NONE, a;
-	size_t i;
-
-	if (r == NULL || server_id == NULL || server_id[0] == '\0')
-		return PLEX_ACCESS_NONE;
-	for (i = 0; i < r->n; i++) {
-		const plex_resource_t *it = &r->items[i];
-
-		/* plex-api.md: the user's own clients and players are never the
-		 * server, whatever their identifier. */
-		if (!it->provides_server || !str_eq(it->client_identifier, server_id))
-			continue;
-		/* Device identifiers are chosen by devices: with the owner known,
-		 * an entry counts only if it is the owner's own server (the user
-		 * is the owner) or a share from the owner (ownerId). */
-		if (owner_id > 0 && (it->owned ? user_id != owner_id : it->owner_id != owner_id))
-			continue;
-		if (it->owned)
-			a = PLEX_ACCESS_OWNER;
-		else if (it->home)
-			a = PLEX_ACCESS_HOME;
-		else
-			a = PLEX_ACCESS_FRIEND;
-		if (access_rank(a) > access_rank(best))
-			best = a;
-	}
-	return best;
-}
-
 const char *
 plex_access_name(enum plex_access a)
 {

@@ -1,6 +1,6 @@
 /*
  * plex_parse.h - pure parsers for plex.tv's JSON answers
- * (../shared/docs/plex-api.md). No I/O: (buf, len) in, structs out, so every
+ * (docs/PLEX-API.md). No I/O: (buf, len) in, structs out, so every
  * parser is unit-tested and fuzzed.
  *
  * Lenient where Plex is inconsistent (fields null, missing or of another
@@ -50,6 +50,8 @@ typedef struct plex_resources {
 	size_t n;
 } plex_resources_t;
 
+/* The relationships a resource entry can express (policy/policy.h decides
+ * which one a user has). */
 enum plex_access {
 	PLEX_ACCESS_NONE = 0,   /* no server entry with that identifier */
 	PLEX_ACCESS_OWNER,      /* owned: true */
@@ -84,16 +86,6 @@ const char *plex_user_login_name(const plex_user_t *u);
  * are skipped). At most 10000 entries are kept. Same returns. */
 int plex_parse_resources(const char *buf, size_t len, plex_resources_t *out);
 void plex_resources_clear(plex_resources_t *r);
-/* What access the resource list grants to the server whose machine
- * identifier is server_id: only entries that provide "server" count. */
-enum plex_access plex_resources_access(const plex_resources_t *r, const char *server_id);
-/* The same, hardened with the owner's Plex account id (owner_id > 0,
- * "[plex] owner_id"): an owned entry counts only when the signed-in user
- * (user_id) is the owner, a shared one only when its ownerId is the owner.
- * A device that merely claims the server's identifier in someone else's
- * account then grants nothing. owner_id 0 is plex_resources_access. */
-enum plex_access plex_resources_access_owner(const plex_resources_t *r, const char *server_id, int64_t user_id,
-    int64_t owner_id);
 /* Static name of an access level: "none", "owner", "home", "friend". */
 const char *plex_access_name(enum plex_access a);
 

@@ -4,7 +4,7 @@
  * Budgets per client address, generous enough for a household behind one
  * NAT address and for relying parties that call /token for all their users
  * from one address, tight enough that a script cannot make us hammer
- * plex.tv (which rate-limits us in turn, plex-api.md 429/1003).
+ * plex.tv (which rate-limits us in turn, docs/PLEX-API.md "Rate limits": 429/1003).
  */
 #include <arpa/inet.h>
 #include <pthread.h>
@@ -19,14 +19,15 @@
 #define RL_GROUPS 1024 /* power of two */
 #define RL_WAYS 4      /* clients per group */
 
+/* The budgets, from po_limits.h (the reasons are there). */
 static const struct {
 	double burst;      /* bucket size */
 	double per_second; /* refill rate */
 } rl_budget[RL_CLASSES] = {
-	[RL_AUTHORIZE] = { 60, 1.0 },  /* a page view per second, sustained */
-	[RL_PIN] = { 20, 0.2 },        /* a new Plex PIN every 5 s */
-	[RL_POLL] = { 120, 5.0 },      /* a few tabs polling once a second */
-	[RL_TOKEN] = { 120, 10.0 },    /* a relying party exchanging codes */
+	[RL_AUTHORIZE] = { LIM_RL_AUTHORIZE_BURST, LIM_RL_AUTHORIZE_PER_MIN / 60.0 },
+	[RL_PIN] = { LIM_RL_PIN_BURST, LIM_RL_PIN_PER_MIN / 60.0 },
+	[RL_POLL] = { LIM_RL_POLL_BURST, LIM_RL_POLL_PER_MIN / 60.0 },
+	[RL_TOKEN] = { LIM_RL_TOKEN_BURST, LIM_RL_TOKEN_PER_MIN / 60.0 },
 };
 
 struct slot {

@@ -209,7 +209,12 @@ ttl_cache_with(ttl_cache_t *c, const char *key, int64_t now_ms, ttl_cache_fn fn,
 	pthread_mutex_lock(&c->lock);
 	e = *find_slot(c, key, klen);
 	if (e && e->expires_ms > now_ms) {
-		if (fn(e->val, arg) == TTL_CACHE_REMOVE)
+		size_t size = e->size;
+		enum ttl_cache_action act = fn(e->val, &size, arg);
+
+		c->bytes = c->bytes - e->size + size;
+		e->size = size;
+		if (act == TTL_CACHE_REMOVE)
 			drop(c, e);
 		rc = PO_OK;
 	}

@@ -2,7 +2,7 @@
  * ttl_cache.h - a bounded, thread-safe, in-memory map from string keys to
  * owned values that expire.
  *
- * Used for pending logins, authorization codes and access tokens. Every
+ * The memory backend of the store (store.h) keeps each namespace in one. Every
  * entry of one cache lives the same time (ttl_ms), so entries expire in
  * insertion order: the cache keeps them on a FIFO list and drops expired ones
  * from its head on every insert. When the cache is full, the oldest entry is
@@ -25,7 +25,10 @@ typedef struct ttl_cache ttl_cache_t;
 
 /* What a ttl_cache_with() callback wants done with the entry afterwards. */
 enum ttl_cache_action { TTL_CACHE_KEEP = 0, TTL_CACHE_REMOVE = 1 };
-typedef enum ttl_cache_action (*ttl_cache_fn)(void *val, void *arg);
+/* Called with the lock held. *size is the bytes the entry counts against
+ * the byte budget; the callback may change it when the value grew or shrank
+ * in place (the cache re-counts it on return). */
+typedef enum ttl_cache_action (*ttl_cache_fn)(void *val, size_t *size, void *arg);
 
 /* Creates a cache of at most max entries living ttl_ms each. free_fn frees a
  * value (may be NULL). NULL on allocation failure. */

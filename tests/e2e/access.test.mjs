@@ -1,7 +1,7 @@
 // access.test.mjs - who gets in: the owner, Plex Home members, friends the
 // server is shared with, managed users without email; and who does not:
 // accounts without access and accounts with only a pending invitation
-// (plex-api.md, "May the user use our server?").
+// (docs/PLEX-API.md, "May the user use our server").
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 

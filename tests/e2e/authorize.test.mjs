@@ -1,6 +1,6 @@
 // authorize.test.mjs - the authorization endpoint, discovery, JWKS and CORS
-// (RFC 6749 §4.1.2.1, OIDC Core §3.1.2, Discovery §3, and the conformance
-// checks in shared/docs/relying-parties.md).
+// (RFC 6749 §4.1.2.1, OIDC Core §3.1.2, Discovery §3, and checks of the
+// OpenID Foundation's Basic and Config OP conformance test plans).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 

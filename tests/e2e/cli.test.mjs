@@ -52,7 +52,7 @@ function baseLines(secret) {
     '', //                                                          5
     '[plex]', //                                                    6
     `server_id = ${SERVER_ID}`, //                                  7
-    '', //                                                          8
+    'owner_id = 22526914', //                                       8
     '[client.grafana]', //                                          9
     `secret = ${secret}`, //                                       10
     'redirect_uris = https://grafana.example.com/login/generic_oauth', // 11
@@ -84,11 +84,13 @@ describe('arguments', () => {
     }
   });
 
-  test('--version: "plex-oidc VERSION" (the Makefile\'s), exit 0', () => {
+  test('--version: "plex-oidc VERSION" (the VERSION file\'s), exit 0', () => {
     const r = run(['--version']);
     assert.equal(r.status, 0);
-    const version = /^VERSION\s*:?=\s*(\S+)/m.exec(fs.readFileSync(path.join(REPO, 'Makefile'), 'utf8'))?.[1];
-    assert.ok(version, 'VERSION in the Makefile');
+    // The one place the version is written (the Makefile reads it).
+    const version = fs.readFileSync(path.join(REPO, 'VERSION'), 'utf8').trim();
+    assert.match(version, /^\d+\.\d+\.\d+/);
+    assert.match(fs.readFileSync(path.join(REPO, 'Makefile'), 'utf8'), /^VERSION := \$\(shell cat VERSION\)$/m);
     assert.equal(r.stdout, `plex-oidc ${version}\n`);
     assert.equal(r.stderr, '');
   });
@@ -182,6 +184,34 @@ describe('check-config', () => {
     });
   }
 
+  test('server_id = setup-mode (what old versions took as setup mode): exit 1, setup mode is not a value', () => {
+    for (const value of ['setup-mode', 'SETUP-MODE']) {
+      const lines = baseLines(randomSecret());
+      lines[6] = `server_id = ${value}`;
+      const file = writeIni(lines);
+      const r = run(['check-config', file]);
+      assert.equal(r.status, 1, r.stdout);
+      assert.match(r.stderr, new RegExp(`:7: \\[plex\\] server_id: "setup-mode" is not a server id: setup mode starts ` +
+        'when plex-oidc runs without --config'));
+    }
+    const r = run(['check-config', writeIni(baseLines(randomSecret()))], { env: { PLEX_OIDC_PLEX_SERVER_ID: 'setup-mode' } });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /environment PLEX_OIDC_PLEX_SERVER_ID: \[plex\] server_id: "setup-mode" is not a server id/);
+  });
+
+  test('without owner_id: OK, with a warning on stderr that says what it risks and where to find the value', () => {
+    const lines = baseLines(randomSecret());
+    lines[7] = '';
+    const file = writeIni(lines);
+    const r = run(['check-config', file]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, `${file}: OK (1 client)\n`);
+    assert.match(r.stderr, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6: warning: \\[plex\\] owner_id: not set: ` +
+      'a Plex device in another account that claims your server\'s identifier would be let in as its owner'));
+    assert.match(r.stderr, /setup mode shows it/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  });
+
   test('several problems: all reported in one run, sorted by line, relative path as given', () => {
     const lines = baseLines(randomSecret());
     lines[10] = 'redirect_uris = https://grafana.example.com/login#x';
@@ -253,6 +283,17 @@ describe('running', () => {
   after(async () => {
     for (const p of providers) await p.stop();
     await fake?.stop();
+  });
+
+  test('a server started without owner_id says so in its log, once, at start', async () => {
+    const p = await Provider.start({ fake });
+    providers.push(p);
+    const lines = p.logText().split('\n').filter((l) => /owner_id: not set/.test(l));
+    assert.equal(lines.length, 1, p.logText());
+    assert.match(lines[0], / WARN .*warning: \[plex\] owner_id: not set: a Plex device in another account/);
+    const hardened = await Provider.start({ fake, ownerId: 22526914 });
+    providers.push(hardened);
+    assert.doesNotMatch(hardened.logText(), /owner_id: not set/);
   });
 
   test('PLEX_OIDC_SERVER_ISSUER and PLEX_OIDC_CLIENT_APP_SECRET override the file', async () => {
@@ -384,6 +425,7 @@ describe('etc/plex-oidc.example.ini and docs/CONFIGURATION.md', () => {
     const r = run(['check-config', EXAMPLE], { env: { [m[1]]: secret } });
     assert.equal(r.status, 0, `${m[1]}=...: ${r.stderr}`);
     assert.equal(r.stdout, `${EXAMPLE}: OK (1 client)\n`);
+    assert.equal(r.stderr, '', 'no warning: the example sets owner_id');
     // Without it, the secret_file it names (not shipped) is what is missing.
     const without = run(['check-config', EXAMPLE]);
     assert.equal(without.status, 1);

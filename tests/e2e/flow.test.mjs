@@ -1,6 +1,6 @@
 // flow.test.mjs - the real sign-in page in Chromium, with openid-client as
 // the relying party: the Plex popup, and the full-page redirect when the
-// popup is blocked (plex-api.md, "Lessons from other projects").
+// popup is blocked (docs/PLEX-API.md, "The sign-in app").
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 

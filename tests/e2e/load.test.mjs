@@ -21,20 +21,19 @@ import {
 // ---------------------------------------------------------------- limits and budgets
 
 
-// {RL_AUTHORIZE: {burst, perSecond}, ...} from rl_budget[] in ratelimit.c.
+const LIM = readLimits();
+// {RL_AUTHORIZE: {burst, perSecond}, ...} from the LIM_RL_* budgets.
 function readBudgets() {
-  const text = fs.readFileSync(path.join(REPO, 'src/store/ratelimit.c'), 'utf8');
   const b = {};
-  for (const m of text.matchAll(/\[(RL_\w+)\]\s*=\s*\{\s*([\d.]+)\s*,\s*([\d.]+)\s*\}/g)) {
-    b[m[1]] = { burst: Number(m[2]), perSecond: Number(m[3]) };
+  for (const k of ['AUTHORIZE', 'PIN', 'POLL', 'TOKEN']) {
+    b[`RL_${k}`] = { burst: LIM[`LIM_RL_${k}_BURST`], perSecond: LIM[`LIM_RL_${k}_PER_MIN`] / 60 };
   }
   return b;
 }
 
-const LIM = readLimits();
 const RL = readBudgets();
 assert.ok(LIM.LIM_LOGINS_MAX > 0, 'LIM_LOGINS_MAX in src/po_limits.h');
-for (const k of ['RL_AUTHORIZE', 'RL_TOKEN', 'RL_PIN']) assert.ok(RL[k]?.burst > 0, `${k} in src/store/ratelimit.c`);
+for (const k of ['RL_AUTHORIZE', 'RL_TOKEN', 'RL_PIN']) assert.ok(RL[k]?.burst > 0, `${k} in src/po_limits.h`);
 
 // ---------------------------------------------------------------- clients
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { FakePlex, Provider, loginHttp } from './lib/harness.mjs';
+import { FakePlex, Provider, loginHttp, request } from './lib/harness.mjs';
 
 const ALICE_ID = 22526914; // the owner's Plex account id in the fake
 
@@ -49,5 +49,37 @@ describe('owner_id', { concurrency: true }, () => {
   test('nobody else does (nora)', async () => {
     const ctx = await loginHttp(hardened, { user: 'nora' });
     assert.equal(ctx.outcome.state, 'denied');
+  });
+});
+
+// docs/SECURITY.md "owner_id": a share that plex.tv sends without ownerId
+// cannot be checked against owner_id. It is refused, but visibly: a log line
+// of its own, a counter, and a page that does not blame the user.
+describe('a share without ownerId (olive, Plex Home)', () => {
+  const counter = async (p) => {
+    const m = /^plexoidc_access_unverifiable_total (\d+)$/m.exec((await request(`${p.base}/metrics`)).text);
+    assert.ok(m, 'plexoidc_access_unverifiable_total in /metrics');
+    return Number(m[1]);
+  };
+
+  test('with owner_id: refused as "could not be confirmed", counted and logged', async () => {
+    const before = await counter(hardened);
+    const ctx = await loginHttp(hardened, { user: 'olive' });
+    assert.equal(ctx.outcome.state, 'denied');
+    assert.equal(ctx.redirect, undefined, 'no code');
+    assert.equal(ctx.final.status, 403);
+    assert.match(ctx.final.text, /Your access could not be confirmed/);
+    assert.match(ctx.final.text, /This is not something you did wrong/);
+    assert.doesNotMatch(ctx.final.text, /not shared with the account/);
+    assert.equal(await counter(hardened), before + 1);
+    assert.match(hardened.logText(), /WARN .*01d0ff1ce0112233: 1 share\(s\) of the server came without ownerId and were refused/);
+  });
+
+  test('without owner_id: she is a Home member as usual, nothing counted', async () => {
+    const before = await counter(plain);
+    const ctx = await loginHttp(plain, { user: 'olive' });
+    assert.equal(ctx.outcome.state, 'done');
+    assert.ok(ctx.redirect?.params.code);
+    assert.equal(await counter(plain), before);
   });
 });

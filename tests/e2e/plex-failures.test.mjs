@@ -1,5 +1,5 @@
-// plex-failures.test.mjs - plex.tv misbehaving (plex-api.md, "Failure
-// semantics users expect"): 5xx, 429, timeouts, connection resets and
+// plex-failures.test.mjs - plex.tv misbehaving (docs/PLEX-API.md, "Answers,
+// errors and what the user sees"): 5xx, 429, timeouts, connection resets and
 // garbage at any of the four calls mean "Plex is not answering, try again"
 // (503), never "denied" and never a hang; an expired PIN means "timed out";
 // a rejected token is not a denial either. Also: one X-Plex-Client-Identifier

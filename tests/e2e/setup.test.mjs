@@ -305,6 +305,14 @@ describe('setup mode', { concurrency: 1 }, () => {
       const ini = parseIni(text);
       assert.equal(ini['server.issuer'], ISSUER);
       assert.equal(ini['plex.server_id'], SERVER_ID);
+      // Behind a proxy on the same machine: that proxy is trusted, so each
+      // user keeps their own address (rate limits, connection caps).
+      assert.equal(ini['server.listen'], '127.0.0.1:8080');
+      assert.equal(ini['server.trusted_proxies'], '127.0.0.1 ::1');
+      assert.match(text, /; The reverse proxy runs on this machine: believe the client address it\n/);
+      // The owner's id is written, so the look-alike check is on.
+      assert.equal(ini['plex.owner_id'], '22526914');
+      assert.doesNotMatch(check.out, /warning/);
       assert.equal(ini['client.cloudflare.redirect_uris'], CF_REDIRECT);
       const secret = ini['client.cloudflare.secret'];
       assert.ok(secret, `a [client.cloudflare] secret:\n${text}`);

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // fake-plex.mjs - a local stand-in for plex.tv and its sign-in app, for tests.
 //
-// It answers the four calls plex-oidc makes (the shared docs' plex-api.md,
-// "The PIN login", "Who is the user", "May the user use our server?") with the
+// It answers the four calls plex-oidc makes (docs/PLEX-API.md, "The calls":
+// the PIN, "Who is the user", "May the user use our server") with the
 // real API's shapes, status codes and error envelopes, including the awkward
 // parts: XML when Accept is not JSON, 422 with an XML body for a revoked token,
 // 404/1020 for unknown or expired PINs or another client identifier, 429/1003
@@ -24,7 +24,7 @@ import crypto from 'node:crypto';
 const DEFAULT_SERVER_ID = '0123456789abcdef0123456789abcdef01234567';
 const CONTROL_BODY_MAX = 64 * 1024;
 const LOG_MAX = 10000;
-const POLL_WINDOW_MS = 1000; // plex-api.md: about once a second; harder gets 429
+const POLL_WINDOW_MS = 1000; // docs/PLEX-API.md: about once a second; harder gets 429
 const POLLS_PER_WINDOW = 4;
 const HUGE_BYTES = 3 * 1024 * 1024; // over plex-oidc's 1 MiB body bound, and over 2 MiB
 
@@ -79,7 +79,7 @@ const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 const hexOf = (s, n) => crypto.createHash('sha256').update(s).digest('hex').slice(0, n);
 
 // A JWT-shaped token of ~540 characters, as plex.tv now issues to some
-// clients (plex-api.md: "no fixed buffers"). Not verifiable, only shaped.
+// clients (docs/PLEX-API.md: "nothing assumes a length"). Not verifiable, only shaped.
 function jwtToken(user, nonce) {
   const header = { kid: 'fake-plex-key-1', typ: 'JWT', alg: 'EdDSA' };
   const payload = {
@@ -194,6 +194,13 @@ const USERS = {
     profile: presetUser({ id: 71122334, uuid: '5e7e1ab2c3d4e5f6', username: 'pete', title: 'pete',
       friendlyName: 'Pete Townshend', email: 'pete@example.com', joinedAt: 1645678901 }),
   },
+  olive: {
+    role: 'Plex Home member whose share of the server comes WITHOUT ownerId (no capture confirms the field for Home entries)',
+    jwt: false,
+    token: 'O1iveT0ken-Hm2Tz6Wq9',
+    profile: presetUser({ id: 35000002, uuid: '01d0ff1ce0112233', username: 'olive', title: 'olive',
+      friendlyName: 'Olive Oyl', email: 'olive@example.com', joinedAt: 1590000000, home: true }),
+  },
   mallory: {
     role: 'no access, but has a device in her own account that claims the server\'s identifier (owned, provides server)',
     jwt: false,
@@ -226,8 +233,8 @@ function serverConnections(id, lan, wan) {
   ];
 }
 
-function server({ name, id, owned, home, owner, lan = '192.168.1.20', wan = '203.0.113.10' }) {
-  return {
+function server({ name, id, owned, home, owner, lan = '192.168.1.20', wan = '203.0.113.10', noOwnerId = false }) {
+  const entry = {
     name,
     product: 'Plex Media Server',
     productVersion: '1.41.3.9314-a0bfb8370',
@@ -253,6 +260,10 @@ function server({ name, id, owned, home, owner, lan = '192.168.1.20', wan = '203
     natLoopbackSupported: false,
     connections: serverConnections(id, lan, wan),
   };
+  // docs/PLEX-API.md: ownerId is documented for shared entries, but no
+  // capture confirms it for Home members; the fake can leave it out.
+  if (noOwnerId) delete entry.ownerId;
+  return entry;
 }
 
 function client({ name, product, platform, device, provides, key }) {
@@ -270,7 +281,7 @@ function client({ name, product, platform, device, provides, key }) {
     ownerId: null,
     sourceTitle: null,
     publicAddress: '198.51.100.7',
-    accessToken: null, // plex-api.md: null here has broken strict parsers
+    accessToken: null, // docs/PLEX-API.md: null here has broken strict parsers
     owned: true,
     home: false,
     synced: false,
@@ -334,6 +345,10 @@ function resourcesFor(name) {
         client({ name: "Pete's Xbox", product: 'Plex for Xbox', platform: 'Xbox', device: 'Xbox Series X',
           provides: 'client,player,pubsub-player', key: 'pete-xbox' }),
       ];
+    case 'olive':
+      return [
+        server({ name: "Alice's Server", id: SERVER_ID, owned: false, home: true, owner: alice, noOwnerId: true }),
+      ];
     case 'mallory':
       // A look-alike: device identifiers are chosen by devices, so nothing
       // stops a device in Mallory's account from using the server's.
@@ -353,7 +368,7 @@ const state = {
   revoked: new Set(), // user names whose tokens answer 422
   faults: [],         // {endpoint, mode, times}
   log: [],
-  nextPinId: 2147483648 + crypto.randomInt(1, 1_000_000), // plex-api.md: ids are past 2^31
+  nextPinId: 2147483648 + crypto.randomInt(1, 1_000_000), // docs/PLEX-API.md: ids are past 2^31
 };
 
 function resetState() {
@@ -484,7 +499,7 @@ function authenticate(req, url) {
   const name = t ? state.tokens.get(t) : undefined;
   if (!name) return { denied: errorAnswer(401, 1001) };
   if (state.revoked.has(name)) {
-    // plex-api.md: "A revoked token sometimes gets 422 with an XML body".
+    // docs/PLEX-API.md: "A revoked token sometimes gets 422 with an XML body".
     return {
       denied: {
         status: 422, contentType: 'application/xml; charset=utf-8',
@@ -841,7 +856,7 @@ function authPage(res) {
     'Content-Type': 'text/html; charset=utf-8',
     'Content-Length': Buffer.byteLength(html),
     'Cache-Control': 'no-store',
-    // plex-api.md: "Plex's pages refuse to be framed".
+    // docs/PLEX-API.md: "Plex's pages refuse to be framed".
     'X-Frame-Options': 'DENY',
     'Content-Security-Policy': "frame-ancestors 'none'",
   });

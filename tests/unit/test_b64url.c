@@ -75,43 +75,43 @@ struct bad {
 
 /* Every one of these must be refused by b64url_decode. */
 static const struct bad bad_url[] = {
-	{ "Zg==", 0 },     /* padding is not allowed in base64url (RFC 7515 §2) */
-	{ "Zg=", 0 },      /* ... nor a single pad */
+	{ "Zg==", 0 }, /* padding is not allowed in base64url (RFC 7515 §2) */
+	{ "Zg=", 0 },  /* ... nor a single pad */
 	{ "Zm8=", 0 },
-	{ "Z", 0 },        /* length 1 mod 4 encodes nothing */
-	{ "A", 0 },        /* ... even when its bits are all zero */
+	{ "Z", 0 }, /* length 1 mod 4 encodes nothing */
+	{ "A", 0 }, /* ... even when its bits are all zero */
 	{ "Zm9vY", 0 },
 	{ "Zm9vA", 0 },
-	{ "Zh", 0 },       /* non-zero trailing bits (RFC 4648 §3.5) */
-	{ "Zm9", 0 },      /* ditto, 2 trailing bits */
+	{ "Zh", 0 },  /* non-zero trailing bits (RFC 4648 §3.5) */
+	{ "Zm9", 0 }, /* ditto, 2 trailing bits */
 	{ "Zm9vYh", 0 },
-	{ "Zm+v", 0 },     /* standard alphabet characters */
+	{ "Zm+v", 0 }, /* standard alphabet characters */
 	{ "Zm/v", 0 },
-	{ "Zm9v\n", 0 },   /* whitespace */
+	{ "Zm9v\n", 0 }, /* whitespace */
 	{ "Zm 9v", 0 },
 	{ " Zm9v", 0 },
 	{ "Zm9v!", 0 },
 	{ "Zm.v", 0 },
-	{ "Zm\x80v", 0 },  /* non-ASCII */
-	{ "Zm\0v", 4 },    /* embedded NUL */
+	{ "Zm\x80v", 0 }, /* non-ASCII */
+	{ "Zm\0v", 4 },   /* embedded NUL */
 	{ "====", 0 },
 };
 
 /* Every one of these must be refused by b64_decode. */
 static const struct bad bad_std[] = {
-	{ "Zg", 0 },       /* padding required */
+	{ "Zg", 0 }, /* padding required */
 	{ "Zm8", 0 },
-	{ "Zg=", 0 },      /* length not a multiple of 4 */
+	{ "Zg=", 0 }, /* length not a multiple of 4 */
 	{ "Zg===", 0 },
-	{ "Z===", 0 },     /* too much padding */
+	{ "Z===", 0 }, /* too much padding */
 	{ "A===", 0 },
 	{ "Zm9vA===", 0 },
 	{ "====", 0 },
-	{ "Zh==", 0 },     /* non-zero trailing bits */
+	{ "Zh==", 0 }, /* non-zero trailing bits */
 	{ "Zm9=", 0 },
 	{ "Zg==Zg==", 0 }, /* padding in the middle */
 	{ "Z=g=", 0 },
-	{ "Zm-v", 0 },     /* base64url characters */
+	{ "Zm-v", 0 }, /* base64url characters */
 	{ "Zm_v", 0 },
 	{ "Zm9v\r\n", 0 },
 	{ "Zm\0v", 4 },
@@ -196,7 +196,7 @@ test_oracle(void)
 			char c = (char)std[j];
 			if (c == '=')
 				continue;
-			want[w++] = c == '+' ? '-' : c == '/' ? '_' : c;
+			want[w++] = c == '+' ? '-' : (c == '/' ? '_' : c);
 		}
 		want[w] = '\0';
 		n = b64url_encode(raw, len, url, sizeof(url));

@@ -32,11 +32,14 @@
 #define LISTEN "listen = 127.0.0.1:8080\n"
 #define ISSUER "issuer = https://auth.example.com\n"
 #define DATADIR "data_dir = /var/lib/plex-oidc\n"
-#define SERVER "[server]\n" LISTEN ISSUER DATADIR /* lines 1-4 */
-#define PLEX "[plex]\nserver_id = 0123456789abcdef\n" /* 2 lines */
-#define CLIENT                                                                           \
-	"[client.grafana]\nsecret = " SECRET40 "\nredirect_uris = https://g.example.com/cb\n" /* 3 lines */
-#define VALID SERVER PLEX CLIENT                                                         /* 9 lines */
+/* lines 1-4 */
+#define SERVER "[server]\n" LISTEN ISSUER DATADIR
+/* 2 lines */
+#define PLEX "[plex]\nserver_id = 0123456789abcdef\n"
+/* 3 lines */
+#define CLIENT "[client.grafana]\nsecret = " SECRET40 "\nredirect_uris = https://g.example.com/cb\n"
+/* 9 lines */
+#define VALID SERVER PLEX CLIENT
 
 static int
 count_lines(const char *s)
@@ -259,13 +262,16 @@ test_errors(void)
 		{ "unknown key", SERVER "isuer = https://x.example.com\n" PLEX CLIENT,
 		    "t.ini:5: [server] isuer: unknown key; the keys of [server] are: listen, issuer, "
 		    "data_dir, log_level, trusted_proxies, session_lifetime, access_recheck, access_grace, "
-		    "refresh_lifetime, key_rotation", 1 },
+		    "refresh_lifetime, key_rotation",
+		    1 },
 		{ "unknown client key", VALID "secrets = x\n",
 		    "t.ini:10: [client.grafana] secrets: unknown key; the keys of [client.ID] are: secret, "
-		    "secret_file, redirect_uris, name, id_token_signed_response_alg, refresh_tokens", 1 },
+		    "secret_file, redirect_uris, name, id_token_signed_response_alg, refresh_tokens",
+		    1 },
 		{ "unknown section, its keys skipped", VALID "[serverx]\nlisten = 1\nfoo = 2\n",
 		    "t.ini:10: unknown section [serverx]; the sections are [server], [plex], [ui] and "
-		    "[client.ID]", 1 },
+		    "[client.ID]",
+		    1 },
 		{ "section names are case-sensitive", VALID "[UI]\n", "t.ini:10: unknown section [UI]", 1 },
 		{ "client without id", VALID "[client]\n",
 		    "t.ini:10: [client]: a client section needs an id: [client.ID]", 1 },
@@ -280,7 +286,8 @@ test_errors(void)
 		    "t.ini:3: [server] listen: duplicate key (first set at line 2)", 1 },
 		{ "key outside a section", "log_level = debug\n" VALID,
 		    "t.ini:1: log_level: key outside any section; put it under [server], [plex], [ui] or "
-		    "[client.ID]", 1 },
+		    "[client.ID]",
+		    1 },
 		{ "malformed line", SERVER "garbage\n" PLEX CLIENT,
 		    "t.ini:5: expected \"key = value\", \"[section]\" or a comment", 1 },
 		{ "malformed header", SERVER "[plex\n" PLEX CLIENT,
@@ -294,7 +301,8 @@ test_errors(void)
 		/* missing */
 		{ "missing listen", "[server]\n" ISSUER DATADIR PLEX CLIENT,
 		    "t.ini:1: [server] listen: missing; this key is required, e.g. \"listen = "
-		    "127.0.0.1:8080\"", 1 },
+		    "127.0.0.1:8080\"",
+		    1 },
 		{ "missing issuer", "[server]\n" LISTEN DATADIR PLEX CLIENT,
 		    "t.ini:1: [server] issuer: missing; this key is required", 1 },
 		{ "missing data_dir", "[server]\n" LISTEN ISSUER PLEX CLIENT,
@@ -308,7 +316,8 @@ test_errors(void)
 		{ "missing secret", SERVER PLEX "[client.grafana]\nredirect_uris = https://g.example.com/cb\n",
 		    "t.ini:7: [client.grafana] secret: missing; set secret_file = PATH (a file holding the "
 		    "secret) or secret = SECRET; generate one with: openssl rand -base64 48 | tr '+/' '-_' | "
-		    "tr -d '='", 1 },
+		    "tr -d '='",
+		    1 },
 		{ "missing redirect_uris", SERVER PLEX "[client.grafana]\nsecret = " SECRET40 "\n",
 		    "t.ini:7: [client.grafana] redirect_uris: missing; this key is required", 1 },
 		/* [server] values */
@@ -335,7 +344,8 @@ test_errors(void)
 		{ "http issuer, public host",
 		    "[server]\n" LISTEN "issuer = http://auth.example.com\n" DATADIR PLEX CLIENT,
 		    "t.ini:3: [server] issuer: must be https unless the host is a loopback address: "
-		    "relying parties and browsers need an https issuer", 1 },
+		    "relying parties and browsers need an https issuer",
+		    1 },
 		{ "http issuer, private address",
 		    "[server]\n" LISTEN "issuer = http://192.168.1.10:8080\n" DATADIR PLEX CLIENT,
 		    "t.ini:3: [server] issuer: must be https unless", 1 },
@@ -346,7 +356,8 @@ test_errors(void)
 		    "[server]\n" LISTEN "issuer = https://auth.example.com/\n" DATADIR PLEX CLIENT,
 		    "t.ini:3: [server] issuer: must not end with \"/\": relying parties compare the issuer "
 		    "exactly and append /.well-known/openid-configuration to it; write "
-		    "\"https://auth.example.com\"", 1 },
+		    "\"https://auth.example.com\"",
+		    1 },
 		{ "issuer trailing slashes on a path",
 		    "[server]\n" LISTEN "issuer = https://example.com/auth//\n" DATADIR PLEX CLIENT,
 		    "write \"https://example.com/auth\"", 1 },
@@ -362,29 +373,34 @@ test_errors(void)
 		{ "issuer upper-case scheme",
 		    "[server]\n" LISTEN "issuer = HTTPS://auth.example.com\n" DATADIR PLEX CLIENT,
 		    "t.ini:3: [server] issuer: must be an absolute URL", 1 },
-		{ "issuer with a space", "[server]\n" LISTEN "issuer = https://a.example.com/a b\n" DATADIR PLEX
-		    CLIENT, "t.ini:3: [server] issuer: contains a space", 1 },
+		{ "issuer with a space",
+		    "[server]\n" LISTEN "issuer = https://a.example.com/a b\n" DATADIR PLEX CLIENT,
+		    "t.ini:3: [server] issuer: contains a space", 1 },
 		{ "issuer bad port", "[server]\n" LISTEN "issuer = https://a.example.com:0\n" DATADIR PLEX CLIENT,
 		    "t.ini:3: [server] issuer: has an invalid port", 1 },
 		{ "issuer no host", "[server]\n" LISTEN "issuer = https:///x\n" DATADIR PLEX CLIENT,
 		    "t.ini:3: [server] issuer: has no host name", 1 },
-		{ "issuer bad host", "[server]\n" LISTEN "issuer = https://a%20b.example.com\n" DATADIR PLEX
-		    CLIENT, "t.ini:3: [server] issuer: has an invalid host name", 1 },
+		{ "issuer bad host",
+		    "[server]\n" LISTEN "issuer = https://a%20b.example.com\n" DATADIR PLEX CLIENT,
+		    "t.ini:3: [server] issuer: has an invalid host name", 1 },
 		{ "bad log level", SERVER "log_level = verbose\n" PLEX CLIENT,
 		    "t.ini:5: [server] log_level: must be one of debug, info, warn, error", 1 },
 		{ "bad CIDR prefix", SERVER "trusted_proxies = 10.0.0.0/8 10.0.0.0/33\n" PLEX CLIENT,
 		    "t.ini:5: [server] trusted_proxies: \"10.0.0.0/33\" has an invalid prefix length (use /0 "
-		    "to /32 for IPv4)", 1 },
+		    "to /32 for IPv4)",
+		    1 },
 		{ "bad IPv6 CIDR prefix", SERVER "trusted_proxies = fd00::/129\n" PLEX CLIENT,
 		    "t.ini:5: [server] trusted_proxies: \"fd00::/129\" has an invalid prefix length (use /0 "
-		    "to /128 for IPv6)", 1 },
+		    "to /128 for IPv6)",
+		    1 },
 		{ "bad proxy address", SERVER "trusted_proxies = 10.0.0.300 proxy.local\n" PLEX CLIENT,
 		    "t.ini:5: [server] trusted_proxies: \"10.0.0.300\" is not an IP address or CIDR range", 2 },
 		{ "empty CIDR prefix", SERVER "trusted_proxies = 10.0.0.0/\n" PLEX CLIENT,
 		    "t.ini:5: [server] trusted_proxies: \"10.0.0.0/\" has an invalid prefix length", 1 },
 		{ "proxies with commas", SERVER "trusted_proxies = 10.0.0.1, 10.0.0.2\n" PLEX CLIENT,
 		    "t.ini:5: [server] trusted_proxies: \"10.0.0.1,\" contains a comma; separate entries "
-		    "with spaces", 1 },
+		    "with spaces",
+		    1 },
 		/* [plex] values */
 		{ "bad server_id", SERVER "[plex]\nserver_id = abc_def\n" CLIENT,
 		    "t.ini:6: [plex] server_id: must be 1 to 128 letters, digits or '-'", 1 },
@@ -407,36 +423,42 @@ test_errors(void)
 		/* [client.ID] values */
 		{ "secret with + and /",
 		    SERVER PLEX "[client.grafana]\nsecret = abcdefghij+KLMNOPQRST/0123456789=uvwxyz\n"
-		    "redirect_uris = https://g.example.com/cb\n",
+		                "redirect_uris = https://g.example.com/cb\n",
 		    "t.ini:8: [client.grafana] secret: the secret has characters other than A-Z a-z 0-9 - . _ ~ "
-		    "(URL-safe): Cloudflare Access sends client secrets without URL-encoding them", 1 },
+		    "(URL-safe): Cloudflare Access sends client secrets without URL-encoding them",
+		    1 },
 		{ "short secret",
 		    SERVER PLEX "[client.grafana]\nsecret = abc123\nredirect_uris = https://g.example.com/cb\n",
 		    "t.ini:8: [client.grafana] secret: the secret is 6 characters long; at least 32 are "
-		    "required; generate one with: openssl rand -base64 48 | tr '+/' '-_' | tr -d '='", 1 },
+		    "required; generate one with: openssl rand -base64 48 | tr '+/' '-_' | tr -d '='",
+		    1 },
 		{ "31-character secret",
 		    SERVER PLEX "[client.grafana]\nsecret = abcdefghijabcdefghijabcdefghija\n"
-		    "redirect_uris = https://g.example.com/cb\n",
+		                "redirect_uris = https://g.example.com/cb\n",
 		    "t.ini:8: [client.grafana] secret: the secret is 31 characters long", 1 },
 		{ "secret and secret_file", VALID "secret_file = grafana.secret\n",
 		    "t.ini:10: [client.grafana] secret_file: set together with secret; give only one of "
-		    "secret and secret_file", 1 },
+		    "secret and secret_file",
+		    1 },
 		{ "redirect URI with fragment",
 		    SERVER PLEX "[client.grafana]\nsecret = " SECRET40 "\n"
-		    "redirect_uris = https://g.example.com/ok https://g.example.com/cb#frag\n",
+		                "redirect_uris = https://g.example.com/ok https://g.example.com/cb#frag\n",
 		    "t.ini:9: [client.grafana] redirect_uris: \"https://g.example.com/cb#frag\" must not "
-		    "contain a fragment", 1 },
+		    "contain a fragment",
+		    1 },
 		{ "redirect URI relative",
 		    SERVER PLEX "[client.grafana]\nsecret = " SECRET40 "\nredirect_uris = /cb\n",
 		    "t.ini:9: [client.grafana] redirect_uris: \"/cb\" must be an absolute URL", 1 },
 		{ "redirect URI custom scheme",
 		    SERVER PLEX "[client.grafana]\nsecret = " SECRET40 "\nredirect_uris = com.example:/cb\n",
 		    "t.ini:9: [client.grafana] redirect_uris: \"com.example:/cb\" must be an absolute URL "
-		    "starting with https://", 1 },
+		    "starting with https://",
+		    1 },
 		/* several mistakes: all reported, sorted by line whichever pass found them */
 		{ "several", "[server]\nlisten = 127.0.0.1:0\n" ISSUER DATADIR "bogus = 1\n" PLEX CLIENT,
 		    "t.ini:2: [server] listen: has an invalid port (use 1-65535)\n"
-		    "t.ini:5: [server] bogus: unknown key", 2 },
+		    "t.ini:5: [server] bogus: unknown key",
+		    2 },
 	};
 	config_t *c;
 	buf_t msg;
@@ -768,7 +790,7 @@ test_secret_file(void)
 		const char *path;
 		snprintf(text, sizeof(text),
 		    SERVER PLEX "[client.grafana]\nsecret_file = a.secret\nredirect_uris = https://g.example.com/cb\n"
-		    "[ui]\nlogo = logo.png\n");
+		                "[ui]\nlogo = logo.png\n");
 		path = tmp_write(&t, "load.ini", text, strlen(text));
 		T_CHECK(path != NULL);
 		c = NULL;
@@ -861,14 +883,14 @@ test_limits(void)
 
 	/* exactly the maximum of clients and redirect URIs is fine */
 	buf_init(&text, 1 << 20);
-	(void)buf_puts(&text, SERVER PLEX);
+	T_CHECK(buf_puts(&text, SERVER PLEX) == PO_OK);
 	for (i = 0; i < LIM_CLIENTS_MAX; i++)
-		(void)buf_appendf(&text, "[client.c%d]\nsecret = " SECRET40 "\nredirect_uris = https://a/%d\n",
-		    i, i);
-	(void)buf_puts(&text, "[client.last]\nredirect_uris =");
+		T_CHECK(buf_appendf(&text, "[client.c%d]\nsecret = " SECRET40 "\nredirect_uris = https://a/%d\n",
+		    i, i) == PO_OK);
+	T_CHECK(buf_puts(&text, "[client.last]\nredirect_uris =") == PO_OK);
 	for (i = 0; i < LIM_REDIRECT_URIS_MAX; i++)
-		(void)buf_appendf(&text, " https://a.example.com/%d", i);
-	(void)buf_puts(&text, "\n");
+		T_CHECK(buf_appendf(&text, " https://a.example.com/%d", i) == PO_OK);
+	T_CHECK(buf_puts(&text, "\n") == PO_OK);
 	T_EQ_INT(parse(buf_str(&text), NULL, &c, &msg), PO_ERR_INVALID);
 	/* the client over the limit is refused, and only it */
 	T_CHECK(strstr(buf_str(&msg), ": [client.last]: too many clients (at most 256)\n") != NULL);
@@ -877,10 +899,10 @@ test_limits(void)
 	buf_free(&text);
 
 	buf_init(&text, 1 << 20);
-	(void)buf_puts(&text, SERVER PLEX "[client.x]\nsecret = " SECRET40 "\nredirect_uris =");
+	T_CHECK(buf_puts(&text, SERVER PLEX "[client.x]\nsecret = " SECRET40 "\nredirect_uris =") == PO_OK);
 	for (i = 0; i < LIM_REDIRECT_URIS_MAX + 1; i++)
-		(void)buf_appendf(&text, " https://a.example.com/%d", i);
-	(void)buf_puts(&text, "\n");
+		T_CHECK(buf_appendf(&text, " https://a.example.com/%d", i) == PO_OK);
+	T_CHECK(buf_puts(&text, "\n") == PO_OK);
 	T_EQ_INT(parse(buf_str(&text), NULL, &c, &msg), PO_ERR_INVALID);
 	T_CHECK(strstr(buf_str(&msg), "t.ini:9: [client.x] redirect_uris: lists 33 entries; at most 32 are "
 	                              "allowed") != NULL);
@@ -889,9 +911,9 @@ test_limits(void)
 
 	/* many problems: the first CFG_MSGS_MAX, then a count */
 	buf_init(&text, 1 << 20);
-	(void)buf_puts(&text, VALID);
+	T_CHECK(buf_puts(&text, VALID) == PO_OK);
 	for (i = 0; i < 200; i++)
-		(void)buf_puts(&text, "nonsense\n");
+		T_CHECK(buf_puts(&text, "nonsense\n") == PO_OK);
 	T_EQ_INT(parse(buf_str(&text), NULL, &c, &msg), PO_ERR_INVALID);
 	T_EQ_INT(count_lines(buf_str(&msg)), 51);
 	T_CHECK(strstr(buf_str(&msg), "t.ini:10: expected") == buf_str(&msg));
@@ -937,7 +959,7 @@ test_values(void)
 		{ "::1", 1 }, { "fd00::/8", 1 }, { "::/0", 1 }, { "2001:db8::/128", 1 },
 		{ "::ffff:10.0.0.1", 1 }, { "", 0 }, { "/8", 0 }, { "10.0.0.0/", 0 }, { "10.0.0.0/33", 0 },
 		{ "10.0.0.0/-1", 0 }, { "10.0.0.0/8/8", 0 }, { "10.0.0", 0 }, { "10.0.0.0.1", 0 },
-		{ "fd00::/129", 0 }, { "fe80::1%eth0", 0 }, { "localhost", 0 }, { "10.0.0.0 /8", 0 },
+		{ "fd00::/129", 0 }, { "fe80::1%eth0", 0 }, { "localhost", 0 }, { "10.0.0.0 /8", 0 }
 	};
 	static const struct {
 		const char *s;
@@ -945,7 +967,7 @@ test_values(void)
 	} lb[] = {
 		{ "localhost", 1 }, { "LOCALHOST", 1 }, { "127.0.0.1", 1 }, { "127.255.255.254", 1 },
 		{ "::1", 1 }, { "0:0:0:0:0:0:0:1", 1 }, { "128.0.0.1", 0 }, { "::", 0 }, { "::2", 0 },
-		{ "localhost.", 0 }, { "localhostx", 0 }, { "10.127.0.1", 0 }, { "::ffff:127.0.0.1", 0 },
+		{ "localhost.", 0 }, { "localhostx", 0 }, { "10.127.0.1", 0 }, { "::ffff:127.0.0.1", 0 }
 	};
 	cv_url_t u;
 	size_t i;
@@ -989,6 +1011,53 @@ test_values(void)
 	T_CHECK(cv_plex_server_id_ok("abc-123", 7) && !cv_plex_server_id_ok("abc.123", 7));
 }
 
+/* Setup mode is decided by how the binary starts: the value older
+ * versions reserved for it is refused, from the file and the environment. */
+static void
+test_setup_mode_is_not_a_value(void)
+{
+	static const char *files[] = {
+		SERVER "[plex]\nserver_id = setup-mode\n" CLIENT,
+		SERVER "[plex]\nserver_id = Setup-Mode\n" CLIENT,
+	};
+	char *env[] = { "PLEX_OIDC_PLEX_SERVER_ID=setup-mode", NULL };
+	config_t *c = NULL;
+	buf_t msg;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		T_EQ_INT(parse(files[i], NULL, &c, &msg), PO_ERR_INVALID);
+		T_CHECK(strstr(buf_str(&msg), "t.ini:6: [plex] server_id: \"setup-mode\" is not a server id") != NULL);
+		T_CHECK(c == NULL);
+		buf_free(&msg);
+	}
+	T_EQ_INT(parse(VALID, env, &c, &msg), PO_ERR_INVALID);
+	T_CHECK(strstr(buf_str(&msg), "environment PLEX_OIDC_PLEX_SERVER_ID: [plex] server_id: \"setup-mode\"") != NULL);
+	buf_free(&msg);
+}
+
+/* Without owner_id the file loads, with a warning that says what it risks
+ * and where to find the value; with it, no warning. */
+static void
+test_owner_id_warning(void)
+{
+	config_t *c = NULL;
+	buf_t msg;
+
+	T_EQ_INT(parse(VALID, NULL, &c, &msg), PO_OK);
+	T_EQ_INT(c->n_warnings, 1);
+	if (c->n_warnings == 1) {
+		T_CHECK(strstr(c->warnings[0], "t.ini:5: warning: [plex] owner_id: not set: a Plex device in another "
+		                               "account") == c->warnings[0]);
+		T_CHECK(strstr(c->warnings[0], "setup mode shows it") != NULL);
+	}
+	config_free(c);
+	buf_free(&msg);
+	T_EQ_INT(parse(SERVER "[plex]\nserver_id = 0123456789abcdef\nowner_id = 9001\n" CLIENT, NULL, &c, &msg), PO_OK);
+	T_EQ_INT(c->n_warnings, 0);
+	config_free(c);
+	buf_free(&msg);
+}
+
 int
 main(void)
 {
@@ -1005,5 +1074,7 @@ main(void)
 	T_RUN(test_crlf_bom);
 	T_RUN(test_limits);
 	T_RUN(test_values);
+	T_RUN(test_setup_mode_is_not_a_value);
+	T_RUN(test_owner_id_warning);
 	return T_DONE();
 }

@@ -57,14 +57,14 @@ static void
 test_values(void)
 {
 	static const char text[] = SERVER "session_lifetime = 12h\n"
-					  "access_recheck = 90s\n"
-					  "access_grace = 0s\n"
-					  "refresh_lifetime = 90d\n"
-					  "key_rotation = 30d\n" PLEX CLIENT
-					  "id_token_signed_response_alg = EdDSA\n"
-					  "refresh_tokens = no\n"
-					  "[client.b]\nsecret = " SECRET40 "\nredirect_uris = https://b.example.com/cb\n"
-					  "id_token_signed_response_alg = ES256\nrefresh_tokens = yes\n";
+	                                  "access_recheck = 90s\n"
+	                                  "access_grace = 0s\n"
+	                                  "refresh_lifetime = 90d\n"
+	                                  "key_rotation = 30d\n" PLEX CLIENT
+	                                  "id_token_signed_response_alg = EdDSA\n"
+	                                  "refresh_tokens = no\n"
+	                                  "[client.b]\nsecret = " SECRET40 "\nredirect_uris = https://b.example.com/cb\n"
+	                                  "id_token_signed_response_alg = ES256\nrefresh_tokens = yes\n";
 	config_t *c = NULL;
 	buf_t msg;
 
@@ -167,8 +167,7 @@ test_errors(void)
 		    "t.ini:5: [server] access_recheck: 10s is too short: at least 1m" },
 		{ "too long a grace", SERVER "access_grace = 2d\n" PLEX CLIENT,
 		    "t.ini:5: [server] access_grace: 2d is too long: at most 1d" },
-		{ "rotation too often for the refresh lifetime", SERVER "key_rotation = 1d\nrefresh_lifetime = 90d\n" PLEX
-		    CLIENT,
+		{ "rotation too often for the refresh lifetime", SERVER "key_rotation = 1d\nrefresh_lifetime = 90d\n" PLEX CLIENT,
 		    "t.ini:5: [server] key_rotation: 1d is too short for a longest session or refresh lifetime of 90d: "
 		    "every rotation keeps the previous sealing key that long, and at most 32 are kept; rotate every "
 		    "3d or more, or shorten the lifetimes" },
@@ -247,8 +246,8 @@ test_env(void)
 	c = NULL;
 	T_EQ_INT(parse(SERVER PLEX CLIENT, bad, &c, &msg), PO_ERR_INVALID);
 	T_CHECK(strncmp(buf_str(&msg), "environment PLEX_OIDC_SERVER_ACCESS_RECHECK: [server] access_recheck: \"600\" "
-				       "needs a unit",
-		    strlen("environment PLEX_OIDC_SERVER_ACCESS_RECHECK: [server] access_recheck: \"600\" needs a unit")) ==
+	                               "needs a unit",
+	            strlen("environment PLEX_OIDC_SERVER_ACCESS_RECHECK: [server] access_recheck: \"600\" needs a unit")) ==
 	    0);
 	config_free(c);
 	buf_free(&msg);
@@ -261,10 +260,29 @@ test_cv_duration(void)
 		const char *s;
 		int64_t want; /* -1: refused */
 	} t[] = {
-		{ "0s", 0 }, { "1s", 1 }, { "90s", 90 }, { "10m", 600 }, { "12h", 43200 }, { "7d", 604800 },
-		{ "007d", 604800 }, { "36500d", 36500LL * 86400 }, { "36600d", 36600LL * 86400 }, { "36601d", -1 },
-		{ "", -1 }, { "s", -1 }, { "10", -1 }, { "10 s", -1 }, { " 10s", -1 }, { "10s ", -1 }, { "10S", -1 },
-		{ "10ms", -1 }, { "1e3s", -1 }, { "+5m", -1 }, { "5m5", -1 }, { "1w", -1 }, { "1y", -1 },
+		{ "0s", 0 },
+		{ "1s", 1 },
+		{ "90s", 90 },
+		{ "10m", 600 },
+		{ "12h", 43200 },
+		{ "7d", 604800 },
+		{ "007d", 604800 },
+		{ "36500d", 36500LL * 86400 },
+		{ "36600d", 36600LL * 86400 },
+		{ "36601d", -1 },
+		{ "", -1 },
+		{ "s", -1 },
+		{ "10", -1 },
+		{ "10 s", -1 },
+		{ " 10s", -1 },
+		{ "10s ", -1 },
+		{ "10S", -1 },
+		{ "10ms", -1 },
+		{ "1e3s", -1 },
+		{ "+5m", -1 },
+		{ "5m5", -1 },
+		{ "1w", -1 },
+		{ "1y", -1 },
 		{ "18446744073709551617s", -1 },
 	};
 	static const struct {

@@ -22,7 +22,7 @@ rec_section(void *ctx, size_t line, const char *name, size_t len)
 {
 	rec_t *r = ctx;
 
-	(void)buf_appendf(&r->log, "%zu[%.*s]", line, (int)len, name);
+	T_CHECK(buf_appendf(&r->log, "%zu[%.*s]", line, (int)len, name) == PO_OK);
 	return r->stop_at == line ? -100 : PO_OK;
 }
 
@@ -31,7 +31,7 @@ rec_pair(void *ctx, size_t line, const char *key, size_t klen, const char *val, 
 {
 	rec_t *r = ctx;
 
-	(void)buf_appendf(&r->log, "%zu %.*s=%.*s|", line, (int)klen, key, (int)vlen, val);
+	T_CHECK(buf_appendf(&r->log, "%zu %.*s=%.*s|", line, (int)klen, key, (int)vlen, val) == PO_OK);
 	return r->stop_at == line ? -100 : PO_OK;
 }
 
@@ -40,7 +40,7 @@ rec_error(void *ctx, size_t line, const char *why)
 {
 	rec_t *r = ctx;
 
-	(void)buf_appendf(&r->log, "%zu !%s|", line, why);
+	T_CHECK(buf_appendf(&r->log, "%zu !%s|", line, why) == PO_OK);
 	return r->stop_at == line ? -100 : PO_OK;
 }
 

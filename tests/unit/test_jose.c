@@ -41,56 +41,56 @@
 
 /* A throwaway RSA-2048 test key (openssl genpkey), used nowhere else. */
 static const char kat_pem[] =
-	"-----BEGIN PRIVATE KEY-----\n"
-	"MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQClN/lJdqH8O5S5\n"
-	"gEL+l3DCtuA5MY/Shj5Qg4YgovLchvt46iQk8JgcVltVLT87dF0bH8akJfq68gY5\n"
-	"aDfUfxKXcJ3dbWHc4BkdY7OUSPpOss7haHzzccU+DBYzZE8tMi4pXx5ssN0sykLE\n"
-	"0oi5ApK5DP8QFyyLeuWiKlHaHue21cvDbtQtm1xJ10qWiSehXU5izI+6Jf+N0Cal\n"
-	"GSiQv0/Wt6hMnJamNTVM4c+lwDGFF3d5KulyFEEFm8RWTj9o/5rieMZT5oa/yOM+\n"
-	"QNVpnTJyTcL4nO5a0oZtBxu6UlZQUDGl2Ks6qcyX12K0aRNqAng+GpmelcA7Yjgk\n"
-	"d4/uc8/vAgMBAAECggEASsSL4bz4DUeBRHlQ2Bn8g4Fy8y8EoQbzSEhc+IQFV9sW\n"
-	"DmAXP0hJ7fj+mAtD5EoCoHW+1SYC03sXaf9J1LY02aezKTOI6AXaF7y41dA4xkiQ\n"
-	"6tz4PssrsaqSmWs5kYB1927+O73GObDGin+kM+WANJI3EzcJh410QfDY3dbCkbBv\n"
-	"2JxOMwuJWq2Lu7E0gx3ZOC/5H+EpFx5ncpdB3dy3eXOvfffM/PNH6sFLoQFPhDNr\n"
-	"Zj+FLKYr11fH9alIr6qzZcRHDs/oHhIukzOFfL+7wqUSpD7aDZD1XhN6MfIuB2+v\n"
-	"akneT+4p7pDI1yPJlmvlBgx1A0fyB464bmZefhinwQKBgQDjIpoSK4i6QpE8+jQG\n"
-	"ut/6kAn8OwbCrG1FOCUzTuUtf6f2YY9CKPMCd4yoYRNuMN64fQ4iubEPTSHCiZj8\n"
-	"WwPUvpiUU/sCdT9bn3MBO1P8ukJXy6FJFzCDUTv4KD5vTl/AhyQWt+h/JGxs9tPd\n"
-	"l0681MmZz6srm9wcvfI1eMGiPwKBgQC6NwoLDjGrUHaGg2nKh0dFyatPmcHRGick\n"
-	"4fVr5j9Ag+JwdUT/GQHeDVeVj93N1FNnfxUZV35GwHA1GB8VgWC4uO5uOPeph1Yq\n"
-	"VXfMjErUBYzmnYuRi7L5XPBFNG/8ZnvwzQDp++OFGhuSApjHCqPjlX+D4EZtnKs9\n"
-	"qKZ91B4GUQKBgQCDPNv/Aa53yLy4mezzsoh180IBvm1SkGR2qVE9Sym6V1dKUeZ/\n"
-	"mL+IvmDEbYrXkV8vA/rl75sxtyR5jh2aOlCFXTc2BSw0qGBaZVAC9y+5CDoLFnpz\n"
-	"i/WY+pgG8+HXWFaVHMCqa8rno7kOYLPcBnAVRXHS8J37jYvqA4pugP6I6wKBgBrU\n"
-	"ByxklR9bblge4sT9DHWvgnDrdBMOM4mKzHMJLx+6YItXOeOO1MgLIA06NviKmKGW\n"
-	"m5GVG2pSG1hq6z+L7kVuz1st9fCEwRNEUQg1RiqZyh0Hoa4MdHKcwzkVPvUcRssA\n"
-	"nhsX4UWx5zr4CM7UZ5xIU6DKVRtBsSInBCWow9KhAoGAVU7M+org6UwYsfjfRTVK\n"
-	"qprsFm7vKVUcQSkIid5WYSKC/L8Y3bqyefTANgj6+gUzxJ31FSO0Db6Cth15cXbc\n"
-	"3yGZrR8AuOWS681wHib6zxq+stVQ9Xq5GiDyhzEoN/j+/UDWd0+N3TRdDPSX3ifU\n"
-	"r0MJ/xmKPTSJRHIVIAoOL3A=\n"
-	"-----END PRIVATE KEY-----\n";
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQClN/lJdqH8O5S5\n"
+    "gEL+l3DCtuA5MY/Shj5Qg4YgovLchvt46iQk8JgcVltVLT87dF0bH8akJfq68gY5\n"
+    "aDfUfxKXcJ3dbWHc4BkdY7OUSPpOss7haHzzccU+DBYzZE8tMi4pXx5ssN0sykLE\n"
+    "0oi5ApK5DP8QFyyLeuWiKlHaHue21cvDbtQtm1xJ10qWiSehXU5izI+6Jf+N0Cal\n"
+    "GSiQv0/Wt6hMnJamNTVM4c+lwDGFF3d5KulyFEEFm8RWTj9o/5rieMZT5oa/yOM+\n"
+    "QNVpnTJyTcL4nO5a0oZtBxu6UlZQUDGl2Ks6qcyX12K0aRNqAng+GpmelcA7Yjgk\n"
+    "d4/uc8/vAgMBAAECggEASsSL4bz4DUeBRHlQ2Bn8g4Fy8y8EoQbzSEhc+IQFV9sW\n"
+    "DmAXP0hJ7fj+mAtD5EoCoHW+1SYC03sXaf9J1LY02aezKTOI6AXaF7y41dA4xkiQ\n"
+    "6tz4PssrsaqSmWs5kYB1927+O73GObDGin+kM+WANJI3EzcJh410QfDY3dbCkbBv\n"
+    "2JxOMwuJWq2Lu7E0gx3ZOC/5H+EpFx5ncpdB3dy3eXOvfffM/PNH6sFLoQFPhDNr\n"
+    "Zj+FLKYr11fH9alIr6qzZcRHDs/oHhIukzOFfL+7wqUSpD7aDZD1XhN6MfIuB2+v\n"
+    "akneT+4p7pDI1yPJlmvlBgx1A0fyB464bmZefhinwQKBgQDjIpoSK4i6QpE8+jQG\n"
+    "ut/6kAn8OwbCrG1FOCUzTuUtf6f2YY9CKPMCd4yoYRNuMN64fQ4iubEPTSHCiZj8\n"
+    "WwPUvpiUU/sCdT9bn3MBO1P8ukJXy6FJFzCDUTv4KD5vTl/AhyQWt+h/JGxs9tPd\n"
+    "l0681MmZz6srm9wcvfI1eMGiPwKBgQC6NwoLDjGrUHaGg2nKh0dFyatPmcHRGick\n"
+    "4fVr5j9Ag+JwdUT/GQHeDVeVj93N1FNnfxUZV35GwHA1GB8VgWC4uO5uOPeph1Yq\n"
+    "VXfMjErUBYzmnYuRi7L5XPBFNG/8ZnvwzQDp++OFGhuSApjHCqPjlX+D4EZtnKs9\n"
+    "qKZ91B4GUQKBgQCDPNv/Aa53yLy4mezzsoh180IBvm1SkGR2qVE9Sym6V1dKUeZ/\n"
+    "mL+IvmDEbYrXkV8vA/rl75sxtyR5jh2aOlCFXTc2BSw0qGBaZVAC9y+5CDoLFnpz\n"
+    "i/WY+pgG8+HXWFaVHMCqa8rno7kOYLPcBnAVRXHS8J37jYvqA4pugP6I6wKBgBrU\n"
+    "ByxklR9bblge4sT9DHWvgnDrdBMOM4mKzHMJLx+6YItXOeOO1MgLIA06NviKmKGW\n"
+    "m5GVG2pSG1hq6z+L7kVuz1st9fCEwRNEUQg1RiqZyh0Hoa4MdHKcwzkVPvUcRssA\n"
+    "nhsX4UWx5zr4CM7UZ5xIU6DKVRtBsSInBCWow9KhAoGAVU7M+org6UwYsfjfRTVK\n"
+    "qprsFm7vKVUcQSkIid5WYSKC/L8Y3bqyefTANgj6+gUzxJ31FSO0Db6Cth15cXbc\n"
+    "3yGZrR8AuOWS681wHib6zxq+stVQ9Xq5GiDyhzEoN/j+/UDWd0+N3TRdDPSX3ifU\n"
+    "r0MJ/xmKPTSJRHIVIAoOL3A=\n"
+    "-----END PRIVATE KEY-----\n";
 
 /* Its modulus and thumbprint, computed with openssl (see the top). */
 static const char kat_n[] =
-	"pTf5SXah_DuUuYBC_pdwwrbgOTGP0oY-UIOGIKLy3Ib7eOokJPCYHFZbVS0_O3RdGx_GpCX6uvIGOWg31H8Sl3Cd3W1h"
-	"3OAZHWOzlEj6TrLO4Wh883HFPgwWM2RPLTIuKV8ebLDdLMpCxNKIuQKSuQz_EBcsi3rloipR2h7nttXLw27ULZtcSddK"
-	"loknoV1OYsyPuiX_jdAmpRkokL9P1reoTJyWpjU1TOHPpcAxhRd3eSrpchRBBZvEVk4_aP-a4njGU-aGv8jjPkDVaZ0y"
-	"ck3C-JzuWtKGbQcbulJWUFAxpdirOqnMl9ditGkTagJ4PhqZnpXAO2I4JHeP7nPP7w";
+    "pTf5SXah_DuUuYBC_pdwwrbgOTGP0oY-UIOGIKLy3Ib7eOokJPCYHFZbVS0_O3RdGx_GpCX6uvIGOWg31H8Sl3Cd3W1h"
+    "3OAZHWOzlEj6TrLO4Wh883HFPgwWM2RPLTIuKV8ebLDdLMpCxNKIuQKSuQz_EBcsi3rloipR2h7nttXLw27ULZtcSddK"
+    "loknoV1OYsyPuiX_jdAmpRkokL9P1reoTJyWpjU1TOHPpcAxhRd3eSrpchRBBZvEVk4_aP-a4njGU-aGv8jjPkDVaZ0y"
+    "ck3C-JzuWtKGbQcbulJWUFAxpdirOqnMl9ditGkTagJ4PhqZnpXAO2I4JHeP7nPP7w";
 static const char kat_kid[] = "Mmwtz9JSdrImdUOe3t_T6bSR7-BeZCPc_fU7JElvTh0";
 
 /* The payload and the token openssl made from it with kat_pem. */
 static const char kat_payload[] =
-	"{\"iss\":\"https://auth.example\",\"sub\":\"42\",\"aud\":\"grafana\","
-	"\"nonce\":\"n-0S6_WzA2Mj\",\"exp\":1700000000}";
+    "{\"iss\":\"https://auth.example\",\"sub\":\"42\",\"aud\":\"grafana\","
+    "\"nonce\":\"n-0S6_WzA2Mj\",\"exp\":1700000000}";
 static const char kat_token[] =
-	"eyJhbGciOiJSUzI1NiIsImtpZCI6Ik1td3R6OUpTZHJJbWRVT2UzdF9UNmJTUjctQmVaQ1BjX2ZVN0pFbHZUaDAiLCJ0"
-	"eXAiOiJKV1QifQ"
-	".eyJpc3MiOiJodHRwczovL2F1dGguZXhhbXBsZSIsInN1YiI6IjQyIiwiYXVkIjoiZ3JhZmFuYSIsIm5vbmNlIjoibi0w"
-	"UzZfV3pBMk1qIiwiZXhwIjoxNzAwMDAwMDAwfQ"
-	".Cc4DID7ldiK9xjfDzb_e9VXihGnhO3MOFanicYwOsakHXpk6oSnqd9byiKBJTOA9TW97WZt250bS1LNbfwSURZTIRsWu"
-	"rvCx1dUVe115ExxmB2S4oPNfzI8ZVZfoq162XdhusXcTRK_2yRzcSpEXDJOky7vyotKQkrFciuT9xoWlEEmOpFpITbHF"
-	"atudyY5bXD1OcnPBguukgGX8uf40MgChoszjzAEs0PY_LnIn-I65B24n56xq55RkzPKn_SwlHrxQ5JbyWCCylCDs6ixi"
-	"qPwca2x7OlMbjoclKLeiLtI3y4rnFvE4DsFX7upeWG_NvF9eqJJt4P3a0SAEok9-6g";
+    "eyJhbGciOiJSUzI1NiIsImtpZCI6Ik1td3R6OUpTZHJJbWRVT2UzdF9UNmJTUjctQmVaQ1BjX2ZVN0pFbHZUaDAiLCJ0"
+    "eXAiOiJKV1QifQ"
+    ".eyJpc3MiOiJodHRwczovL2F1dGguZXhhbXBsZSIsInN1YiI6IjQyIiwiYXVkIjoiZ3JhZmFuYSIsIm5vbmNlIjoibi0w"
+    "UzZfV3pBMk1qIiwiZXhwIjoxNzAwMDAwMDAwfQ"
+    ".Cc4DID7ldiK9xjfDzb_e9VXihGnhO3MOFanicYwOsakHXpk6oSnqd9byiKBJTOA9TW97WZt250bS1LNbfwSURZTIRsWu"
+    "rvCx1dUVe115ExxmB2S4oPNfzI8ZVZfoq162XdhusXcTRK_2yRzcSpEXDJOky7vyotKQkrFciuT9xoWlEEmOpFpITbHF"
+    "atudyY5bXD1OcnPBguukgGX8uf40MgChoszjzAEs0PY_LnIn-I65B24n56xq55RkzPKn_SwlHrxQ5JbyWCCylCDs6ixi"
+    "qPwca2x7OlMbjoclKLeiLtI3y4rnFvE4DsFX7upeWG_NvF9eqJJt4P3a0SAEok9-6g";
 
 /* PEM text of a freshly generated key of another kind (malloc'd). */
 static char *
@@ -103,7 +103,7 @@ pem_of(EVP_PKEY *pk, int traditional)
 	if (b == NULL)
 		return NULL;
 	if ((traditional ? PEM_write_bio_PrivateKey_traditional(b, pk, NULL, NULL, 0, NULL, NULL)
-			 : PEM_write_bio_PrivateKey(b, pk, NULL, NULL, 0, NULL, NULL)) == 1 &&
+	                 : PEM_write_bio_PrivateKey(b, pk, NULL, NULL, 0, NULL, NULL)) == 1 &&
 	    (n = BIO_get_mem_data(b, &p)) > 0 && (s = malloc((size_t)n + 1)) != NULL) {
 		memcpy(s, p, (size_t)n);
 		s[n] = '\0';
@@ -158,11 +158,11 @@ test_thumbprint(void)
 {
 	/* RFC 7638 §3.1 */
 	static const char n[] =
-		"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tS"
-		"oc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65"
-		"YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyr"
-		"dkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKn"
-		"qDKgw";
+	    "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tS"
+	    "oc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65"
+	    "YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyr"
+	    "dkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKn"
+	    "qDKgw";
 	static const struct {
 		const char *n, *e, *want; /* want NULL: rc must be PO_ERR_INVALID */
 	} v[] = {
@@ -170,9 +170,9 @@ test_thumbprint(void)
 		{ kat_n, "AQAB", kat_kid },
 		{ "", "AQAB", NULL },
 		{ n, "", NULL },
-		{ "abc=", "AQAB", NULL },   /* padding */
-		{ "ab+c", "AQAB", NULL },   /* base64 alphabet */
-		{ "ab\"c", "AQAB", NULL },  /* would change the JSON */
+		{ "abc=", "AQAB", NULL },  /* padding */
+		{ "ab+c", "AQAB", NULL },  /* base64 alphabet */
+		{ "ab\"c", "AQAB", NULL }, /* would change the JSON */
 		{ n, "AQAB\",\"x\":\"", NULL },
 	};
 	char out[64];
@@ -223,7 +223,7 @@ test_thumbprint_ec_okp(void)
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		int rc = v[i].y != NULL ? jose_ec_thumbprint(v[i].crv, v[i].x, v[i].y, out, sizeof(out))
-					: jose_okp_thumbprint(v[i].crv, v[i].x, out, sizeof(out));
+		                        : jose_okp_thumbprint(v[i].crv, v[i].x, out, sizeof(out));
 		if (i == 2) {
 			T_EQ_INT(rc, PO_OK);
 			T_CHECK(strcmp(out, v[0].want) != 0);
@@ -245,9 +245,9 @@ static void
 test_pkce_s256(void)
 {
 	static const char a128[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-				   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	                           "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 	static const char a129[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-				   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	                           "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 	static const struct {
 		const char *v, *c;
 		bool want;
@@ -281,7 +281,7 @@ test_pkce_s256(void)
 		{ "dBjftJeZ4CVP-1mB92K27uhbUJU1p1r_wW1gFWFOEj", /* 42: too short */
 		    "Qdr69p2VQX2zMEvuh62sWO5VBlbdg-7V86UOy3TZdZc", false },
 		{ a129, "wSywJKLlVRzKDgj86PHF4xRVXMP-9jKe6ZSj23UhZq4", false }, /* too long */
-		{ "dBjftJeZ4CVP+mB92K27uhbUJU1p1r_wW1gFWFOEjXk", /* '+' */
+		{ "dBjftJeZ4CVP+mB92K27uhbUJU1p1r_wW1gFWFOEjXk",                /* '+' */
 		    "rIuAzvG1S9I4oQcr5j9HXgJA4ycvBd9rNF3bOwc1MG0", false },
 		{ "dBjftJeZ4CVP mB92K27uhbUJU1p1r_wW1gFWFOEjXk", /* space */
 		    "M80AEd2fYoJcAW459Io8uvdlW7-paVscKhmHq8LFrbw", false },
@@ -307,7 +307,7 @@ test_pkce_syntax(void)
 	} t[] = {
 		{ "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", 0, true, true },
 		{ "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", 0, true, true },
-		{ "abc.DEF-ghi_JKL~0123456789abcdefghijklmnopq", 0, true, false }, /* '.' '~' */
+		{ "abc.DEF-ghi_JKL~0123456789abcdefghijklmnopq", 0, true, false },  /* '.' '~' */
 		{ "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjX", 0, false, false },  /* 42 */
 		{ "dBjftJeZ4CVP-1mB92K27uhbUJU1p1r_wW1gFWFOEjXk", 0, true, false }, /* 44 */
 		{ "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cN", 0, true, false },  /* trailing bits */
@@ -469,7 +469,7 @@ test_key_pem_cases(void)
 		    cat2("-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n", kat_pem),
 		    PO_ERR_INVALID },
 		{ "encrypted", strdup("-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n"
-				      "-----END ENCRYPTED PRIVATE KEY-----\n"),
+		                      "-----END ENCRYPTED PRIVATE KEY-----\n"),
 		    PO_ERR_INVALID },
 		{ "public key", strdup("-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n"),
 		    PO_ERR_INVALID },
@@ -844,17 +844,17 @@ test_verify_rejects(void)
 
 	if (k == NULL)
 		return;
-#define ADD(nm, tk, w)                                                                  \
-	do {                                                                                \
-		char *tk_ = (tk);                                                               \
-		if (nt < sizeof(t) / sizeof(t[0])) {                                            \
-			t[nt].name = (nm);                                                          \
-			t[nt].tok = tk_;                                                            \
-			t[nt++].want = (w);                                                         \
-		} else {                                                                        \
-			T_CHECK(!"table full");                                                     \
-			free(tk_);                                                                  \
-		}                                                                               \
+#define ADD(nm, tk, w)                               \
+	do {                                         \
+		char *tk_ = (tk);                    \
+		if (nt < sizeof(t) / sizeof(t[0])) { \
+			t[nt].name = (nm);           \
+			t[nt].tok = tk_;             \
+			t[nt++].want = (w);          \
+		} else {                             \
+			T_CHECK(!"table full");      \
+			free(tk_);                   \
+		}                                    \
 	} while (0)
 
 	ADD("the token itself", strdup(kat_token), PO_OK);
@@ -887,7 +887,7 @@ test_verify_rejects(void)
 	ADD("no kid", sign_raw("{\"alg\":\"RS256\"}", pay), PO_ERR_INVALID);
 	ADD("other kid",
 	    sign_raw("{\"alg\":\"RS256\",\"kid\":\"NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs\"}",
-		pay),
+	        pay),
 	    PO_ERR_INVALID);
 	snprintf(hdr, sizeof(hdr), "{\"alg\":\"RS256\",\"kid\":\"%s\",\"crit\":[\"x\"],\"x\":1}", kat_kid);
 	ADD("crit", sign_raw(hdr, pay), PO_ERR_INVALID);

@@ -33,24 +33,24 @@
  * PEM that `openssl pkey` makes from it (RFC 8410 §7: the 32-byte seed
  * after a fixed 16-byte prefix). */
 static const char ed_pem[] = "-----BEGIN PRIVATE KEY-----\n"
-			     "MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n"
-			     "-----END PRIVATE KEY-----\n";
+                             "MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n"
+                             "-----END PRIVATE KEY-----\n";
 /* A.2: its public key; A.3: its thumbprint; A.4: the JWS. */
 static const char ed_x[] = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
 static const char ed_kid[] = "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k";
 static const char ed_input[] = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc";
 static const char ed_sig[] =
-	"hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
+    "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
 
 /* RFC 7515 Appendix A.3: the ES256 public key, signing input and
  * signature (R || S). */
 static const char es_x[] = "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU";
 static const char es_y[] = "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0";
 static const char es_input[] =
-	"eyJhbGciOiJFUzI1NiJ9"
-	".eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
+    "eyJhbGciOiJFUzI1NiJ9"
+    ".eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
 static const char es_sig[] =
-	"DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
+    "DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
 /* Its RFC 7638 thumbprint (openssl-computed, see the top). */
 static const char es_kid[] = "oKIywvGUpTVTyxMQ3bwIIeQUudfr_CkLMjCE19ECD-U";
 
@@ -372,28 +372,28 @@ test_jwk_rejects(void)
 {
 	/* a real RSA modulus from RFC 7638 §3.1 */
 	static const char n[] =
-		"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tS"
-		"oc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65"
-		"YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyr"
-		"dkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKn"
-		"qDKgw";
+	    "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tS"
+	    "oc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65"
+	    "YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyr"
+	    "dkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKn"
+	    "qDKgw";
 	char ok_rsa[600], ok_ec[256], bad[22][600];
 	int nb = 0;
 
 	snprintf(ok_rsa, sizeof(ok_rsa), "{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"AQAB\"}", n);
 	snprintf(ok_ec, sizeof(ok_ec), "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"}", es_x, es_y);
 #define BAD(...) snprintf(bad[nb++], sizeof(bad[0]), __VA_ARGS__)
-	BAD("{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"AQAB\",\"d\":\"AQAB\"}", n);           /* private */
-	BAD("{\"kty\":\"RSA\",\"n\":\"%.170s\",\"e\":\"AQAB\"}", n);                      /* 1020 bits */
-	BAD("{\"kty\":\"RSA\",\"n\":\"AA%s\",\"e\":\"AQAB\"}", n);                        /* not base64url-aligned */
-	BAD("{\"kty\":\"RSA\",\"n\":\"AAAA%s\",\"e\":\"AQAB\"}", n);                      /* leading zeros */
-	BAD("{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"AQAA\"}", n);                          /* even exponent */
-	BAD("{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"AQAB\",\"alg\":\"ES256\"}", n);        /* alg mismatch */
-	BAD("{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"AQAB\",\"use\":\"enc\"}", n);          /* not for signing */
-	BAD("{\"kty\":\"RSA\",\"n\":\"%s=\",\"e\":\"AQAB\"}", n);                         /* padding */
-	BAD("{\"kty\":\"RSA\",\"n\":\"%s\"}", n);                                         /* no e */
-	BAD("{\"kty\":\"EC\",\"crv\":\"P-384\",\"x\":\"%s\",\"y\":\"%s\"}", es_x, es_y);  /* curve */
-	BAD("{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"}", es_x, es_x);  /* not on the curve */
+	BAD("{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"AQAB\",\"d\":\"AQAB\"}", n);             /* private */
+	BAD("{\"kty\":\"RSA\",\"n\":\"%.170s\",\"e\":\"AQAB\"}", n);                        /* 1020 bits */
+	BAD("{\"kty\":\"RSA\",\"n\":\"AA%s\",\"e\":\"AQAB\"}", n);                          /* not base64url-aligned */
+	BAD("{\"kty\":\"RSA\",\"n\":\"AAAA%s\",\"e\":\"AQAB\"}", n);                        /* leading zeros */
+	BAD("{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"AQAA\"}", n);                            /* even exponent */
+	BAD("{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"AQAB\",\"alg\":\"ES256\"}", n);          /* alg mismatch */
+	BAD("{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"AQAB\",\"use\":\"enc\"}", n);            /* not for signing */
+	BAD("{\"kty\":\"RSA\",\"n\":\"%s=\",\"e\":\"AQAB\"}", n);                           /* padding */
+	BAD("{\"kty\":\"RSA\",\"n\":\"%s\"}", n);                                           /* no e */
+	BAD("{\"kty\":\"EC\",\"crv\":\"P-384\",\"x\":\"%s\",\"y\":\"%s\"}", es_x, es_y);    /* curve */
+	BAD("{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"}", es_x, es_x);    /* not on the curve */
 	BAD("{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%.40s\",\"y\":\"%s\"}", es_x, es_y); /* 30-byte x */
 	BAD("{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\",\"d\":\"AA\"}", es_x, es_y);
 	BAD("{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\",\"alg\":\"EdDSA\"}", es_x, es_y);
@@ -459,7 +459,7 @@ pem_text(EVP_PKEY *pk, int traditional)
 
 	if (b != NULL && pk != NULL &&
 	    (traditional ? PEM_write_bio_PrivateKey_traditional(b, pk, NULL, NULL, 0, NULL, NULL)
-			 : PEM_write_bio_PrivateKey(b, pk, NULL, NULL, 0, NULL, NULL)) == 1 &&
+	                 : PEM_write_bio_PrivateKey(b, pk, NULL, NULL, 0, NULL, NULL)) == 1 &&
 	    (n = BIO_get_mem_data(b, &p)) > 0 && (s = malloc((size_t)n + 1)) != NULL) {
 		memcpy(s, p, (size_t)n);
 		s[n] = '\0';
@@ -556,7 +556,7 @@ static void
 test_jws_kid(void)
 {
 	static const struct {
-		const char *hdr; /* JSON, encoded by the test */
+		const char *hdr;  /* JSON, encoded by the test */
 		const char *want; /* NULL: PO_ERR_INVALID */
 	} t[] = {
 		{ "{\"alg\":\"ES256\",\"kid\":\"abc\"}", "abc" },

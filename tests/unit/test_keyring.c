@@ -981,7 +981,7 @@ test_file_add_alg_and_rotate(void)
 		keyring_free(r2);
 		r2 = NULL;
 		T_EQ_INT(keyring_load_or_create(dir, JOSE_ALG_BIT(JOSE_ES256) | JOSE_ALG_BIT(JOSE_EDDSA), 0, T0 + 200, &r2,
-			     &done, NULL),
+		             &done, NULL),
 		    PO_OK);
 		T_EQ_INT(done, KEYRING_DID_ADD);
 		snprintf(p, sizeof(p), "%s/%s", dir, KEYRING_FILE);
@@ -996,8 +996,8 @@ test_file_add_alg_and_rotate(void)
 	a = file_slurp(dir, KEYRING_FILE, NULL);
 	buf_reset(&why);
 	T_EQ_INT(keyring_rotate_file(dir, JOSE_ALG_BIT(JOSE_ES256), T0 + 200 + LIM_KEY_PREPUBLISH_S - 1, SEALED, false,
-		     &before,
-		     &after, &done, &why),
+	             &before,
+	             &after, &done, &why),
 	    PO_ERR_DENIED);
 	T_CHECK(before == NULL && after == NULL);
 	T_CHECK(strstr(buf_str(&why), "EdDSA") != NULL); /* the youngest next key */
@@ -1006,7 +1006,7 @@ test_file_add_alg_and_rotate(void)
 	free(b);
 	/* ... and done once it is old enough */
 	T_EQ_INT(keyring_rotate_file(dir, JOSE_ALG_BIT(JOSE_ES256), T0 + 200 + LIM_KEY_PREPUBLISH_S, SEALED, false,
-		     &before, &after, &done, NULL),
+	             &before, &after, &done, NULL),
 	    PO_OK);
 	T_EQ_INT(done, 0);
 	if (before != NULL && after != NULL && r2 != NULL) {
@@ -1037,7 +1037,10 @@ test_file_add_alg_and_rotate(void)
 static void
 test_concurrent_creation(void)
 {
-	enum { PROCS = 4, ROUNDS = 2 };
+	enum {
+		PROCS = 4,
+		ROUNDS = 2
+	};
 
 	for (int round = 0; round < ROUNDS; round++) {
 		char dir[] = "/tmp/test_keyring.XXXXXX", *text = NULL;
@@ -1210,7 +1213,9 @@ test_holder(void)
 	}
 	/* threads use snapshots while rings are swapped under them */
 	{
-		enum { N = 3 };
+		enum {
+			N = 3
+		};
 		struct reader rd[N];
 		pthread_t th[N];
 		atomic_int stop;

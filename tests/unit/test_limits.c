@@ -17,7 +17,7 @@ test_bucket_burst_then_refill(void)
 	for (i = 0; i < 100; i++)
 		allowed += ratelimit_take(r, RL_PIN, "192.0.2.1", 1000, &retry);
 	T_EQ_INT(allowed, 20); /* the PIN burst */
-	T_EQ_INT(retry, 5); /* 1 token at 0.2/s */
+	T_EQ_INT(retry, 5);    /* 1 token at 0.2/s */
 	/* another client is not affected */
 	T_CHECK(ratelimit_take(r, RL_PIN, "192.0.2.2", 1000, NULL));
 	/* another class of the same client is not affected */

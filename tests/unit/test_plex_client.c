@@ -35,6 +35,7 @@
 #include "core/str.h"
 #include "po_limits.h"
 #include "plex/plex.h"
+#include "policy/policy.h"
 #include "t.h"
 
 #define SID "0123456789abcdef0123456789abcdef01234567"
@@ -217,9 +218,9 @@ preset_token(const char *name)
 struct result {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	int calls;          /* must end at exactly 1 */
-	bool on_main;       /* a callback ran on the main thread (must not) */
-	bool struct_ok;     /* struct non-NULL exactly when PLEX_OK */
+	int calls;      /* must end at exactly 1 */
+	bool on_main;   /* a callback ran on the main thread (must not) */
+	bool struct_ok; /* struct non-NULL exactly when PLEX_OK */
 	enum plex_status st;
 	int64_t done_us;
 	int64_t pin_id;
@@ -244,7 +245,7 @@ result_init(struct result *r)
 	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
 	pthread_cond_init(&r->cv, &a);
 	pthread_condattr_destroy(&a);
-	r->st = (enum plex_status)-1;
+	r->st = (enum plex_status) - 1;
 	r->chain_rc = 1;
 }
 
@@ -337,20 +338,20 @@ on_resources(void *arg, enum plex_status st, const plex_resources_t *res)
 	pthread_mutex_lock(&r->mu);
 	if (res != NULL) {
 		r->n = res->n;
-		r->access = plex_resources_access(res, SID);
+		r->access = policy_server_access(res, SID, 0, 0, NULL);
 	}
 	result_done(r, st, res);
 }
 
 /* Checks a finished call: one callback, off the main thread, the struct
  * present exactly on success, and the expected status. */
-#define T_RESULT(r, want)                                                                \
-	do {                                                                                 \
-		T_CHECK(result_wait((r), WAIT_MS));                                              \
-		T_EQ_INT((r)->calls, 1);                                                         \
-		T_CHECK(!(r)->on_main);                                                          \
-		T_CHECK((r)->struct_ok);                                                         \
-		T_EQ_STR(plex_status_name((r)->st), plex_status_name(want));                     \
+#define T_RESULT(r, want)                                                    \
+	do {                                                                 \
+		T_CHECK(result_wait((r), WAIT_MS));                          \
+		T_EQ_INT((r)->calls, 1);                                     \
+		T_CHECK(!(r)->on_main);                                      \
+		T_CHECK((r)->struct_ok);                                     \
+		T_EQ_STR(plex_status_name((r)->st), plex_status_name(want)); \
 	} while (0)
 
 /* Runs one call to completion on the shared client. */
@@ -389,8 +390,7 @@ do_resources(struct result *r, const char *token)
 static plex_client_t *
 client_new(const char *url, long connect_ms, long total_ms)
 {
-	plex_opts_t o = { .api_url = url, .client_identifier = CID, .product = PRODUCT, .version = VERSION,
-		.connect_timeout_ms = connect_ms, .total_timeout_ms = total_ms };
+	plex_opts_t o = { .api_url = url, .client_identifier = CID, .product = PRODUCT, .version = VERSION, .connect_timeout_ms = connect_ms, .total_timeout_ms = total_ms };
 	plex_client_t *c = NULL;
 
 	T_EQ_INT(plex_client_new(&o, &c), PO_OK);
@@ -479,9 +479,9 @@ test_access_levels(void)
 		{ "alice", "dae343c1f45beb4f", "owner", true, true, false },
 		{ "hank", "4f1a2b3c5d6e7f80", "home", true, true, false },
 		{ "fred", "8e0c6f1d2b3a4c59", "friend", true, true, false }, /* JWT-sized token */
-		{ "mia", "b3c4d5e6f7a80912", "home", false, false, true },  /* managed, no email */
+		{ "mia", "b3c4d5e6f7a80912", "home", false, false, true },   /* managed, no email */
 		{ "nora", "c0ffee0ddba11f00", "none", true, true, false },
-		{ "pete", "5e7e1ab2c3d4e5f6", "none", true, true, false },  /* pending invitation only */
+		{ "pete", "5e7e1ab2c3d4e5f6", "none", true, true, false }, /* pending invitation only */
 	};
 	size_t i;
 
@@ -533,7 +533,12 @@ fresh_pin_id(void)
 	return id;
 }
 
-enum call { C_CREATE, C_CHECK, C_USER, C_RES };
+enum call {
+	C_CREATE,
+	C_CHECK,
+	C_USER,
+	C_RES
+};
 
 /* Runs one call of the given kind (user calls with `token`). */
 static void
@@ -572,6 +577,7 @@ test_faults(void)
 		{ "pins.get", "status:429", C_CHECK, PLEX_UNAVAILABLE, 1 },
 		{ "pins.get", "status:401", C_CHECK, PLEX_UNAVAILABLE, 1 }, /* only user calls are denials */
 		{ "pins.get", "status:404", C_CHECK, PLEX_NOT_FOUND, 1 },
+		{ "pins.get", "status:301", C_CHECK, PLEX_UNAVAILABLE, 1 }, /* a 3xx is not an answer */
 		{ "pins.get", "garbage", C_CHECK, PLEX_UNAVAILABLE, 1 },
 		{ "pins.get", "reset", C_CHECK, PLEX_UNAVAILABLE, 0 },
 		{ "pins.get", "xml", C_CHECK, PLEX_UNAVAILABLE, 1 },
@@ -584,6 +590,7 @@ test_faults(void)
 		{ "user", "status:422", C_USER, PLEX_UNAUTHORIZED, 1 },
 		{ "user", "status:403", C_USER, PLEX_UNAVAILABLE, 1 },
 		{ "user", "status:404", C_USER, PLEX_UNAVAILABLE, 1 },
+		{ "user", "status:302", C_USER, PLEX_UNAVAILABLE, 1 },
 		{ "user", "garbage", C_USER, PLEX_UNAVAILABLE, 1 },
 		{ "user", "xml", C_USER, PLEX_UNAVAILABLE, 1 },
 		{ "user", "truncated", C_USER, PLEX_UNAVAILABLE, 1 },
@@ -642,7 +649,7 @@ test_invalid_and_revoked_tokens(void)
 	do_resources(&r1, "NotARealPlexToken123");
 	T_RESULT(&r1, PLEX_UNAUTHORIZED);
 
-	/* plex-api.md: a revoked token sometimes gets 422 with an XML body. */
+	/* docs/PLEX-API.md: a revoked token sometimes gets 422 with an XML body. */
 	tok = preset_token("alice");
 	other = preset_token("hank");
 	T_EQ_INT(ctl("/__fake/revoke", "{\"user\":\"alice\"}"), 200);
@@ -683,7 +690,7 @@ test_expired_and_unknown_pin(void)
 	result_clear(&u);
 }
 
-/* plex-api.md: polling one PIN too hard gets 429 / 1003 -> "unavailable". */
+/* docs/PLEX-API.md: polling one PIN too hard gets 429 / 1003 -> "unavailable". */
 static void
 test_poll_rate_limit(void)
 {
@@ -785,7 +792,9 @@ test_connection_refused(void)
 static void
 test_concurrency(void)
 {
-	enum { N = 32 };
+	enum {
+		N = 32
+	};
 	struct result rs[N];
 	char *tok = NULL;
 	int64_t t0, last = 0;
@@ -909,7 +918,9 @@ test_observer(void)
 static void
 test_free_cancels(void)
 {
-	enum { N = 12 };
+	enum {
+		N = 12
+	};
 	struct obs o = { .mu = PTHREAD_MUTEX_INITIALIZER };
 	plex_client_t *c = client_new(fx.url, 0, 0);
 	struct result rs[N];
@@ -950,7 +961,9 @@ test_free_cancels(void)
 static void
 test_free_immediately(void)
 {
-	enum { N = 20 };
+	enum {
+		N = 20
+	};
 	plex_client_t *c = client_new(fx.url, 0, 0);
 	struct result rs[N];
 	size_t i;

@@ -1,6 +1,6 @@
 /*
  * test_plex_parse.c - table-driven vectors for plex_parse.c: the shapes
- * plex.tv answers with (plex-api.md), the ways those answers vary in the
+ * plex.tv answers with (docs/PLEX-API.md), the ways those answers vary in the
  * wild (null, missing and wrongly typed fields, managed users without
  * email, PIN ids past 2^31) and input that is not a Plex answer at all.
  */
@@ -11,6 +11,7 @@
 #include "core/err.h"
 #include "po_limits.h"
 #include "plex/plex_parse.h"
+#include "policy/policy.h"
 #include "t.h"
 
 #define OK PO_OK
@@ -18,26 +19,26 @@
 #define SID "0123456789abcdef0123456789abcdef01234567"
 
 /* Runs one vector's checks and names the vector if any of them failed. */
-#define VEC_BEGIN(v)                                                                     \
-	int vec_prev_failed = t_cur_failed;                                                  \
+#define VEC_BEGIN(v)                        \
+	int vec_prev_failed = t_cur_failed; \
 	t_cur_failed = 0
-#define VEC_END(v)                                                                       \
-	do {                                                                                 \
-		if (t_cur_failed)                                                                \
-			fprintf(stderr, "    in vector \"%s\"\n", (v)->name);                        \
-		t_cur_failed |= vec_prev_failed;                                                 \
+#define VEC_END(v)                                                            \
+	do {                                                                  \
+		if (t_cur_failed)                                             \
+			fprintf(stderr, "    in vector \"%s\"\n", (v)->name); \
+		t_cur_failed |= vec_prev_failed;                              \
 	} while (0)
 
 /* Like T_EQ_STR, but "want NULL" means the field must be NULL. */
-#define T_EQ_OPT(a, want)                                                                \
-	do {                                                                                 \
-		if ((want) == NULL) {                                                            \
+#define T_EQ_OPT(a, want)                                                                            \
+	do {                                                                                         \
+		if ((want) == NULL) {                                                                \
 			if ((a) != NULL) {                                                           \
-				fprintf(stderr, "  FAIL %s:%d: %s is \"%s\", want NULL\n", __FILE__,    \
-				    __LINE__, #a, (a));                                                  \
-				t_cur_failed = 1;                                                        \
+				fprintf(stderr, "  FAIL %s:%d: %s is \"%s\", want NULL\n", __FILE__, \
+				    __LINE__, #a, (a));                                              \
+				t_cur_failed = 1;                                                    \
 			}                                                                            \
-		} else                                                                           \
+		} else                                                                               \
 			T_EQ_STR((a), (want));                                                       \
 	} while (0)
 
@@ -232,16 +233,16 @@ static const struct user_vec user_vecs[] = {
 	    " \"restricted\": true, \"home\": true}",
 	    OK, 7, "u7", NULL, "Kid", NULL, NULL, NULL, true, true, "Kid", "Kid" },
 	{ "Home member", "{\"id\": 31000001, \"uuid\": \"4f1a2b3c5d6e7f80\", \"username\": \"hank\","
-	    " \"title\": \"hank\", \"email\": \"hank@example.net\", \"home\": true, \"restricted\": false}",
+	                 " \"title\": \"hank\", \"email\": \"hank@example.net\", \"home\": true, \"restricted\": false}",
 	    OK, 31000001, "4f1a2b3c5d6e7f80", "hank", "hank", NULL, "hank@example.net", NULL, false, true,
 	    "hank", "hank" },
 	{ "only a uuid", "{\"uuid\": \"abc\"}", OK, 0, "abc", NULL, NULL, NULL, NULL, NULL, false, false, "abc",
 	    "abc" },
 	{ "everything null", "{\"id\": null, \"uuid\": \"abc\", \"username\": null, \"title\": null,"
-	    " \"friendlyName\": null, \"email\": null, \"thumb\": null, \"restricted\": null, \"home\": null}",
+	                     " \"friendlyName\": null, \"email\": null, \"thumb\": null, \"restricted\": null, \"home\": null}",
 	    OK, 0, "abc", NULL, NULL, NULL, NULL, NULL, false, false, "abc", "abc" },
 	{ "wrong types", "{\"id\": \"22526914\", \"uuid\": \"abc\", \"username\": 5, \"title\": [],"
-	    " \"friendlyName\": {}, \"email\": false, \"thumb\": 1.5, \"restricted\": \"true\", \"home\": 1}",
+	                 " \"friendlyName\": {}, \"email\": false, \"thumb\": 1.5, \"restricted\": \"true\", \"home\": 1}",
 	    OK, 0, "abc", NULL, NULL, NULL, NULL, NULL, false, false, "abc", "abc" },
 	{ "title but no username", "{\"uuid\": \"abc\", \"title\": \"T\"}", OK, 0, "abc", NULL, "T", NULL, NULL,
 	    NULL, false, false, "T", "T" },
@@ -395,7 +396,8 @@ static const struct res_vec res_vecs[] = {
 	{ "provides server,client", "[{\"provides\": \"server,client\", \"clientIdentifier\": \"" SID "\"}]", OK, 1,
 	    PLEX_ACCESS_FRIEND },
 	{ "provides player,server", "[{\"provides\": \"player,server\", \"clientIdentifier\": \"" SID "\","
-	    " \"owned\": false, \"home\": true}]", OK, 1, PLEX_ACCESS_HOME },
+	                            " \"owned\": false, \"home\": true}]",
+	    OK, 1, PLEX_ACCESS_HOME },
 	{ "provides with spaces", "[{\"provides\": \" client , server \", \"clientIdentifier\": \"" SID "\"}]", OK,
 	    1, PLEX_ACCESS_FRIEND },
 	{ "provides Server (case)", "[{\"provides\": \"Server\", \"clientIdentifier\": \"" SID "\"}]", OK, 1,
@@ -451,7 +453,7 @@ test_resources_vectors(void)
 			T_EQ_INT(r.n, v->n);
 		else
 			T_CHECK(r.items == NULL && r.n == 0);
-		T_EQ_STR(plex_access_name(plex_resources_access(&r, SID)), plex_access_name(v->access));
+		T_EQ_STR(plex_access_name(policy_server_access(&r, SID, 0, 0, NULL)), plex_access_name(v->access));
 		plex_resources_clear(&r);
 		T_CHECK(r.items == NULL && r.n == 0);
 		VEC_END(v);
@@ -479,9 +481,9 @@ test_resources_fields(void)
 		T_CHECK(r.items[1].owned);
 	}
 	/* No server id configured: nobody gets in. */
-	T_EQ_INT(plex_resources_access(&r, NULL), PLEX_ACCESS_NONE);
-	T_EQ_INT(plex_resources_access(&r, ""), PLEX_ACCESS_NONE);
-	T_EQ_INT(plex_resources_access(NULL, SID), PLEX_ACCESS_NONE);
+	T_EQ_INT(policy_server_access(&r, NULL, 0, 0, NULL), PLEX_ACCESS_NONE);
+	T_EQ_INT(policy_server_access(&r, "", 0, 0, NULL), PLEX_ACCESS_NONE);
+	T_EQ_INT(policy_server_access(NULL, SID, 0, 0, NULL), PLEX_ACCESS_NONE);
 	plex_resources_clear(&r);
 	plex_resources_clear(NULL);
 }
@@ -507,7 +509,7 @@ test_resources_cap(void)
 	T_EQ_INT(plex_parse_resources(s, (size_t)(p - s), &r), PO_OK);
 	T_EQ_INT(r.n, 10000);
 	/* The entry past the cap is not seen: fails closed. */
-	T_EQ_INT(plex_resources_access(&r, SID), PLEX_ACCESS_NONE);
+	T_EQ_INT(policy_server_access(&r, SID, 0, 0, NULL), PLEX_ACCESS_NONE);
 	plex_resources_clear(&r);
 	free(s);
 }
@@ -621,40 +623,6 @@ test_clear_null(void)
 	T_CHECK(1);
 }
 
-/* [plex] owner_id: a look-alike device in another account grants nothing. */
-static void
-test_access_with_owner(void)
-{
-	static const char *srv = "0123456789abcdef0123456789abcdef01234567";
-	static const struct {
-		const char *json;
-		int64_t user_id, owner_id;
-		enum plex_access want;
-	} v[] = {
-		/* the real owner */
-		{ "[{\"clientIdentifier\":\"0123456789abcdef0123456789abcdef01234567\",\"provides\":\"server\",\"owned\":true}]", 9001, 9001, PLEX_ACCESS_OWNER },
-		/* an "owned" look-alike in someone else's account */
-		{ "[{\"clientIdentifier\":\"0123456789abcdef0123456789abcdef01234567\",\"provides\":\"server\",\"owned\":true}]", 666, 9001, PLEX_ACCESS_NONE },
-		/* ...which the unhardened check would let in */
-		{ "[{\"clientIdentifier\":\"0123456789abcdef0123456789abcdef01234567\",\"provides\":\"server\",\"owned\":true}]", 666, 0, PLEX_ACCESS_OWNER },
-		/* a share from the owner */
-		{ "[{\"clientIdentifier\":\"0123456789abcdef0123456789abcdef01234567\",\"provides\":\"server\",\"owned\":false,\"home\":false,\"ownerId\":9001}]", 42, 9001, PLEX_ACCESS_FRIEND },
-		{ "[{\"clientIdentifier\":\"0123456789abcdef0123456789abcdef01234567\",\"provides\":\"server\",\"owned\":false,\"home\":true,\"ownerId\":9001}]", 42, 9001, PLEX_ACCESS_HOME },
-		/* a share from someone else, or with no ownerId */
-		{ "[{\"clientIdentifier\":\"0123456789abcdef0123456789abcdef01234567\",\"provides\":\"server\",\"owned\":false,\"ownerId\":777}]", 42, 9001, PLEX_ACCESS_NONE },
-		{ "[{\"clientIdentifier\":\"0123456789abcdef0123456789abcdef01234567\",\"provides\":\"server\",\"owned\":false}]", 42, 9001, PLEX_ACCESS_NONE },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		plex_resources_t r;
-		memset(&r, 0, sizeof(r));
-		T_EQ_INT(plex_parse_resources(v[i].json, strlen(v[i].json), &r), PO_OK);
-		T_EQ_INT(plex_resources_access_owner(&r, srv, v[i].user_id, v[i].owner_id), v[i].want);
-		plex_resources_clear(&r);
-	}
-}
-
 int
 main(void)
 {
@@ -672,6 +640,5 @@ main(void)
 	T_RUN(test_truncated);
 	T_RUN(test_access_names);
 	T_RUN(test_clear_null);
-	T_RUN(test_access_with_owner);
 	return T_DONE();
 }

@@ -16,14 +16,14 @@ count_free(void *p)
 }
 
 static enum ttl_cache_action
-read_int(void *val, void *arg)
+read_int(void *val, size_t *size, void *arg)
 {
 	*(int *)arg = *(int *)val;
 	return TTL_CACHE_KEEP;
 }
 
 static enum ttl_cache_action
-take(void *val, void *arg)
+take(void *val, size_t *size, void *arg)
 {
 	*(int *)arg = *(int *)val;
 	return TTL_CACHE_REMOVE;

@@ -156,10 +156,10 @@ test_escape_vectors(void)
 		{ "esc\x1b[31m", "esc\xef\xbf\xbd[31m" },
 		{ "del\x7f", "del\xef\xbf\xbd" },
 		{ "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x8e\xac", "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x8e\xac" },
-		{ "c1\xc2\x85", "c1\xef\xbf\xbd" },            /* U+0085 NEL */
-		{ "bad\xff", "bad\xef\xbf\xbd" },              /* not UTF-8 */
-		{ "over\xc0\xbc", "over\xef\xbf\xbd\xef\xbf\xbd" }, /* overlong '<' */
-		{ "cut\xe2\x9c", "cut\xef\xbf\xbd\xef\xbf\xbd" },   /* truncated */
+		{ "c1\xc2\x85", "c1\xef\xbf\xbd" },                               /* U+0085 NEL */
+		{ "bad\xff", "bad\xef\xbf\xbd" },                                 /* not UTF-8 */
+		{ "over\xc0\xbc", "over\xef\xbf\xbd\xef\xbf\xbd" },               /* overlong '<' */
+		{ "cut\xe2\x9c", "cut\xef\xbf\xbd\xef\xbf\xbd" },                 /* truncated */
 		{ "sur\xed\xa0\x80", "sur\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* surrogate */
 	};
 	size_t i;
@@ -587,7 +587,19 @@ test_assets_dir_override(void)
 
 	T_EQ_INT(ui_new(NULL, &base), PO_OK);
 	opts.assets_dir = dir;
+	/* What was replaced and what was skipped is logged, for the operator. */
+	t_capture_start();
 	T_EQ_INT(ui_new(&opts, &ui), PO_OK);
+	{
+		char *log = t_capture_end();
+
+		T_CHECK(contains(log, "assets/style.css replaces the built-in style.css"));
+		T_CHECK(contains(log, "assets/login.html replaces the built-in login.html"));
+		T_CHECK(contains(log, "assets/notes.xyz: skipped (name or file type not served)"));
+		T_CHECK(contains(log, "assets/sub: skipped (not a regular file)"));
+		T_CHECK(!contains(log, "ERROR"));
+		free(log);
+	}
 	if (ui == NULL || base == NULL)
 		goto out;
 	a = ui_asset_get(ui, "style.css");
@@ -631,13 +643,14 @@ test_assets_dir_override(void)
 	write_text(dir, "message.html", "<p>{{#heading}}unclosed</p>");
 	ui_free(ui);
 	ui = NULL;
-	T_EQ_INT(ui_new(&opts, &ui), PO_ERR_INVALID);
+	T_LOGS(T_EQ_INT(ui_new(&opts, &ui), PO_ERR_INVALID),
+	    "assets/message.html: template syntax error (unclosed tag or section?)");
 	T_CHECK(ui == NULL);
 
 	/* A missing directory is an I/O error. */
 	snprintf(sub, sizeof(sub), "%s/missing", tmpdir);
 	opts.assets_dir = sub;
-	T_EQ_INT(ui_new(&opts, &ui), PO_ERR_IO);
+	T_LOGS(T_EQ_INT(ui_new(&opts, &ui), PO_ERR_IO), "/missing: No such file or directory");
 	T_CHECK(ui == NULL);
 out:
 	ui_free(base);
@@ -710,17 +723,18 @@ test_bad_options(void)
 		const char *background;
 		const char *accent;
 		int rc;
+		const char *log; /* what the operator reads; NULL: nothing */
 	} v[] = {
-		{ "logo.bmp", "logo.bmp", NULL, NULL, PO_ERR_INVALID },
-		{ "logo.exe", NULL, "logo.exe", NULL, PO_ERR_INVALID },
-		{ "noext", "noext", NULL, NULL, PO_ERR_INVALID },
-		{ "font.woff2", "font.woff2", NULL, NULL, PO_ERR_INVALID },
-		{ NULL, "missing.png", NULL, NULL, PO_ERR_IO },
-		{ NULL, NULL, NULL, "red", PO_ERR_INVALID },
-		{ NULL, NULL, NULL, "#12345", PO_ERR_INVALID },
-		{ NULL, NULL, NULL, "#12345g", PO_ERR_INVALID },
-		{ NULL, NULL, NULL, "#123;}x", PO_ERR_INVALID },
-		{ NULL, NULL, NULL, "#fff", PO_OK },
+		{ "logo.bmp", "logo.bmp", NULL, NULL, PO_ERR_INVALID, "logo.bmp: must be a .png, .jpg, .jpeg, .svg, .webp or .gif file" },
+		{ "logo.exe", NULL, "logo.exe", NULL, PO_ERR_INVALID, "logo.exe: must be a .png" },
+		{ "noext", "noext", NULL, NULL, PO_ERR_INVALID, "noext: must be a .png" },
+		{ "font.woff2", "font.woff2", NULL, NULL, PO_ERR_INVALID, "font.woff2: must be a .png" },
+		{ NULL, "missing.png", NULL, NULL, PO_ERR_IO, "missing.png: No such file or directory" },
+		{ NULL, NULL, NULL, "red", PO_ERR_INVALID, "accent_color red: must be #rgb or #rrggbb" },
+		{ NULL, NULL, NULL, "#12345", PO_ERR_INVALID, "accent_color #12345: must be" },
+		{ NULL, NULL, NULL, "#12345g", PO_ERR_INVALID, "accent_color #12345g: must be" },
+		{ NULL, NULL, NULL, "#123;}x", PO_ERR_INVALID, "accent_color #123;}x: must be" },
+		{ NULL, NULL, NULL, "#fff", PO_OK, NULL }
 	};
 	size_t i;
 
@@ -736,7 +750,7 @@ test_bad_options(void)
 		if (v[i].background)
 			opts.background_path = path_in(bg, sizeof(bg), tmpdir, v[i].background);
 		opts.accent_color = v[i].accent;
-		T_EQ_INT(ui_new(&opts, &ui), v[i].rc);
+		T_LOGS(T_EQ_INT(ui_new(&opts, &ui), v[i].rc), v[i].log);
 		T_CHECK((ui != NULL) == (v[i].rc == PO_OK));
 		ui_free(ui);
 	}
@@ -747,7 +761,7 @@ test_bad_options(void)
 		ui_t *ui = NULL;
 
 		opts.custom_css_path = tmpdir;
-		T_EQ_INT(ui_new(&opts, &ui), PO_ERR_IO);
+		T_LOGS(T_EQ_INT(ui_new(&opts, &ui), PO_ERR_IO), ": not a regular file");
 		T_CHECK(ui == NULL);
 	}
 }
@@ -765,12 +779,12 @@ test_file_size_limit(void)
 		return;
 	write_file(tmpdir, "big.png", big, UI_FILE_MAX + 1);
 	opts.logo_path = path_in(path, sizeof(path), tmpdir, "big.png");
-	T_EQ_INT(ui_new(&opts, &ui), PO_ERR_LIMIT);
+	T_LOGS(T_EQ_INT(ui_new(&opts, &ui), PO_ERR_LIMIT), "big.png: larger than ");
 	T_CHECK(ui == NULL);
 
 	write_file(tmpdir, "max.png", big, UI_FILE_MAX);
 	opts.logo_path = path_in(path, sizeof(path), tmpdir, "max.png");
-	T_EQ_INT(ui_new(&opts, &ui), PO_OK);
+	T_LOGS(T_EQ_INT(ui_new(&opts, &ui), PO_OK), NULL);
 	if (ui != NULL)
 		T_EQ_INT(ui_asset_get(ui, "logo")->len, UI_FILE_MAX);
 	ui_free(ui);

@@ -44,6 +44,7 @@ export const USERS = {
   mia: { uuid: 'b3c4d5e6f7a80912', username: '', name: 'Mia', email: null },
   nora: { uuid: 'c0ffee0ddba11f00', username: 'nora', name: 'Nora Barnacle', email: 'nora@example.com' },
   pete: { uuid: '5e7e1ab2c3d4e5f6', username: 'pete', name: 'Pete Townshend', email: 'pete@example.com' },
+  olive: { uuid: '01d0ff1ce0112233', username: 'olive', name: 'Olive Oyl', email: 'olive@example.com' },
   mallory: { uuid: '0bad0bad0bad0bad', username: 'mallory', name: 'Mallory', email: 'mallory@example.net' },
 };
 

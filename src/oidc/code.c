@@ -1,0 +1,101 @@
+/*
+ * code.c - the authorization response (RFC 6749 §4.1.2): the OIDC door of
+ * the login pages. When a login started by the authorization endpoint is
+ * done, the login pages hand it here: a single-use code is stored (60 s,
+ * bound to the client, the redirect URI and the PKCE challenge) and the
+ * browser goes back to the registered redirect URI with code, state and
+ * iss (RFC 9207).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/rnd.h"
+#include "core/str.h"
+#include "http/form.h"
+#include "oidc/errors.h"
+#include "oidc/internal.h"
+#include "po_limits.h"
+
+/* The redirect back to the app, sized from its inputs (a state of up to
+ * LIM_PARAM_LEN_MAX reserved characters triples when encoded). */
+static int
+code_location(const oidc_t *o, const code_grant_t *g, const char *code, buf_t *loc)
+{
+	const authz_req_t *r = &g->req;
+	int rc;
+
+	if ((rc = buf_puts(loc, r->redirect_uri)) != PO_OK ||
+	    (rc = buf_puts(loc, strchr(r->redirect_uri, '?') ? "&code=" : "?code=")) != PO_OK ||
+	    (rc = buf_puts(loc, code)) != PO_OK)
+		return rc;
+	if (r->state && ((rc = buf_puts(loc, "&state=")) != PO_OK || (rc = form_encode(loc, r->state)) != PO_OK))
+		return rc;
+	if ((rc = buf_puts(loc, "&iss=")) != PO_OK)
+		return rc;
+	return form_encode(loc, o->o.cfg->issuer);
+}
+
+static void
+door_finish(void *arg, const login_t *l, http_req_t *req, http_resp_t *resp)
+{
+	oidc_t *o = arg;
+	code_grant_t g = { 0 };
+	char code[GRANT_TOKEN_SIZE] = "";
+	buf_t rec, loc;
+	int rc;
+
+	buf_init(&rec, LIM_STORE_VALUE_MAX);
+	buf_init(&loc, 0);
+	if ((rc = authz_req_from_query(l->cont, strlen(l->cont), &g.req)) != PO_OK)
+		goto fail;
+	rc = PO_ERR_NOMEM;
+	if ((g.who = identity_dup(l->who)) == NULL)
+		goto fail;
+	g.issued_ms = clock_now_ms();
+	buf_init(&loc, strlen(g.req.redirect_uri) + GRANT_TOKEN_SIZE + strlen(o->o.cfg->issuer) * 3 +
+	                   (g.req.state ? strlen(g.req.state) * 3 : 0) + LIM_URL_MAX);
+	if ((rc = rnd_token(code, sizeof(code), LIM_RANDOM_TOKEN_BYTES)) != PO_OK ||
+	    (rc = code_location(o, &g, code, &loc)) != PO_OK || (rc = code_grant_encode(&g, &rec)) != PO_OK ||
+	    (rc = store_put(o->o.store, STORE_CODES, code, rec.data, rec.len)) != PO_OK)
+		goto fail;
+	resp->status = 302;
+	if ((rc = http_resp_header(resp, "Location", buf_str(&loc))) != PO_OK ||
+	    (rc = http_resp_header(resp, "Cache-Control", "no-store")) != PO_OK)
+		goto out; /* sticky: a 500 */
+	metrics_inc(o->o.metrics, M_LOGINS_SUCCEEDED);
+	goto out;
+fail:
+	log_error_fr(rc, "cannot issue an authorization code");
+	oidc_error_page(o, resp, 500, "error", "Something went wrong", "The sign-in could not be completed. Please try again.",
+	    NULL, NULL);
+out:
+	code_grant_clear(&g);
+	str_wipe(code, sizeof(code));
+	buf_free(&rec);
+	buf_free(&loc);
+}
+
+/* "Try again": the app's own request against our own endpoint. */
+static int
+door_retry_url(void *arg, const login_t *l, buf_t *out)
+{
+	const oidc_t *o = arg;
+	int rc;
+
+	if ((rc = oidc_url(o, out, "/authorize?")) != PO_OK)
+		return rc;
+	return buf_puts(out, l->cont);
+}
+
+static const char *
+door_app_name(void *arg, const char *app)
+{
+	const oidc_t *o = arg;
+	const config_client_t *cl = config_client_find(o->o.cfg, app);
+
+	return cl ? cl->name : NULL;
+}
+
+const login_door_ops_t oidc_door = { door_finish, door_retry_url, door_app_name };

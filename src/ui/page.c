@@ -1,0 +1,63 @@
+/*
+ * page.c - HTML answers (see page.h).
+ */
+#include "core/log.h"
+#include "ui/page.h"
+
+/* No inline script or style anywhere, so the policy can be this strict. */
+#define PAGE_CSP                                                                                 \
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "          \
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+int
+page_headers(http_resp_t *resp)
+{
+	int rc;
+
+	if ((rc = http_resp_header(resp, "Content-Security-Policy", PAGE_CSP)) != PO_OK ||
+	    (rc = http_resp_header(resp, "X-Frame-Options", "DENY")) != PO_OK)
+		return rc;
+	return http_resp_header(resp, "Cache-Control", "no-store");
+}
+
+void
+page_render(const ui_t *ui, const char *base, http_resp_t *resp, int status, const char *tpl, const ui_var_t *vars,
+    size_t n)
+{
+	ui_var_t all[PAGE_VARS_MAX + 1];
+	size_t i;
+	int rc;
+
+	all[0].name = "base";
+	all[0].value = base;
+	for (i = 0; i < n && i < PAGE_VARS_MAX; i++)
+		all[i + 1] = vars[i];
+	http_resp_begin(resp, status, "text/html; charset=utf-8");
+	if ((rc = ui_render(ui, tpl, all, i + 1, &resp->body)) != PO_OK) {
+		log_error_fr(rc, "cannot render %s", tpl);
+		(void)http_resp_fail(resp, rc);
+		return;
+	}
+	(void)http_resp_fail(resp, page_headers(resp));
+}
+
+void
+page_message(const ui_t *ui, const char *base, http_resp_t *resp, int status, const ui_var_t *vars, size_t n)
+{
+	page_render(ui, base, resp, status, "message.html", vars, n);
+}
+
+void
+page_error(const ui_t *ui, const char *base, http_resp_t *resp, int status, const char *kind, const char *heading,
+    const char *text, const char *button_url, const char *button_label)
+{
+	ui_var_t vars[] = {
+		{ "kind", kind },
+		{ "heading", heading },
+		{ "text", text },
+		{ "primary_url", button_url },
+		{ "primary_label", button_label },
+	};
+
+	page_message(ui, base, resp, status, vars, sizeof(vars) / sizeof(vars[0]));
+}
