@@ -39,7 +39,7 @@ function run(args) {
 function config(name, dataDir, algs = ['RS256']) {
   const file = path.join(dir, name);
   const lines = ['[server]', 'listen = 127.0.0.1:9', 'issuer = https://auth.example.com', `data_dir = ${dataDir}`,
-    '[plex]', 'server_id = 0123456789abcdef'];
+    '[plex]', 'server_id = 0123456789abcdef', 'owner_id = 22526914'];
   algs.forEach((alg, i) => {
     const secret = randomSecret();
     recordSecret(secret);
