@@ -6,6 +6,7 @@
  * something, and the ordered shutdown.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,8 @@
 #include "http/clientip.h"
 #include "http/router.h"
 #include "http/server.h"
-#include "jose/jwk.h"
+#include "keys/keyholder.h"
+#include "keys/keyring.h"
 #include "login/login_flow.h"
 #include "login/login_http.h"
 #include "metrics.h"
@@ -42,7 +44,13 @@
 struct app {
 	const config_t *cfg;
 	app_opts_t opts;
-	jose_key_t *key;
+	unsigned algs;      /* the JWS algorithms in use */
+	keyholder_t *keys;  /* the key ring, reloaded when its file changes */
+	pthread_t maint;    /* housekeeping: key ring reloads, rotation */
+	bool maint_started;
+	pthread_mutex_t maint_mu;
+	pthread_cond_t maint_cv;
+	bool stopping;      /* under maint_mu */
 	ui_t *ui;
 	store_t *store;
 	metrics_t *metrics;
@@ -227,6 +235,124 @@ start_plex(struct app *a)
 	return PO_OK;
 }
 
+/* The key ring of data_dir: loaded, migrated from signing-key.pem, or
+ * created on the very first start; never silently replaced (keyring.h). */
+static int
+start_keys(struct app *a)
+{
+	keyring_t *ring = NULL;
+	keyring_stamp_t stamp;
+	unsigned done = 0;
+	buf_t why;
+	int rc;
+
+	buf_init(&why, LIM_KEYRING_WHY_MAX);
+	a->algs = oidc_algs_in_use(a->cfg);
+	if ((rc = keyring_load_or_create(a->cfg->data_dir, a->algs, 0, clock_now_s(), &ring, &done, &why)) != PO_OK) {
+		log_error_fr(rc, "the key ring: %s", buf_str(&why));
+		goto out;
+	}
+	if (done & KEYRING_DID_CREATE)
+		log_info("created the key ring in %s/%s", a->cfg->data_dir, KEYRING_FILE);
+	if (done & KEYRING_DID_MIGRATE)
+		log_info("took %s/%s over into the key ring (same kid)", a->cfg->data_dir, KEYRING_LEGACY_KEY_FILE);
+	if (done & KEYRING_DID_ADD)
+		log_info("added keys for the algorithms a client now uses to the key ring");
+	if (keyring_stamp(a->cfg->data_dir, &stamp) != PO_OK)
+		memset(&stamp, 0, sizeof(stamp));
+	if ((rc = keyholder_new(ring, &stamp, &a->keys)) != PO_OK)
+		goto out;
+	ring = NULL; /* transferred */
+out:
+	keyring_free(ring);
+	buf_free(&why);
+	return rc;
+}
+
+/* Rotates the key ring when [server] key_rotation says it is time: the
+ * current RS256 key is older than the period. Replicas sharing data_dir may
+ * all try: the first rotates; for the others the new next key is too young
+ * (keyring_rotate refuses), which is what we want. */
+static void
+maybe_rotate(struct app *a, int64_t now)
+{
+	keyring_t *ring = keyholder_get(a->keys), *next = NULL;
+	const jose_key_t *cur = keyring_signer(ring, JOSE_RS256);
+	keyring_info_t ki;
+	int64_t created = 0, sealed = a->cfg->session_lifetime_s;
+	buf_t why;
+	int rc;
+
+	for (size_t i = 0; cur && keyring_info(ring, i, &ki) == PO_OK; i++)
+		if (!ki.sealing && ki.alg == JOSE_RS256 && ki.role == KEYRING_CURRENT)
+			created = ki.created;
+	keyholder_put(ring);
+	if (created == 0 || now - created < a->cfg->key_rotation_s)
+		return;
+	if (a->cfg->refresh_lifetime_s > sealed)
+		sealed = a->cfg->refresh_lifetime_s;
+	buf_init(&why, LIM_KEYRING_WHY_MAX);
+	rc = keyring_rotate_file(a->cfg->data_dir, a->algs, now, sealed, false, NULL, &next, NULL, &why);
+	if (rc == PO_OK)
+		log_info("key_rotation: rotated the key ring");
+	else if (rc != PO_ERR_DENIED)
+		log_warn_fr(rc, "key_rotation: %s", buf_str(&why));
+	keyring_free(next);
+	buf_free(&why);
+}
+
+/* Housekeeping, every LIM_KEYRING_RELOAD_S: the key ring is read again when
+ * its file changed (rotate-keys, another replica, key_rotation), and the
+ * JWKS answer rebuilt. */
+static void *
+maintenance(void *arg)
+{
+	struct app *a = arg;
+	struct timespec until;
+	bool changed;
+	buf_t why;
+	int rc;
+
+	pthread_mutex_lock(&a->maint_mu);
+	while (!a->stopping) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += LIM_KEYRING_RELOAD_S;
+		pthread_cond_timedwait(&a->maint_cv, &a->maint_mu, &until);
+		if (a->stopping)
+			break;
+		pthread_mutex_unlock(&a->maint_mu);
+		if (a->cfg->key_rotation_s > 0 && !a->opts.setup_mode)
+			maybe_rotate(a, clock_now_s());
+		buf_init(&why, LIM_KEYRING_WHY_MAX);
+		changed = false;
+		if ((rc = keyholder_refresh(a->keys, a->cfg->data_dir, a->algs, &changed, &why)) != PO_OK)
+			log_warn_fr(rc, "the key ring was not reloaded: %s", buf_str(&why));
+		if (changed) {
+			log_info("the key ring changed: reloaded");
+			if ((rc = oidc_keys_changed(a->oidc)) != PO_OK)
+				log_error_fr(rc, "the new keys are in use but not yet in /jwks");
+		}
+		oidc_tick(a->oidc);
+		buf_free(&why);
+		pthread_mutex_lock(&a->maint_mu);
+	}
+	pthread_mutex_unlock(&a->maint_mu);
+	return NULL;
+}
+
+static int
+start_maintenance(struct app *a)
+{
+	sigset_t all, old;
+
+	/* Like the plex worker: no process signal lands on this thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	a->maint_started = pthread_create(&a->maint, NULL, maintenance, a) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return a->maint_started ? PO_OK : PO_ERR_INTERNAL;
+}
+
 /* The login flow, the login pages and the provider, which build on each
  * other in this order. */
 static int
@@ -254,7 +380,8 @@ start_doors(struct app *a)
 	if ((rc = login_http_new(&ho, &a->logins)) != PO_OK)
 		return rc;
 	oo.cfg = a->cfg;
-	oo.key = a->key;
+	oo.keys = a->keys;
+	oo.algs = a->algs;
 	oo.ui = a->ui;
 	oo.store = a->store;
 	oo.logins = a->logins;
@@ -279,17 +406,20 @@ app_start(const config_t *cfg, const app_opts_t *opts, app_t **out)
 		goto out;
 	a->cfg = cfg;
 	a->opts = *opts;
+	pthread_mutex_init(&a->maint_mu, NULL);
+	pthread_cond_init(&a->maint_cv, NULL);
 	/* Setup mode's own configuration has nothing to warn about. */
 	for (size_t i = 0; !opts->setup_mode && i < cfg->n_warnings; i++)
 		log_warn("%s", cfg->warnings[i]);
 	if ((a->rl = ratelimit_new()) == NULL || (a->metrics = metrics_new()) == NULL || (a->store = store_mem_new()) == NULL)
 		goto out;
+	/* The keys before the Plex client identifier: a first start that
+	 * stops in between must not look like lost keys the next time. */
 	if ((rc = ip_allow_new(cfg->trusted_proxies, cfg->n_trusted_proxies, &a->trusted)) != PO_OK ||
-	    (rc = ensure_dir(cfg->data_dir)) != PO_OK ||
-	    (rc = jose_key_load_or_create(cfg->data_dir, &a->key, NULL)) != PO_OK ||
+	    (rc = ensure_dir(cfg->data_dir)) != PO_OK || (rc = start_keys(a)) != PO_OK ||
 	    (rc = plex_id_load_or_create(cfg->data_dir, a->plex_client_id, sizeof(a->plex_client_id))) != PO_OK ||
 	    (rc = start_ui(a)) != PO_OK || (rc = start_plex(a)) != PO_OK || (rc = start_doors(a)) != PO_OK ||
-	    (rc = add_routes(a)) != PO_OK)
+	    (rc = add_routes(a)) != PO_OK || (rc = start_maintenance(a)) != PO_OK)
 		goto out;
 	ho.host = cfg->listen_host;
 	ho.port = cfg->listen_port;
@@ -329,6 +459,13 @@ app_stop(app_t *a)
 {
 	if (a == NULL)
 		return;
+	if (a->maint_started) {
+		pthread_mutex_lock(&a->maint_mu);
+		a->stopping = true;
+		pthread_cond_signal(&a->maint_cv);
+		pthread_mutex_unlock(&a->maint_mu);
+		pthread_join(a->maint, NULL);
+	}
 	http_server_quiesce(a->http);
 	login_flow_stop(a->flow);
 	plex_client_free(a->plex); /* cancelled callbacks resume waiting requests */
@@ -338,11 +475,13 @@ app_stop(app_t *a)
 	login_http_free(a->logins);
 	login_flow_free(a->flow);
 	ui_free(a->ui);
-	jose_key_free(a->key);
+	keyholder_free(a->keys);
 	store_free(a->store);
 	metrics_free(a->metrics);
 	ratelimit_free(a->rl);
 	ip_allow_clear(&a->trusted);
+	pthread_cond_destroy(&a->maint_cv);
+	pthread_mutex_destroy(&a->maint_mu);
 	free(a);
 }
 

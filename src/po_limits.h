@@ -22,6 +22,9 @@
 /* One parameter name or value, decoded. state and nonce are opaque to us;
  * 2 KiB covers JWT-sized states some clients send. */
 #define LIM_PARAM_LEN_MAX 2048
+/* A prebuilt answer that was replaced (the JWKS after a key change) is
+ * freed this long after: far longer than a handler takes to queue it. */
+#define LIM_ANSWER_GRACE_MS 10000
 /* One answer's body: the largest page is the setup configuration (a few
  * KiB) and /metrics (~10 KiB); 4 MiB only stops a runaway. */
 #define LIM_HTTP_RESP_BODY_MAX (4 * 1024 * 1024)
@@ -218,6 +221,8 @@
 /* keyring.json: 3 algorithms x (2 + 32) RSA-sized keys is ~250 KiB; 1 MiB
  * stops a wrong file from being read. */
 #define LIM_KEYRING_FILE_MAX (1024 * 1024)
+/* A message from the key ring module (what is wrong and what to do). */
+#define LIM_KEYRING_WHY_MAX 1024
 
 /* ---- Sealed values (session/seal.c) ---- */
 /* A sealed value as text (base64url). Sessions travel in a cookie, and
@@ -239,10 +244,11 @@
  * at most 400 days like sessions. */
 #define LIM_REFRESH_LIFETIME_MIN_S (60 * 60)
 #define LIM_REFRESH_LIFETIME_MAX_S (400 * 86400)
-/* access_recheck: a check costs a plex.tv call per active user, and plex.tv
- * rate-limits us, hence at least a minute; at most a day, so an un-shared
- * friend is never let in for longer than that. */
-#define LIM_ACCESS_RECHECK_MIN_S 60
+/* access_recheck: a check costs a plex.tv call per active user (and plex.tv
+ * rate-limits us) and makes the request that is due wait for it, hence at
+ * least 10 seconds; at most a day, so an un-shared friend is never let in
+ * for longer than that. */
+#define LIM_ACCESS_RECHECK_MIN_S 10
 #define LIM_ACCESS_RECHECK_MAX_S 86400
 /* access_grace: 0 (no grace: a plex.tv outage stops re-checked sessions)
  * to a day (the longest an un-shared friend keeps access while plex.tv is

@@ -7,22 +7,22 @@
  * Only what is implemented is advertised: clients act on what they read
  * here (Jellyfin's uses PAR if it is listed, for example).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/err.h"
 #include "http/router.h"
 #include "oidc/internal.h"
 #include "oidc/oidc.h"
 #include "po_limits.h"
 
-/* How long relying parties may cache discovery and the JWKS (seconds, as
- * text for the header). Keys are pre-published for longer than this before
- * they sign anything. */
-#define DISCOVERY_MAX_AGE_S "300"
+/* "public, max-age=N" and its NUL. */
+#define DISCOVERY_CACHE_CONTROL_MAX 48
 
 /* Builds the issuer-relative URL of an endpoint. NULL on allocation failure. */
 static json_t *
@@ -44,14 +44,26 @@ str_array(const char *const *v)
 	json_t *a = json_array();
 
 	for (; a && *v; v++)
-		json_array_append_new(a, json_string(*v));
+		if (json_array_append_new(a, json_string(*v)) != 0) {
+			json_decref(a);
+			return NULL;
+		}
 	return a;
 }
 
 static int fixed_answer(const char *doc, const char *ctype, void **out);
 
+/* Sets member k of d to v (a new reference, consumed), remembering a
+ * failure in *ok: the document is built in one go and checked once. */
+static void
+put(json_t *d, const char *k, json_t *v, bool *ok)
+{
+	if (v == NULL || json_object_set_new(d, k, v) != 0)
+		*ok = false;
+}
+
 int
-oidc_build_documents(oidc_t *o)
+oidc_build_discovery(oidc_t *o)
 {
 	static const char *const scopes[] = { "openid", "profile", "email", NULL };
 	static const char *const rtypes[] = { "code", NULL };
@@ -62,68 +74,84 @@ oidc_build_documents(oidc_t *o)
 	static const char *const pkce[] = { "S256", NULL };
 	static const char *const claims[] = { "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
 		"name", "preferred_username", "picture", "email", "email_verified", NULL };
-	const char *iss = o->o.cfg->issuer;
-	const char *algs[] = { jose_key_alg(o->o.key), NULL };
-	json_t *d = NULL, *jwks = NULL, *keys = NULL, *jwk = NULL;
+	const char *iss = o->o.cfg->issuer, *algs[JOSE_ALG_COUNT + 1];
+	size_t n = 0;
+	json_t *d = NULL;
+	bool ok = true;
 	int rc = PO_ERR_NOMEM;
 
+	/* Only the algorithms some client's ID tokens use: clients act on what
+	 * they read here. */
+	for (int a = 0; a < JOSE_ALG_COUNT; a++)
+		if (o->o.algs & JOSE_ALG_BIT(a))
+			algs[n++] = jose_alg_name((enum jose_alg)a);
+	algs[n] = NULL;
 	if ((d = json_object()) == NULL)
 		goto out;
-	json_object_set_new(d, "issuer", json_string(iss));
-	json_object_set_new(d, "authorization_endpoint", endpoint(iss, "/authorize"));
-	json_object_set_new(d, "token_endpoint", endpoint(iss, "/token"));
-	json_object_set_new(d, "userinfo_endpoint", endpoint(iss, "/userinfo"));
-	json_object_set_new(d, "jwks_uri", endpoint(iss, "/jwks"));
-	json_object_set_new(d, "scopes_supported", str_array(scopes));
-	json_object_set_new(d, "response_types_supported", str_array(rtypes));
-	json_object_set_new(d, "response_modes_supported", str_array(rmodes));
-	json_object_set_new(d, "grant_types_supported", str_array(grants));
-	json_object_set_new(d, "subject_types_supported", str_array(subjects));
-	json_object_set_new(d, "id_token_signing_alg_values_supported", str_array(algs));
-	json_object_set_new(d, "token_endpoint_auth_methods_supported", str_array(auths));
-	json_object_set_new(d, "code_challenge_methods_supported", str_array(pkce));
-	json_object_set_new(d, "claims_supported", str_array(claims));
+	put(d, "issuer", json_string(iss), &ok);
+	put(d, "authorization_endpoint", endpoint(iss, "/authorize"), &ok);
+	put(d, "token_endpoint", endpoint(iss, "/token"), &ok);
+	put(d, "userinfo_endpoint", endpoint(iss, "/userinfo"), &ok);
+	put(d, "jwks_uri", endpoint(iss, "/jwks"), &ok);
+	put(d, "scopes_supported", str_array(scopes), &ok);
+	put(d, "response_types_supported", str_array(rtypes), &ok);
+	put(d, "response_modes_supported", str_array(rmodes), &ok);
+	put(d, "grant_types_supported", str_array(grants), &ok);
+	put(d, "subject_types_supported", str_array(subjects), &ok);
+	put(d, "id_token_signing_alg_values_supported", str_array(algs), &ok);
+	put(d, "token_endpoint_auth_methods_supported", str_array(auths), &ok);
+	put(d, "code_challenge_methods_supported", str_array(pkce), &ok);
+	put(d, "claims_supported", str_array(claims), &ok);
 	/* Discovery §3: request_uri_parameter_supported defaults to true, so
 	 * say false explicitly. */
-	json_object_set_new(d, "request_parameter_supported", json_false());
-	json_object_set_new(d, "request_uri_parameter_supported", json_false());
-	json_object_set_new(d, "claims_parameter_supported", json_false());
-	json_object_set_new(d, "authorization_response_iss_parameter_supported", json_true());
-	if ((o->discovery = json_dumps(d, JSON_COMPACT)) == NULL)
+	put(d, "request_parameter_supported", json_false(), &ok);
+	put(d, "request_uri_parameter_supported", json_false(), &ok);
+	put(d, "claims_parameter_supported", json_false(), &ok);
+	put(d, "authorization_response_iss_parameter_supported", json_true(), &ok);
+	if (!ok || (o->discovery = json_dumps(d, JSON_COMPACT)) == NULL)
 		goto out;
-
-	if ((jwks = json_object()) == NULL || (keys = json_array()) == NULL ||
-	    (jwk = jose_key_public_jwk(o->o.key)) == NULL)
-		goto out;
-	json_array_append_new(keys, jwk);
-	jwk = NULL; /* transferred */
-	json_object_set_new(jwks, "keys", keys);
-	keys = NULL; /* transferred */
-	if ((o->jwks = json_dumps(jwks, JSON_COMPACT)) == NULL)
-		goto out;
-	/* Both documents as whole answers, built once: discovery and JWKS are
-	 * what relying parties fetch most. */
-	if ((rc = fixed_answer(o->discovery, "application/json", &o->discovery_resp)) != PO_OK)
-		goto out;
-	rc = fixed_answer(o->jwks, "application/jwk-set+json", &o->jwks_resp);
+	/* A whole answer, built once: discovery is what relying parties fetch
+	 * most. */
+	rc = fixed_answer(o->discovery, "application/json", &o->discovery_resp);
 out:
 	json_decref(d);
-	json_decref(jwks);
-	json_decref(keys);
-	json_decref(jwk);
 	return rc;
 }
 
-/* Fixed JSON for relying parties: cacheable for a while (keys change only
- * with the key file), readable cross-origin. */
+int
+oidc_build_jwks(oidc_t *o, char **doc, void **resp)
+{
+	keyring_t *ring = keyholder_get(o->o.keys);
+	json_t *jwks = keyring_jwks(ring, clock_now_s());
+	int rc = PO_ERR_NOMEM;
+
+	*doc = NULL;
+	*resp = NULL;
+	keyholder_put(ring);
+	if (jwks == NULL || (*doc = json_dumps(jwks, JSON_COMPACT)) == NULL)
+		goto out;
+	if ((rc = fixed_answer(*doc, "application/jwk-set+json", resp)) != PO_OK) {
+		free(*doc);
+		*doc = NULL;
+	}
+out:
+	json_decref(jwks);
+	return rc;
+}
+
+/* Fixed JSON for relying parties: cacheable for a while (a key is
+ * published LIM_KEY_PREPUBLISH_S before it signs, twice this), readable
+ * cross-origin. */
 static int
 fixed_answer(const char *doc, const char *ctype, void **out)
 {
 	http_resp_t t = { .status = 200, .content_type = ctype, .static_body = doc, .static_len = strlen(doc) };
+	char cc[DISCOVERY_CACHE_CONTROL_MAX];
 	int rc;
 
-	if ((rc = http_resp_header(&t, "Cache-Control", "public, max-age=" DISCOVERY_MAX_AGE_S)) == PO_OK &&
-	    (rc = http_cors_allow(&t)) == PO_OK && (*out = http_shared_new(&t)) == NULL)
+	snprintf(cc, sizeof(cc), "public, max-age=%d", LIM_JWKS_MAX_AGE_S);
+	if ((rc = http_resp_header(&t, "Cache-Control", cc)) == PO_OK && (rc = http_cors_allow(&t)) == PO_OK &&
+	    (*out = http_shared_new(&t)) == NULL)
 		rc = PO_ERR_NOMEM;
 	http_resp_clear(&t);
 	return rc;
@@ -143,6 +171,10 @@ oidc_jwks(void *arg, http_req_t *req, http_resp_t *resp)
 {
 	oidc_t *o = arg;
 
-	resp->status = 200;
+	/* Sent by the server right after this returns; a replaced answer is
+	 * kept LIM_ANSWER_GRACE_MS before it is freed (oidc_tick). */
+	pthread_mutex_lock(&o->mu);
 	resp->shared = o->jwks_resp;
+	pthread_mutex_unlock(&o->mu);
+	resp->status = 200;
 }

@@ -5,26 +5,46 @@
 #ifndef PO_OIDC_INTERNAL_H
 #define PO_OIDC_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "http/form.h"
 #include "login/login.h"
 #include "oidc/grant.h"
 #include "oidc/oidc.h"
 
+/* Replaced JWKS answers kept until they are LIM_ANSWER_GRACE_MS old: key
+ * changes are rare (a rotation a day at most). */
+#define OIDC_OLD_ANSWERS_MAX 8
+
 /* The built-in client and its server id of setup mode (setup.c). */
 #define OIDC_SETUP_CLIENT_ID "setup"
+
+/* A replaced JWKS answer, freed once no request can still be sending it. */
+struct oidc_old_answer {
+	void *resp;
+	char *doc;
+	int64_t since_ms; /* monotonic */
+};
 
 struct oidc {
 	oidc_opts_t o;
 	char *discovery;      /* the discovery document, built once */
-	char *jwks;           /* the JWKS document, built once */
-	void *discovery_resp; /* both as whole answers (http_shared_new) */
+	void *discovery_resp; /* as a whole answer (http_shared_new) */
+	pthread_mutex_t mu;   /* guards the JWKS answer and the old ones */
+	char *jwks;           /* the JWKS document, built at start and on a key change */
 	void *jwks_resp;
+	struct oidc_old_answer old[OIDC_OLD_ANSWERS_MAX];
+	size_t n_old;
 };
 
-/* discovery.c: builds the documents. PO_OK or PO_ERR_NOMEM. */
-int oidc_build_documents(oidc_t *o) PO_WUR;
+/* discovery.c: builds the discovery answer (once), and a JWKS answer from
+ * the current key ring (*doc and *resp: the caller's). */
+int oidc_build_discovery(oidc_t *o) PO_WUR;
+int oidc_build_jwks(oidc_t *o, char **doc, void **resp) PO_WUR;
+/* The JWS algorithm a client's ID tokens are signed with. */
+enum jose_alg oidc_client_alg(const config_client_t *cl);
 
 /* The request's parameters: the query for GET, the urlencoded body for
  * POST (OIDC Core §3.1.2.1 allows both at the authorization endpoint).

@@ -5,7 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/clock.h"
 #include "core/err.h"
+#include "po_limits.h"
 #include "http/server.h"
 #include "oidc/internal.h"
 
@@ -19,7 +21,8 @@ oidc_new(const oidc_opts_t *opts, oidc_t **out)
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		goto out;
 	o->o = *opts;
-	if ((rc = oidc_build_documents(o)) != PO_OK)
+	pthread_mutex_init(&o->mu, NULL);
+	if ((rc = oidc_build_discovery(o)) != PO_OK || (rc = oidc_build_jwks(o, &o->jwks, &o->jwks_resp)) != PO_OK)
 		goto out;
 	login_http_set_door(opts->logins, LOGIN_DOOR_OIDC, &oidc_door, o);
 	*out = o;
@@ -39,7 +42,81 @@ oidc_free(oidc_t *o)
 	http_shared_free(o->jwks_resp);
 	free(o->discovery);
 	free(o->jwks);
+	for (size_t i = 0; i < o->n_old; i++) {
+		http_shared_free(o->old[i].resp);
+		free(o->old[i].doc);
+	}
+	pthread_mutex_destroy(&o->mu);
 	free(o);
+}
+
+int
+oidc_keys_changed(oidc_t *o)
+{
+	char *doc = NULL;
+	void *resp = NULL;
+	int rc;
+
+	if ((rc = oidc_build_jwks(o, &doc, &resp)) != PO_OK)
+		return rc;
+	oidc_tick(o);
+	pthread_mutex_lock(&o->mu);
+	if (o->n_old == OIDC_OLD_ANSWERS_MAX) {
+		/* Far more key changes than rotations make: keep the old answer
+		 * rather than risk freeing one a request is sending. */
+		pthread_mutex_unlock(&o->mu);
+		http_shared_free(resp);
+		free(doc);
+		return PO_ERR_LIMIT;
+	}
+	o->old[o->n_old].resp = o->jwks_resp;
+	o->old[o->n_old].doc = o->jwks;
+	o->old[o->n_old].since_ms = clock_mono_ms();
+	o->n_old++;
+	o->jwks_resp = resp;
+	o->jwks = doc;
+	pthread_mutex_unlock(&o->mu);
+	return PO_OK;
+}
+
+void
+oidc_tick(oidc_t *o)
+{
+	int64_t now = clock_mono_ms();
+	size_t i = 0;
+
+	pthread_mutex_lock(&o->mu);
+	while (i < o->n_old) {
+		if (now - o->old[i].since_ms < LIM_ANSWER_GRACE_MS) {
+			i++;
+			continue;
+		}
+		http_shared_free(o->old[i].resp);
+		free(o->old[i].doc);
+		o->old[i] = o->old[--o->n_old];
+	}
+	pthread_mutex_unlock(&o->mu);
+}
+
+unsigned
+oidc_algs_in_use(const config_t *cfg)
+{
+	unsigned algs = JOSE_ALG_BIT(JOSE_RS256);
+
+	for (size_t i = 0; i < cfg->n_clients; i++)
+		algs |= JOSE_ALG_BIT(oidc_client_alg(&cfg->clients[i]));
+	return algs;
+}
+
+enum jose_alg
+oidc_client_alg(const config_client_t *cl)
+{
+	enum jose_alg a = JOSE_RS256;
+
+	/* The config checked the name: anything else is RS256's default. */
+	if (cl->id_token_alg == NULL || jose_alg_parse(cl->id_token_alg, strlen(cl->id_token_alg), &a) != PO_OK)
+		return JOSE_RS256;
+	return a;
 }
 
 int

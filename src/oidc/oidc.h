@@ -19,7 +19,7 @@
 
 #include "config/config.h"
 #include "http/router.h"
-#include "jose/jwk.h"
+#include "keys/keyholder.h"
 #include "login/login_http.h"
 #include "metrics.h"
 #include "store/store.h"
@@ -29,7 +29,8 @@ typedef struct oidc oidc_t;
 
 typedef struct oidc_opts {
 	const config_t *cfg;   /* immutable */
-	const jose_key_t *key; /* immutable */
+	keyholder_t *keys;     /* the key ring: signing keys and sealing keys */
+	unsigned algs;         /* the JWS algorithms in use (JOSE_ALG_BIT): RS256 and the clients' */
 	const ui_t *ui;        /* immutable */
 	store_t *store;        /* codes, access tokens, setup records */
 	login_http_t *logins;  /* where authorization requests become logins */
@@ -44,6 +45,14 @@ int oidc_new(const oidc_opts_t *opts, oidc_t **out) PO_WUR;
 /* Adds the provider's routes (setup mode's too, when on); guard classes for
  * the authorization and token endpoints (rate limits). */
 int oidc_routes(oidc_t *o, router_t *r, int authorize_guard, int token_guard) PO_WUR;
+/* The key ring was reloaded (rotation): the JWKS answer is built again
+ * from it. The old answer is freed by a later oidc_tick, once no request
+ * can still be sending it. PO_OK or PO_ERR_NOMEM (the old answer stays). */
+int oidc_keys_changed(oidc_t *o) PO_WUR;
+/* Housekeeping, every few seconds: frees answers replaced long enough ago. */
+void oidc_tick(oidc_t *o);
+/* The JWS algorithms the configuration's clients use (RS256 always). */
+unsigned oidc_algs_in_use(const config_t *cfg);
 /* Frees; the HTTP server must have stopped. Accepts NULL. */
 void oidc_free(oidc_t *o);
 

@@ -21,6 +21,7 @@
 #include "core/rnd.h"
 #include "core/str.h"
 #include "jose/jws.h"
+#include "keys/keyring.h"
 #include "po_limits.h"
 #include "oidc/claims.h"
 #include "oidc/errors.h"
@@ -173,18 +174,26 @@ remember_fn(void *arg, const char *val, size_t len, buf_t *next)
 	return rm->rc == PO_OK ? STORE_REPLACE : STORE_KEEP;
 }
 
-/* Builds and signs the ID token (OIDC Core §2, §3.1.3.6). */
+/* Builds and signs the ID token (OIDC Core §2, §3.1.3.6) with the
+ * current key of the client's algorithm. */
 static int
-id_token(const oidc_t *o, const code_grant_t *g, const char *access_token, int64_t now, char **out)
+id_token(const oidc_t *o, const config_client_t *cl, const code_grant_t *g, const char *access_token, int64_t now,
+    char **out)
 {
+	enum jose_alg alg = oidc_client_alg(cl);
+	keyring_t *ring = keyholder_get(o->o.keys);
+	const jose_key_t *key = keyring_signer(ring, alg);
 	json_t *c = json_object();
 	char at_hash[TOKEN_AT_HASH_SIZE], *payload = NULL;
 	int rc = PO_ERR_NOMEM;
 
 	*out = NULL;
 	if (c == NULL || (rc = claims_to_json(g->who, g->req.scopes, c)) != PO_OK ||
-	    (rc = jose_at_hash(access_token, strlen(access_token), at_hash, sizeof(at_hash))) != PO_OK)
+	    (rc = jose_at_hash_alg(alg, access_token, strlen(access_token), at_hash, sizeof(at_hash))) != PO_OK)
 		goto out;
+	rc = PO_ERR_INTERNAL;
+	if (key == NULL)
+		goto out; /* the ring was loaded for every algorithm in use */
 	rc = PO_ERR_NOMEM;
 	if (json_object_set_new(c, "iss", json_string(o->o.cfg->issuer)) != 0 ||
 	    json_object_set_new(c, "aud", json_string(g->req.client_id)) != 0 ||
@@ -195,8 +204,9 @@ id_token(const oidc_t *o, const code_grant_t *g, const char *access_token, int64
 	    json_object_set_new(c, "at_hash", json_string(at_hash)) != 0 ||
 	    (payload = json_dumps(c, JSON_COMPACT)) == NULL)
 		goto out;
-	rc = jose_jws_sign(o->o.key, payload, strlen(payload), out);
+	rc = jose_jws_sign(key, payload, strlen(payload), out);
 out:
+	keyholder_put(ring);
 	json_decref(c);
 	free(payload);
 	return rc;
@@ -267,7 +277,7 @@ check_grant(const form_t *f, const code_grant_t *g, int *status, const char **de
 
 /* Issues the access token and the ID token for a redeemed code. */
 static void
-issue(const oidc_t *o, const char *code, const code_grant_t *g, http_resp_t *resp)
+issue(const oidc_t *o, const config_client_t *cl, const char *code, const code_grant_t *g, http_resp_t *resp)
 {
 	token_grant_t tg = { 0 };
 	struct remember rm = { 0 };
@@ -280,7 +290,7 @@ issue(const oidc_t *o, const char *code, const code_grant_t *g, http_resp_t *res
 	tg.client_id = g->req.client_id; /* borrowed for the encoding */
 	tg.who = g->who;
 	if ((rc = rnd_token(at, sizeof(at), LIM_RANDOM_TOKEN_BYTES)) != PO_OK ||
-	    (rc = id_token(o, g, at, clock_now_s(), &jwt)) != PO_OK || (rc = token_grant_encode(&tg, &rec)) != PO_OK ||
+	    (rc = id_token(o, cl, g, at, clock_now_s(), &jwt)) != PO_OK || (rc = token_grant_encode(&tg, &rec)) != PO_OK ||
 	    (rc = store_put(o->o.store, STORE_TOKENS, at, rec.data, rec.len)) != PO_OK)
 		goto fail;
 	rm.token = at;
@@ -383,7 +393,7 @@ oidc_token(void *arg, http_req_t *req, http_resp_t *resp)
 		oidc_error_json(resp, status, err, desc);
 		goto out;
 	}
-	issue(o, code, &rd.copy, resp);
+	issue(o, cl, code, &rd.copy, resp);
 out:
 	code_grant_clear(&rd.copy);
 	str_wipe(rd.revoke, sizeof(rd.revoke));

@@ -358,16 +358,20 @@ describe('discovery and JWKS', () => {
     assert.deepEqual(unknown, []);
   });
 
-  test('JWKS: one RS256 signing key, kid = RFC 7638 thumbprint, no private parts', () => {
-    assert.equal(jwks.keys.length, 1);
-    const k = jwks.keys[0];
-    assert.equal(k.kty, 'RSA');
-    assert.equal(k.kid, rsaThumbprint(k));
-    if (k.alg !== undefined) assert.equal(k.alg, 'RS256');
-    if (k.use !== undefined) assert.equal(k.use, 'sig');
-    assert.equal(k.e, 'AQAB');
-    assert.ok(Buffer.from(k.n, 'base64url').length >= 256, 'RSA 2048 bits or more');
-    for (const priv of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']) assert.equal(k[priv], undefined, priv);
+  test('JWKS: the current and the next RS256 key (pre-published), kid = RFC 7638 thumbprint, no private parts', () => {
+    // The key ring publishes the next signing key before it signs anything
+    // (docs/OPERATIONS.md, "Keys and rotation").
+    assert.equal(jwks.keys.length, 2);
+    assert.notEqual(jwks.keys[0].kid, jwks.keys[1].kid);
+    for (const k of jwks.keys) {
+      assert.equal(k.kty, 'RSA');
+      assert.equal(k.kid, rsaThumbprint(k));
+      if (k.alg !== undefined) assert.equal(k.alg, 'RS256');
+      if (k.use !== undefined) assert.equal(k.use, 'sig');
+      assert.equal(k.e, 'AQAB');
+      assert.ok(Buffer.from(k.n, 'base64url').length >= 256, 'RSA 2048 bits or more');
+      for (const priv of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']) assert.equal(k[priv], undefined, priv);
+    }
   });
 });
 

@@ -98,12 +98,15 @@ describe('rotate-keys on a data_dir a running provider made', () => {
 
   before(async () => {
     fake = await FakePlex.start();
-    // Today's provider makes signing-key.pem and plex-client-id itself.
-    p = await Provider.start({ fake, seedKey: false });
-    const jwks = await (await fetch(`${p.base}/jwks`)).json();
-    legacyKid = jwks.keys[0].kid;
-    await p.stop();
+    // A data_dir from before the key ring: the harness seeds signing-key.pem;
+    // the provider takes it over at start (same kid) into keyring.json.
+    p = await Provider.start({ fake });
     legacyPem = fs.readFileSync(path.join(p.dataDir, 'signing-key.pem'), 'utf8');
+    legacyKid = thumbprint(crypto.createPrivateKey(legacyPem).export({ format: 'jwk' }));
+    const jwks = await (await fetch(`${p.base}/jwks`)).json();
+    assert.ok(jwks.keys.some((k) => k.kid === legacyKid), 'the old key is in the JWKS, kid unchanged');
+    assert.match(p.logText(), /took .*signing-key\.pem over into the key ring \(same kid\)/);
+    await p.stop();
     cfg = config('running.ini', p.dataDir, ['RS256', 'ES256']);
   });
 
@@ -112,10 +115,9 @@ describe('rotate-keys on a data_dir a running provider made', () => {
     await fake?.stop();
   });
 
-  test('the first run takes signing-key.pem over (same kid) and refuses to switch to a key nobody has seen', () => {
+  test('the first run refuses to switch to a key nobody has seen yet', () => {
     const r = run(['rotate-keys', '--config', cfg]);
     assert.equal(r.status, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, /took over .*signing-key\.pem as the current RS256 key .*kid is unchanged/);
     assert.match(r.stderr, /^plex-oidc: not rotated: the next (RS256|ES256) key \(kid [\w-]{43}\) has been published for \d+ s only/);
     assert.match(r.stderr, /try again in (9 min|10 min)/);
     assert.match(r.stderr, /--force/);

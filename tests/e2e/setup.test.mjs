@@ -94,9 +94,9 @@ class SetupMode {
     return `${this.base}${p}`;
   }
 
-  // The temporary data directory, from "signing key: created DIR/signing-key.pem".
+  // The temporary data directory, from "created the key ring in DIR/keyring.json".
   dataDir() {
-    const m = /signing key: created (\S+)\/signing-key\.pem/.exec(this.logText());
+    const m = /created the key ring in (\S+)\/keyring\.json/.exec(this.logText());
     return m ? m[1] : null;
   }
 

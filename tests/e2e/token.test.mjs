@@ -241,7 +241,10 @@ describe('token and userinfo endpoints', { concurrency: true }, () => {
       const claims = JSON.parse(Buffer.from(pl, 'base64url'));
       claims.sub = 'someone-else';
       const forged = `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}`;
-      assert.equal(verifyRs256(forged, jwks.keys[0]), false);
+      const key = jwks.keys.find((k) => k.kid === JSON.parse(Buffer.from(h, 'base64url')).kid);
+      assert.ok(key, 'the token names a published key');
+      assert.equal(verifyRs256(body.id_token, key), true);
+      assert.equal(verifyRs256(forged, key), false);
     });
   });
 

@@ -14,7 +14,8 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "http/router.h"
-#include "jose/jwk.h"
+#include "keys/keyholder.h"
+#include "keys/keyring.h"
 #include "login/login_flow.h"
 #include "login/login_http.h"
 #include "login/logins.h"
@@ -32,7 +33,7 @@
 #define RURI_ENC "https%3A%2F%2Fapp.example%2Fcb"
 
 static config_t *cfg;
-static jose_key_t *key;
+static keyholder_t *keys;
 static ui_t *ui;
 static store_t *store;
 static login_flow_t *flow;
@@ -375,7 +376,7 @@ test_https_cookie(void)
 	T_EQ_INT(config_parse(ini, strlen(ini), "https.ini", NULL, &c, NULL), PO_OK);
 	{
 		login_http_opts_t ho = { .cfg = c, .ui = ui, .store = store, .flow = flow, .plex_client_id = "x" };
-		oidc_opts_t oo = { .cfg = c, .key = key, .ui = ui, .store = store };
+		oidc_opts_t oo = { .cfg = c, .keys = keys, .algs = JOSE_ALG_BIT(JOSE_RS256), .ui = ui, .store = store };
 		T_EQ_INT(login_http_new(&ho, &lh), PO_OK);
 		oo.logins = lh;
 		T_EQ_INT(oidc_new(&oo, &op), PO_OK);
@@ -476,13 +477,18 @@ main(void)
 		fprintf(stderr, "%s", buf_str(&err));
 		return 2;
 	}
-	if (jose_key_load_or_create(dir, &key, NULL) != PO_OK || ui_new(NULL, &ui) != PO_OK ||
-	    (store = store_mem_new()) == NULL)
+	{
+		keyring_t *ring = NULL;
+		if (keyring_create(JOSE_ALG_BIT(JOSE_RS256), clock_now_s(), &ring) != PO_OK ||
+		    keyholder_new(ring, NULL, &keys) != PO_OK)
+			return 2;
+	}
+	if (ui_new(NULL, &ui) != PO_OK || (store = store_mem_new()) == NULL)
 		return 2;
 	{
 		login_flow_opts_t fo = { .store = store, .ops = login_flow_plex_ops(), .cfg = cfg };
 		login_http_opts_t ho = { .cfg = cfg, .ui = ui, .store = store, .plex_client_id = "test-client-id" };
-		oidc_opts_t oo = { .cfg = cfg, .key = key, .ui = ui, .store = store };
+		oidc_opts_t oo = { .cfg = cfg, .keys = keys, .algs = JOSE_ALG_BIT(JOSE_RS256), .ui = ui, .store = store };
 
 		if (login_flow_new(&fo, &flow) != PO_OK)
 			return 2;
@@ -509,7 +515,7 @@ main(void)
 	login_flow_free(flow);
 	store_free(store);
 	ui_free(ui);
-	jose_key_free(key);
+	keyholder_free(keys);
 	config_free(cfg);
 	buf_free(&err);
 	snprintf(path, sizeof(path), "%s/signing-key.pem", dir);
