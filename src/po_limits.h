@@ -254,6 +254,18 @@
  * to a day (the longest an un-shared friend keeps access while plex.tv is
  * down). */
 #define LIM_ACCESS_GRACE_MAX_S 86400
+/* Re-checks in flight at once (each a plex.tv call for one session), and
+ * requests of one session that may wait for its re-check (a page and its
+ * assets through forward auth). Beyond either, the last good answer is
+ * used within the grace. */
+#define LIM_ACCESS_INFLIGHT_MAX 1024
+#define LIM_ACCESS_WAITERS_MAX 64
+/* After a re-check that plex.tv did not answer, the next one waits this
+ * long: requests meanwhile use the last good answer (within the grace)
+ * rather than each waiting for another timeout. */
+#define LIM_ACCESS_RETRY_S 15
+/* A kept re-check outcome: {"k":..,"g":..,"r":..,"s":..}. */
+#define LIM_ACCESS_RECORD_MAX 96
 /* key_rotation: at least a day (far above LIM_KEY_PREPUBLISH_S, and it
  * bounds how many previous sealing keys pile up), at most a year. */
 #define LIM_KEY_ROTATION_MIN_S 86400
