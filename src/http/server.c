@@ -23,6 +23,7 @@
 
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/ipaddr.h"
 #include "core/log.h"
 #include "core/rnd.h"
 #include "core/str.h"
@@ -117,6 +118,7 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 {
 	struct http_conn *c = calloc(1, sizeof(*c));
 	const union MHD_ConnectionInfo *ci;
+	ipaddr_t peer;
 	size_t n;
 
 	if (c == NULL)
@@ -142,14 +144,11 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 		for (int i = 15; i >= 0; i--, v >>= 4)
 			c->request_id[i] = hx[v & 15];
 	}
+	/* Unmapped (core/ipaddr.h): on a dual-stack socket an IPv4 client is
+	 * ::ffff:a.b.c.d, and is logged, limited and matched as a.b.c.d. */
 	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci && ci->client_addr) {
-		const struct sockaddr *sa = ci->client_addr;
-		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, c->peer, sizeof(c->peer));
-		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, c->peer, sizeof(c->peer));
-	}
+	if (ci && ipaddr_from_sockaddr(ci->client_addr, &peer))
+		ipaddr_format(&peer, c->peer, sizeof(c->peer));
 	return c;
 }
 
