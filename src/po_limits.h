@@ -11,6 +11,10 @@
 /* Whole request head (request line + headers): browsers send < 8 KiB; cookies
  * of other apps on the same domain can be large, 16 KiB leaves room. */
 #define LIM_HTTP_HEAD_MAX (16 * 1024)
+/* Header fields in one request head: browsers send ~15-20 and proxies add
+ * a few; 100 is Apache's LimitRequestFields default. More is refused (431)
+ * before any is looked at. */
+#define LIM_HTTP_FIELDS_MAX 100
 /* Form bodies (token endpoint, POST authorize, POST userinfo). A code exchange
  * is < 1 KiB; an authorization request with a long state is < 8 KiB. */
 #define LIM_HTTP_BODY_MAX (16 * 1024)

@@ -28,6 +28,7 @@
 #include "core/rnd.h"
 #include "core/str.h"
 #include "http/clientip.h"
+#include "http/head.h"
 #include "http/server.h"
 #include "po_limits.h"
 
@@ -262,65 +263,41 @@ collect_xff(void *cls, enum MHD_ValueKind kind, const char *key, const char *val
 	return MHD_YES;
 }
 
-struct head_scan {
-	size_t bytes;           /* the head's size */
-	bool nul;               /* a NUL byte inside a header name or value */
-	int n_cl;               /* Content-Length lines */
-	bool cl_differ;         /* ...with different values */
-	const char *cl;         /* the first one */
-	const char *te;         /* Transfer-Encoding */
+/* Collects the head's fields for http_head_check(), up to one more than
+ * it accepts (it refuses that many anyway). */
+struct fields {
+	http_field_t f[LIM_HTTP_FIELDS_MAX + 1];
+	size_t n;
 };
 
 static enum MHD_Result
-scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size, const char *value,
+collect_field(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size, const char *value,
     size_t value_size)
 {
-	struct head_scan *h = cls;
+	struct fields *fs = cls;
 
-	/* RFC 9110 §5.5: a NUL in a field is rejected, never cut off (a value
-	 * read up to its NUL would accept "Bearer <token>\0<anything>"). */
-	if (strlen(key) != key_size || (value && strlen(value) != value_size))
-		h->nul = true;
-	h->bytes += key_size + value_size + 4; /* ": " and CRLF */
-	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
-		if (h->n_cl++ && (value == NULL || h->cl == NULL || strcmp(value, h->cl) != 0))
-			h->cl_differ = true;
-		if (h->cl == NULL)
-			h->cl = value;
-	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
-		h->te = value ? value : "";
-	}
+	if (fs->n >= LIM_HTTP_FIELDS_MAX + 1)
+		return MHD_NO; /* stop: already over the limit */
+	fs->f[fs->n].name = key;
+	fs->f[fs->n].name_len = key_size;
+	fs->f[fs->n].value = value;
+	fs->f[fs->n].value_len = value ? value_size : 0;
+	fs->n++;
 	return MHD_YES;
 }
 
-/* Checks the request head before any body is read: a head over
- * LIM_HTTP_HEAD_MAX gets 431 (RFC 6585 §5), a declared body over
- * LIM_HTTP_BODY_MAX gets 413 at once, so a client sending
- * "Expect: 100-continue" is never invited to send it. Returns an HTTP
- * status, or 0 when the head is acceptable. */
+/* Checks the request head before any body is read (head.h): 431, 400 or
+ * 413 at once, so a client sending "Expect: 100-continue" is never invited
+ * to send a body we refuse. Returns an HTTP status, or 0 when the head is
+ * acceptable (with *h telling how the body is framed). */
 static int
-check_head(struct MHD_Connection *mc)
+check_head(struct MHD_Connection *mc, http_head_t *h)
 {
-	struct head_scan h = { 0 };
-	uint64_t len;
+	struct fields fs; /* ~3 KiB on the stack: no allocation per request */
 
-	MHD_get_connection_values_n(mc, MHD_HEADER_KIND, scan_header, &h);
-	if (h.bytes > LIM_HTTP_HEAD_MAX)
-		return 431;
-	if (h.nul)
-		return 400;
-	/* Framing that two parsers could read differently is refused (request
-	 * smuggling, RFC 9112 §6.3): conflicting lengths, or a length together
-	 * with a transfer coding. Only "chunked" is a coding we read. */
-	if (h.cl_differ || (h.te && h.cl))
-		return 400;
-	if (h.te && strcasecmp(h.te, "chunked") != 0)
-		return 501;
-	if (h.cl && str_to_u64(h.cl, strlen(h.cl), UINT64_MAX, &len) != PO_OK)
-		return 400;
-	if (h.cl && len > LIM_HTTP_BODY_MAX)
-		return 413;
-	return 0;
+	fs.n = 0;
+	MHD_get_connection_values_n(mc, MHD_HEADER_KIND, collect_field, &fs);
+	return http_head_check(fs.f, fs.n, h);
 }
 
 static enum MHD_Result
@@ -337,6 +314,7 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 	if (c == NULL)
 		return MHD_NO; /* allocation failed in on_uri: drop the connection */
 	if (c->calls++ == 0) {
+		http_head_t head;
 		int st;
 		snprintf(c->method, sizeof(c->method), "%s", method);
 		if (c->target) {
@@ -344,14 +322,12 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 			snprintf(c->path_for_log, sizeof(c->path_for_log), "%.*s", (int)plen, c->target);
 		}
 		/* Answering now closes the connection: right for these. */
-		if ((st = check_head(mc)) == 431)
+		if ((st = check_head(mc, &head)) == 431)
 			return send_simple(c, 431, "Request header fields too large\n");
 		if (st == 413)
 			return send_simple(c, 413, "Request body too large\n");
 		if (st == 400)
 			return send_simple(c, 400, "Malformed request framing\n");
-		if (st == 501)
-			return send_simple(c, 501, "Transfer coding not supported\n");
 		return MHD_YES; /* see the keep-alive note at the top */
 	}
 	if (*upload_data_size) {
