@@ -26,17 +26,58 @@
 /* One parameter name or value, decoded. state and nonce are opaque to us;
  * 2 KiB covers JWT-sized states some clients send. */
 #define LIM_PARAM_LEN_MAX 2048
-/* Idle connection timeout: a slow client cannot pin a connection forever. */
+/* Idle timeout: a connection with no bytes in either direction for this
+ * long is closed (libmicrohttpd's timeout; activity resets it). */
 #define LIM_HTTP_CONN_TIMEOUT_S 30
+/* A request head must be complete within this many seconds of the accept
+ * (on a keep-alive connection: of the end of the previous answer plus
+ * LIM_HTTP_CONN_TIMEOUT_S), however it trickles. The idle timeout alone
+ * let one header byte every 29 s hold a connection for ever. A browser
+ * sends its head in one packet; 10 s covers a very slow mobile link
+ * (Apache's mod_reqtimeout allows 20 s, extended by a minimum rate). */
+#define LIM_HTTP_HEAD_TIMEOUT_S 10
+/* The whole body (at most LIM_HTTP_BODY_MAX) must be in within this many
+ * seconds of the end of the head: 1.6 KiB/s at the least. */
+#define LIM_HTTP_BODY_TIMEOUT_S 10
+/* How often those deadlines are checked: they hold to within this. */
+#define LIM_HTTP_REAP_INTERVAL_MS 250
 /* On SIGTERM, how long requests in flight may take to finish. A token
  * exchange takes a millisecond; a login waiting on plex.tv is resumed at
  * once by the shutdown. */
 #define LIM_HTTP_DRAIN_MS 5000
-/* Connections from one address when plex-oidc is not behind a proxy: a
- * browser opens ~6; a few slow clients must not hold all of them. */
+/* Connections from one peer address (not counted for trusted proxies,
+ * whose connections carry everyone): a browser opens ~6, a household
+ * behind one NAT address a few dozen. IPv6 addresses count by /64. */
 #define LIM_HTTP_CONNECTIONS_PER_IP 64
-/* Concurrent connections before libmicrohttpd refuses new ones. */
-#define LIM_HTTP_CONNECTIONS_MAX 1024
+/* Requests in flight (head in, answer not yet sent) per client address,
+ * the X-Forwarded-For client behind a trusted proxy: the cap that holds
+ * behind a proxy, where the per-peer count cannot. A browser has ~6 in
+ * flight, a login waiting on plex.tv one. */
+#define LIM_HTTP_REQUESTS_PER_CLIENT 64
+/* Concurrent connections: 1,000 slow clients must not fill the server.
+ * Each costs a socket and a few KiB of touched buffer (libmicrohttpd maps
+ * LIM_HTTP_HEAD_MAX * 4 per connection, touched only as far as used).
+ * Fewer when the descriptor limit is lower (server.c warns). */
+#define LIM_HTTP_CONNECTIONS_MAX 4096
+/* Descriptors kept for what is not a client connection: one per plex.tv
+ * call in flight, plus the listen socket, epoll, threads, files, logs. */
+#define LIM_HTTP_FD_RESERVE (LIM_PLEX_INFLIGHT_MAX + 64)
+/* "Busy" means fewer free connections than this (at most a quarter of
+ * them): then the oldest idle keep-alive connection is closed for each new
+ * one, and an address holding more than LIM_HTTP_CONNECTIONS_PER_IP_BUSY
+ * connections gets no more, so a new visitor (or /healthz) still gets in
+ * while a few addresses hold many slow connections. */
+#define LIM_HTTP_CONNECTIONS_RESERVE 128
+#define LIM_HTTP_CONNECTIONS_PER_IP_BUSY 8
+/* A connection over a per-address cap is still answered (503 with
+ * Retry-After) when its head comes within LIM_HTTP_REFUSED_HEAD_S; an
+ * address with more than LIM_HTTP_REFUSED_PER_IP such connections waiting
+ * gets the next ones closed at once (reading them would not be cheap). */
+#define LIM_HTTP_REFUSED_PER_IP 8
+#define LIM_HTTP_REFUSED_HEAD_S 2
+/* Retry-After on those 503s: long enough for the cause (a burst, slow
+ * clients cut at LIM_HTTP_HEAD_TIMEOUT_S) to clear. */
+#define LIM_HTTP_BUSY_RETRY_AFTER_S 5
 
 /* ---- State held in memory ---- */
 /* Pending logins: each is < 1 KiB, so 20000 bound the store near 20 MiB

@@ -9,6 +9,11 @@
  * libmicrohttpd 0.9.75 treats a response queued on the first call of the
  * access handler as "early" and closes the connection; we queue on the
  * second call so keep-alive works (see ../shared/peers/RESULTS.md).
+ *
+ * Per TCP connection, a conns.h slot is opened in the connection
+ * notification callback and closed there too: it carries the deadlines of
+ * the request phases and the per-address caps, told about each phase from
+ * the callbacks below.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,6 +34,7 @@
 #include "core/rnd.h"
 #include "core/str.h"
 #include "http/clientip.h"
+#include "http/conns.h"
 #include "http/head.h"
 #include "http/server.h"
 #include "po_limits.h"
@@ -41,6 +48,7 @@ struct http_server {
 	uint64_t id_seed; /* random, per process: request ids do not repeat across restarts */
 	uint64_t id_next; /* atomic counter */
 	const ip_allow_t *trusted;
+	conns_t *conns; /* deadlines and caps of every connection */
 };
 
 struct http_conn {
@@ -60,6 +68,7 @@ struct http_conn {
 	char peer[INET6_ADDRSTRLEN];
 	char client[INET6_ADDRSTRLEN];
 	buf_t xff; /* every X-Forwarded-For line, joined */
+	conn_slot_t *slot; /* the connection's (conns.h); NULL if untracked */
 };
 
 int
@@ -150,6 +159,9 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci && ipaddr_from_sockaddr(ci->client_addr, &peer))
 		ipaddr_format(&peer, c->peer, sizeof(c->peer));
+	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	c->slot = ci ? ci->socket_context : NULL;
+	conns_request_start(c->srv->conns, c->slot);
 	return c;
 }
 
@@ -165,6 +177,7 @@ on_completed(void *cls, struct MHD_Connection *mc, void **con_cls, enum MHD_Requ
 	    (double)(clock_mono_us() - c->start_us) / 1000.0, c->request_id, c->client[0] ? c->client : c->peer,
 	    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
 	__atomic_sub_fetch(&c->srv->inflight, 1, __ATOMIC_SEQ_CST);
+	conns_request_done(c->srv->conns, c->slot, clock_mono_ms());
 	buf_free(&c->body);
 	buf_free(&c->xff);
 	free(c->target);
@@ -234,15 +247,23 @@ http_shared_free(void *shared)
 		MHD_destroy_response(shared);
 }
 
+/* A short text answer. retry_after (seconds, 0: none) also closes the
+ * connection: it is the answer to a limit (RFC 9110 §15.6.4, §10.2.3). */
 static enum MHD_Result
-send_simple(struct http_conn *c, int status, const char *msg)
+send_simple(struct http_conn *c, int status, const char *msg, int retry_after)
 {
 	http_resp_t resp = { .status = status, .content_type = "text/plain; charset=utf-8" };
 	enum MHD_Result ret;
+	char ra[16];
 
 	buf_init(&resp.body, 256);
 	buf_puts(&resp.body, msg);
 	http_resp_header(&resp, "Cache-Control", "no-store");
+	if (retry_after > 0) {
+		snprintf(ra, sizeof(ra), "%d", retry_after);
+		http_resp_header(&resp, "Retry-After", ra);
+		http_resp_header(&resp, "Connection", "close");
+	}
 	ret = send_resp(c, &resp);
 	http_resp_clear(&resp);
 	return ret;
@@ -315,6 +336,7 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 		return MHD_NO; /* allocation failed in on_uri: drop the connection */
 	if (c->calls++ == 0) {
 		http_head_t head;
+		ipaddr_t client;
 		int st;
 		snprintf(c->method, sizeof(c->method), "%s", method);
 		if (c->target) {
@@ -323,11 +345,19 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 		}
 		/* Answering now closes the connection: right for these. */
 		if ((st = check_head(mc, &head)) == 431)
-			return send_simple(c, 431, "Request header fields too large\n");
+			return send_simple(c, 431, "Request header fields too large\n", 0);
 		if (st == 413)
-			return send_simple(c, 413, "Request body too large\n");
+			return send_simple(c, 413, "Request body too large\n", 0);
 		if (st == 400)
-			return send_simple(c, 400, "Malformed request framing\n");
+			return send_simple(c, 400, "Malformed request framing\n", 0);
+		/* The client (behind a trusted proxy, from X-Forwarded-For) is
+		 * known now: the per-client cap applies before any body is read. */
+		MHD_get_connection_values(mc, MHD_HEADER_KIND, collect_xff, &c->xff);
+		clientip_resolve(srv->trusted, c->peer, c->xff.len ? buf_str(&c->xff) : NULL, c->client, sizeof(c->client));
+		ipaddr_parse(c->client, &client);
+		if (!conns_head_done(srv->conns, c->slot, &client, head.chunked || head.length > 0, clock_mono_ms()))
+			return send_simple(c, 503, "Too many connections from your address; try again shortly\n",
+			    LIM_HTTP_BUSY_RETRY_AFTER_S);
 		return MHD_YES; /* see the keep-alive note at the top */
 	}
 	if (*upload_data_size) {
@@ -336,12 +366,13 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	conns_body_done(srv->conns, c->slot); /* the whole body is in (idempotent) */
 	if (c->uri_too_long)
-		return send_simple(c, 414, "Request target too long\n");
+		return send_simple(c, 414, "Request target too long\n", 0);
 	if (c->target == NULL)
-		return send_simple(c, 500, "Out of memory\n");
+		return send_simple(c, 500, "Out of memory\n", 0);
 	if (c->body_too_large)
-		return send_simple(c, 413, "Request body too large\n");
+		return send_simple(c, 413, "Request body too large\n", 0);
 
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
@@ -360,12 +391,9 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 	req.authorization = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	req.cookie = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
 	req.origin = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Origin");
-	buf_reset(&c->xff);
-	MHD_get_connection_values(mc, MHD_HEADER_KIND, collect_xff, &c->xff);
 	req.forwarded_for = c->xff.len ? buf_str(&c->xff) : NULL;
 	req.if_none_match = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	req.peer_ip = c->peer;
-	clientip_resolve(srv->trusted, c->peer, req.forwarded_for, c->client, sizeof(c->client));
 	req.client_ip = c->client;
 	req.request_id = c->request_id;
 	req.reentry = c->reentry++;
@@ -383,6 +411,54 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 	return ret;
 }
 
+/* A TCP connection starts or ends (conns.h). STARTED runs in the thread
+ * that will serve the connection, before its first read; CLOSED runs
+ * before libmicrohttpd closes the socket. */
+static void
+on_conn(void *cls, struct MHD_Connection *mc, void **socket_context, enum MHD_ConnectionNotificationCode toe)
+{
+	http_server_t *s = cls;
+	const union MHD_ConnectionInfo *ci;
+	enum conn_verdict v;
+	char text[IPADDR_TEXT_MAX];
+	ipaddr_t peer;
+	int fd = -1;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		conns_close(s->conns, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	if ((ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD)) != NULL)
+		fd = ci->connect_fd;
+	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	ipaddr_from_sockaddr(ci ? ci->client_addr : NULL, &peer);
+	ipaddr_format(&peer, text, sizeof(text));
+	if (fd < 0)
+		return; /* cannot happen for a TCP connection: leave it untracked */
+	*socket_context = conns_open(s->conns, fd, &peer, ip_allow_match(s->trusted, text), clock_mono_ms(), &v);
+}
+
+/* How many connections this process can hold: LIM_HTTP_CONNECTIONS_MAX,
+ * or fewer when the descriptor limit (ulimit -n, systemd's LimitNOFILE)
+ * leaves less after LIM_HTTP_FD_RESERVE; libmicrohttpd would otherwise
+ * fail accept() with EMFILE and stop serving. */
+static unsigned
+connections_max(void)
+{
+	struct rlimit rl;
+	uint64_t fds, need = (uint64_t)LIM_HTTP_CONNECTIONS_MAX + LIM_HTTP_FD_RESERVE, n;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return LIM_HTTP_CONNECTIONS_MAX;
+	fds = rl.rlim_cur;
+	n = fds > LIM_HTTP_FD_RESERVE + 64 ? fds - LIM_HTTP_FD_RESERVE : 64;
+	log_warn("only %llu file descriptors (ulimit -n / LimitNOFILE): serving at most %llu connections at once; "
+	         "allow %llu for the full %d",
+	    (unsigned long long)fds, (unsigned long long)n, (unsigned long long)need, LIM_HTTP_CONNECTIONS_MAX);
+	return (unsigned)n;
+}
+
 int
 http_server_start(const http_server_opts_t *o, http_server_t **out)
 {
@@ -392,6 +468,20 @@ http_server_start(const http_server_opts_t *o, http_server_t **out)
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	http_server_t *s = NULL;
 	const union MHD_DaemonInfo *di;
+	conns_opts_t co = {
+		.per_ip = LIM_HTTP_CONNECTIONS_PER_IP,
+		.per_ip_busy = LIM_HTTP_CONNECTIONS_PER_IP_BUSY,
+		.refused_per_ip = LIM_HTTP_REFUSED_PER_IP,
+		.per_client = LIM_HTTP_REQUESTS_PER_CLIENT,
+		.head_ms = LIM_HTTP_HEAD_TIMEOUT_S * 1000,
+		.body_ms = LIM_HTTP_BODY_TIMEOUT_S * 1000,
+		/* the next head must be in within the idle timeout plus the
+		 * head deadline of the end of the previous answer */
+		.idle_ms = (LIM_HTTP_CONN_TIMEOUT_S + LIM_HTTP_HEAD_TIMEOUT_S) * 1000,
+		.refused_head_ms = LIM_HTTP_REFUSED_HEAD_S * 1000,
+		.reap_interval_ms = LIM_HTTP_REAP_INTERVAL_MS,
+	};
+	int rc;
 
 	*out = NULL;
 	memset(&sin, 0, sizeof(sin));
@@ -404,7 +494,12 @@ http_server_start(const http_server_opts_t *o, http_server_t **out)
 		sin6.sin6_family = AF_INET6;
 		sin6.sin6_port = htons(o->port);
 		sa = (const struct sockaddr *)&sin6;
-		flags |= MHD_USE_IPv6;
+		/* "[::]:PORT" means every address, IPv4 included, as users
+		 * expect (docs/CONFIGURATION.md): IPV6_V6ONLY off, whatever
+		 * net.ipv6.bindv6only says. IPv4 clients then arrive as
+		 * ::ffff:a.b.c.d and are unmapped (core/ipaddr.h). A specific
+		 * IPv6 address is IPv6 only by nature. */
+		flags |= IN6_IS_ADDR_UNSPECIFIED(&sin6.sin6_addr) ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
 	} else {
 		log_error("listen address '%s' is not a numeric IPv4 or IPv6 address", o->host);
 		return PO_ERR_INVALID;
@@ -416,17 +511,26 @@ http_server_start(const http_server_opts_t *o, http_server_t **out)
 	s->trusted = o->trusted;
 	if (rnd_bytes(&s->id_seed, sizeof(s->id_seed)) != PO_OK)
 		s->id_seed = (uint64_t)clock_mono_us();
+	co.max = connections_max();
+	co.reserve = LIM_HTTP_CONNECTIONS_RESERVE < co.max / 4 ? LIM_HTTP_CONNECTIONS_RESERVE : co.max / 4;
+	if ((rc = conns_new(&co, &s->conns)) != PO_OK) {
+		free(s);
+		return rc;
+	}
 	s->d = MHD_start_daemon(flags, o->port, NULL, NULL, on_request, s,
 	    MHD_OPTION_SOCK_ADDR, sa,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_conn, s,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads ? o->threads : 2),
+	    /* The idle timeout; the deadlines that activity does not move
+	     * are conns.h's. */
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)LIM_HTTP_CONN_TIMEOUT_S,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)LIM_HTTP_CONNECTIONS_MAX,
-	    /* Behind a proxy every connection comes from it: no per-address
-	     * cap then (the proxy's own limits apply). */
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned)(o->trusted && o->trusted->n ? 0 : LIM_HTTP_CONNECTIONS_PER_IP),
+	    MHD_OPTION_CONNECTION_LIMIT, co.max,
+	    /* The per-address caps are conns.h's: they count the unmapped
+	     * address, hold behind a proxy, and answer 503 rather than
+	     * closing at once. */
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0U,
 	    /* Room for a head somewhat over LIM_HTTP_HEAD_MAX, so that
 	     * check_head() answers it (MHD's own answer to an over-full buffer
 	     * is less clean). */
@@ -434,6 +538,7 @@ http_server_start(const http_server_opts_t *o, http_server_t **out)
 	    MHD_OPTION_END);
 	if (s->d == NULL) {
 		log_error("cannot listen on %s port %u (in use, or no permission?)", o->host, (unsigned)o->port);
+		conns_free(s->conns);
 		free(s);
 		return PO_ERR_IO;
 	}
@@ -471,7 +576,8 @@ http_server_stop(http_server_t *s)
 			usleep(10 * 1000);
 		if (__atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST) > 0)
 			log_warn("stopping with %d request(s) still in flight", __atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST));
-		MHD_stop_daemon(s->d);
+		MHD_stop_daemon(s->d); /* closes every connection: conns_close for each */
 	}
+	conns_free(s->conns);
 	free(s);
 }
