@@ -125,6 +125,26 @@
 /* At most one PIN poll per login per second (plex-api.md: ~1/s; harder gets
  * 429). */
 #define LIM_PLEX_POLL_INTERVAL_MS 1000
+/* ONE budget for every call to plex.tv (plex_pace.h): plex.tv rate-limits
+ * per IP address and every login's calls come from ours. 10 calls a second
+ * keep ~7 logins at once at one poll a second each with their other calls
+ * (docs/OPERATIONS.md "plex.tv budget" has the measurement); more logins
+ * each poll a little less often. The burst covers a handful of sign-ins
+ * starting together. */
+#define LIM_PLEX_BUDGET_PER_S 10
+#define LIM_PLEX_BUDGET_BURST 20
+/* How long a call may wait in the queue for the budget or a back-off
+ * before it gives up with PLEX_RATE_LIMITED: shorter than a login page's
+ * patience, longer than a typical Retry-After. */
+#define LIM_PLEX_QUEUE_WAIT_MS 10000
+/* Back-off after a 429 without Retry-After: 1 s, doubling with each 429 in
+ * a row; never longer than the maximum, Retry-After included (a server
+ * asking for an hour would otherwise stop every sign-in for an hour; after
+ * the cap one call probes). */
+#define LIM_PLEX_BACKOFF_BASE_MS 1000
+#define LIM_PLEX_BACKOFF_MAX_MS 60000
+/* Redirects followed per call (plex.tv -> clients.plex.tv is one). */
+#define LIM_PLEX_REDIRECTS_MAX 3
 /* Consecutive failed PIN polls tolerated before "Plex is not answering". */
 #define LIM_PLEX_POLL_FAILURES_MAX 3
 /* plex.tv calls in flight at once across all logins. */

@@ -213,6 +213,10 @@ pin_checked_locked(void *val, void *arg)
 		if (++l->poll_failures >= LIM_PLEX_POLL_FAILURES_MAX)
 			l->st = LOGIN_UNAVAILABLE;
 		break;
+	case PLEX_RATE_LIMITED:
+		/* "Slow down": not a failure. The next poll comes when the
+		 * client's back-off allows; the login's TTL bounds the wait. */
+		break;
 	case PLEX_CANCELLED:
 		l->st = LOGIN_UNAVAILABLE;
 		break;

@@ -237,9 +237,10 @@ export class FakePlex {
     if (r.status !== 200) throw new Error(`fake expire: ${r.status} ${JSON.stringify(r.body)}`);
   }
 
-  // endpoint: pins.create | pins.get | user | resources | any
-  async fault(endpoint, mode, times) {
-    const r = await this.control('fault', times === undefined ? { endpoint, mode } : { endpoint, mode, times });
+  // endpoint: pins.create | pins.get | user | resources | any; extra:
+  // {retry_after, location} (tests/fake-plex/README.md).
+  async fault(endpoint, mode, times, extra = {}) {
+    const r = await this.control('fault', { endpoint, mode, ...(times === undefined ? {} : { times }), ...extra });
     if (r.status !== 200) throw new Error(`fake fault: ${r.status} ${JSON.stringify(r.body)}`);
   }
 
