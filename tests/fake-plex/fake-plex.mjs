@@ -8,8 +8,9 @@
 // 404/1020 for unknown or expired PINs or another client identifier, 429/1003
 // when one PIN is polled too hard, nulls in resource entries. A control API
 // under /__fake/ lets tests approve PINs, expire them, revoke tokens, inject
-// faults (status codes, delays, hangs, resets, garbage, oversized answers) and
-// read a log of what was asked (never token values). /auth is a minimal
+// faults (status codes, 429 with Retry-After, the token errors clients match,
+// redirects, delays, hangs, resets, garbage, oversized answers) and read a log
+// of what was asked (never token values). /auth is a minimal
 // sign-in page with one button per preset user, for browser tests.
 //
 // Plain Node 20, no dependencies. See README.md in this directory.

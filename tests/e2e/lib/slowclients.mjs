@@ -10,6 +10,8 @@
 //   node slowclients.mjs '{"port":N,"host":"127.0.0.1","groups":[{"local":"127.0.0.10",
 //     "count":64,"start":"GET / HTTP/1.1\r\n","drip":"X","intervalMs":2000,"reconnect":true}]}'
 //
+// ("pad": N more bytes of "a" after start, for large heads.)
+//
 // stdout: one JSON line every 250 ms, {"t":ms,"open":n,"connected":n,"cut":n,
 // "statuses":{"503":n},"errors":n}, where open counts sockets not yet closed,
 // connected those past the handshake, cut the closes the server made, and
@@ -36,7 +38,7 @@ function open(gi) {
   s.setNoDelay(true);
   s.on('connect', () => {
     rec.t_connect = Date.now() - t0;
-    s.write(g.start);
+    s.write(g.start + 'a'.repeat(g.pad ?? 0));
     timer = setInterval(() => {
       if (!s.destroyed && s.writable) s.write(g.drip);
     }, g.intervalMs);
