@@ -57,11 +57,17 @@ function hardNofile() {
   return m[1] === 'unlimited' ? 1 << 20 : Number(m[1]);
 }
 const nofile = (n) => ['prlimit', `--nofile=${Math.min(n, hardNofile())}:${Math.min(n, hardNofile())}`, '--'];
+// The slow-client tests need a few thousand descriptors in the generator
+// and the provider: raising the soft limit needs no privilege, the hard
+// limit does.
+const needFds = () => assert.ok(hardNofile() >= 4500,
+  `these tests need a hard descriptor limit of 4500 or more (ulimit -Hn is ${hardNofile()})`);
 
 // ---------------------------------------------------------------- helpers
 
 // Starts the slow-client generator; resolves to {status(), waitFor(pred), stop()}.
 function slowClients(port, groups) {
+  needFds();
   const child = spawn(nofile(16384)[0], [...nofile(16384).slice(1), process.execPath, SLOWCLIENTS,
     JSON.stringify({ port, groups })], { stdio: ['pipe', 'pipe', 'inherit'] });
   let last = null;
