@@ -76,7 +76,7 @@ $(BUILD)/obj/gen/ui_embedded.o: $(BUILD)/gen/ui_embedded.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libplexoidc.a tests/unit/t.h
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libplexoidc.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -Wno-missing-prototypes -o $@ $< $(BUILD)/libplexoidc.a $(LDFLAGS) $(LDLIBS)
 
