@@ -88,7 +88,7 @@ $(BUILD)/obj/gen/ui_embedded.o: $(BUILD)/gen/ui_embedded.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libplexoidc.a tests/unit/t.h
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libplexoidc.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -Wno-missing-prototypes -o $@ $< $(BUILD)/libplexoidc.a $(LDFLAGS) $(LDLIBS)
 
@@ -148,6 +148,7 @@ FUZZ_MAX_LEN_template := 16384
 FUZZ_MAX_LEN_pkce := 512
 FUZZ_MAX_LEN_keyring := 16384
 FUZZ_MAX_LEN_seal := 5120
+FUZZ_MAX_LEN_head := 20480
 # Undefined behaviour aborts instead of printing and going on.
 FUZZ_SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=c17 -g -O1 $(WARN) $(FUZZ_SANFLAGS) $(PKG_CFLAGS)

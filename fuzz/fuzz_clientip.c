@@ -10,26 +10,69 @@
  * Properties: a parsed range has a family and a prefix within its bits;
  * the client address written is NUL-terminated inside the 46 bytes given
  * (INET6_ADDRSTRLEN, the size app.c passes); with no trusted proxy, or an
- * untrusted peer, the answer is the peer; otherwise it is the peer or a
- * substring of the header.
+ * untrusted peer, the answer is the peer; otherwise it is the peer or one
+ * of the header's entries. "Is the peer" and "is an entry" mean: the same
+ * address in canonical form (IPv4-mapped addresses unmapped, ipaddr.h),
+ * or the same text when it is not an address at all; an answer is never
+ * an IPv4-mapped address.
  */
 #include <arpa/inet.h>
 #include <stdbool.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "fuzz.h"
 
 #include "core/err.h"
+#include "core/ipaddr.h"
 #include "http/clientip.h"
 
 #define FUZZ_OUT_SIZE 46
 #define FUZZ_TRUSTED_MAX 16
 
-/* The part of s that fits in the output (snprintf truncation). */
+/* out is s: its canonical form when s is an address, else the part of s
+ * that fits in the output (snprintf truncation). */
 static bool
 same_prefix(const char *out, const char *s)
 {
-	return strncmp(out, s, FUZZ_OUT_SIZE - 1) == 0;
+	char canon[IPADDR_TEXT_MAX];
+	ipaddr_t a;
+
+	if (s != NULL && ipaddr_parse(s, &a)) {
+		ipaddr_format(&a, canon, sizeof(canon));
+		return strcmp(out, canon) == 0;
+	}
+	return strncmp(out, s ? s : "", FUZZ_OUT_SIZE - 1) == 0;
+}
+
+/* out is one of the comma-separated entries of xff (blanks trimmed). */
+static bool
+is_entry(const char *out, const char *xff)
+{
+	const char *p = xff;
+
+	while (*p != '\0') {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char *one;
+		bool same;
+
+		while (n > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			n--;
+		}
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		one = fuzz_cstr(p, n);
+		same = same_prefix(out, one);
+		free(one);
+		if (same)
+			return true;
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	return false;
 }
 
 int
@@ -76,7 +119,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (nw == 0 || !ip_allow_match(&allow, peer))
 		FUZZ_CHECK(same_prefix(out, peer));
 	else
-		FUZZ_CHECK(same_prefix(out, peer) || strstr(xff, out) != NULL);
+		FUZZ_CHECK(same_prefix(out, peer) || is_entry(out, xff));
+	{
+		ipaddr_t a;
+
+		FUZZ_CHECK(!(ipaddr_parse(out, &a) && strchr(out, '.') && strchr(out, ':') &&
+		    strncasecmp(out, "::ffff:", 7) == 0));
+	}
 
 	/* Without a header, and without a peer. */
 	clientip_resolve(&allow, peer, NULL, out, FUZZ_OUT_SIZE);

@@ -11,14 +11,25 @@
  * both names are never NULL; a failed parse leaves the struct cleared; the
  * access of a server id is "none" unless a server entry carries that id;
  * everything is freed.
+ *
+ * The same bytes also go to the error-answer rules (src/plex/plex_rules.h)
+ * as a body, a Retry-After value and a redirect target: a 429 is always
+ * "rate limited" and a 401 on a user call always "unauthorized" whatever
+ * the body; a 422 is "unauthorized" exactly when the body says "Invalid
+ * token" or carries code 1001; a Retry-After wait is -1 or >= 0; a
+ * redirect target that is allowed is an http(s) URL.
  */
 #include <stdbool.h>
+#include <strings.h>
+
+#include <curl/curl.h>
 
 #include "fuzz.h"
 
 #include "core/err.h"
 #include "plex/plex_parse.h"
 #include "policy/policy.h"
+#include "plex/plex_rules.h"
 
 /* The machine identifier the seeds use (docs/PLEX-API.md). */
 #define FUZZ_SERVER_ID "0123456789abcdef0123456789abcdef01234567"
@@ -134,6 +145,53 @@ fuzz_resources(const char *buf, size_t len)
 	plex_resources_clear(NULL);
 }
 
+static void
+fuzz_rules(const char *buf, size_t size)
+{
+	static const enum plex_endpoint eps[] = { PLEX_EP_PIN_CREATE, PLEX_EP_PIN_CHECK, PLEX_EP_USER, PLEX_EP_RESOURCES };
+	static const long codes[] = { 400, 401, 403, 404, 422, 429, 500 };
+	bool token = memmem(buf, size, "Invalid token", 13) != NULL || plex_rules_has_code(buf, size, 1001);
+	char *s;
+	size_t i, j;
+
+	for (i = 0; i < sizeof(eps) / sizeof(eps[0]); i++) {
+		for (j = 0; j < sizeof(codes) / sizeof(codes[0]); j++) {
+			enum plex_status st = plex_rules_classify(eps[i], codes[j], buf, size);
+
+			FUZZ_CHECK(st == PLEX_RATE_LIMITED || st == PLEX_UNAUTHORIZED || st == PLEX_NOT_FOUND ||
+			    st == PLEX_UNAVAILABLE);
+			FUZZ_CHECK((codes[j] == 429) == (st == PLEX_RATE_LIMITED));
+			if (codes[j] == 401 && (eps[i] == PLEX_EP_USER || eps[i] == PLEX_EP_RESOURCES))
+				FUZZ_CHECK(st == PLEX_UNAUTHORIZED);
+			if (codes[j] == 422)
+				FUZZ_CHECK((st == PLEX_UNAUTHORIZED) == token);
+			if (st == PLEX_NOT_FOUND)
+				FUZZ_CHECK(codes[j] == 404 && eps[i] == PLEX_EP_PIN_CHECK);
+		}
+	}
+	s = fuzz_cstr(buf, size);
+	FUZZ_CHECK(plex_rules_retry_after_ms(s, 1700000000) >= -1);
+	if (plex_rules_redirect_ok("https://plex.tv", s) || plex_rules_redirect_ok("http://localhost:8080", s)) {
+		/* What curl will connect to: a host under plex.tv or localhost. */
+		CURLU *u = curl_url();
+		char *host = NULL, *scheme = NULL;
+		size_t n;
+
+		FUZZ_CHECK(u != NULL && curl_url_set(u, CURLUPART_URL, s, 0) == CURLUE_OK);
+		FUZZ_CHECK(curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK);
+		FUZZ_CHECK(curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK);
+		FUZZ_CHECK(strcasecmp(scheme, "https") == 0 || strcasecmp(scheme, "http") == 0);
+		n = strlen(host);
+		FUZZ_CHECK(strcasecmp(host, "plex.tv") == 0 || strcasecmp(host, "localhost") == 0 ||
+		    (n > 8 && strcasecmp(host + n - 8, ".plex.tv") == 0) ||
+		    (n > 10 && strcasecmp(host + n - 10, ".localhost") == 0));
+		curl_free(host);
+		curl_free(scheme);
+		curl_url_cleanup(u);
+	}
+	free(s);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -142,5 +200,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_pin(buf, size);
 	fuzz_user(buf, size);
 	fuzz_resources(buf, size);
+	fuzz_rules(buf, size);
 	return 0;
 }

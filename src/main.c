@@ -15,6 +15,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -117,6 +119,14 @@ main(int argc, char **argv)
 	uint64_t port = 8080;
 	sigset_t set;
 	int i, lvl, rc;
+
+	/* No core dumps, first thing: one would write the signing key, client
+	 * secrets and Plex tokens to disk. Not dumpable also keeps other
+	 * processes of the same user out of /proc/PID/mem. setrlimit may be
+	 * refused by a syscall filter (the systemd unit's ~@resources); the
+	 * unit sets LimitCORE=0 for that case. */
+	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
+	prctl(PR_SET_DUMPABLE, 0L, 0L, 0L, 0L);
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {

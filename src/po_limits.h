@@ -11,6 +11,10 @@
 /* Whole request head (request line + headers): browsers send < 8 KiB; cookies
  * of other apps on the same domain can be large, 16 KiB leaves room. */
 #define LIM_HTTP_HEAD_MAX (16 * 1024)
+/* Header fields in one request head: browsers send ~15-20 and proxies add
+ * a few; 100 is Apache's LimitRequestFields default. More is refused (431)
+ * before any is looked at. */
+#define LIM_HTTP_FIELDS_MAX 100
 /* Form bodies (token endpoint, POST authorize, POST userinfo). A code exchange
  * is < 1 KiB; an authorization request with a long state is < 8 KiB. */
 #define LIM_HTTP_BODY_MAX (16 * 1024)
@@ -30,17 +34,58 @@
 #define LIM_HTTP_RESP_BODY_MAX (4 * 1024 * 1024)
 /* A Set-Cookie value we build: a name, a 43-character id and attributes. */
 #define LIM_COOKIE_HEADER_MAX 512
-/* Idle connection timeout: a slow client cannot pin a connection forever. */
+/* Idle timeout: a connection with no bytes in either direction for this
+ * long is closed (libmicrohttpd's timeout; activity resets it). */
 #define LIM_HTTP_CONN_TIMEOUT_S 30
+/* A request head must be complete within this many seconds of the accept
+ * (on a keep-alive connection: of the end of the previous answer plus
+ * LIM_HTTP_CONN_TIMEOUT_S), however it trickles. The idle timeout alone
+ * let one header byte every 29 s hold a connection for ever. A browser
+ * sends its head in one packet; 10 s covers a very slow mobile link
+ * (Apache's mod_reqtimeout allows 20 s, extended by a minimum rate). */
+#define LIM_HTTP_HEAD_TIMEOUT_S 10
+/* The whole body (at most LIM_HTTP_BODY_MAX) must be in within this many
+ * seconds of the end of the head: 1.6 KiB/s at the least. */
+#define LIM_HTTP_BODY_TIMEOUT_S 10
+/* How often those deadlines are checked: they hold to within this. */
+#define LIM_HTTP_REAP_INTERVAL_MS 250
 /* On SIGTERM, how long requests in flight may take to finish. A token
  * exchange takes a millisecond; a login waiting on plex.tv is resumed at
  * once by the shutdown. */
 #define LIM_HTTP_DRAIN_MS 5000
-/* Connections from one address when plex-oidc is not behind a proxy: a
- * browser opens ~6; a few slow clients must not hold all of them. */
+/* Connections from one peer address (not counted for trusted proxies,
+ * whose connections carry everyone): a browser opens ~6, a household
+ * behind one NAT address a few dozen. IPv6 addresses count by /64. */
 #define LIM_HTTP_CONNECTIONS_PER_IP 64
-/* Concurrent connections before libmicrohttpd refuses new ones. */
-#define LIM_HTTP_CONNECTIONS_MAX 1024
+/* Requests in flight (head in, answer not yet sent) per client address,
+ * the X-Forwarded-For client behind a trusted proxy: the cap that holds
+ * behind a proxy, where the per-peer count cannot. A browser has ~6 in
+ * flight, a login waiting on plex.tv one. */
+#define LIM_HTTP_REQUESTS_PER_CLIENT 64
+/* Concurrent connections: 1,000 slow clients must not fill the server.
+ * Each costs a socket and a few KiB of touched buffer (libmicrohttpd maps
+ * LIM_HTTP_HEAD_MAX * 4 per connection, touched only as far as used).
+ * Fewer when the descriptor limit is lower (server.c warns). */
+#define LIM_HTTP_CONNECTIONS_MAX 4096
+/* Descriptors kept for what is not a client connection: one per plex.tv
+ * call in flight, plus the listen socket, epoll, threads, files, logs. */
+#define LIM_HTTP_FD_RESERVE (LIM_PLEX_INFLIGHT_MAX + 64)
+/* "Busy" means fewer free connections than this (at most a quarter of
+ * them): then the oldest idle keep-alive connection is closed for each new
+ * one, and an address holding more than LIM_HTTP_CONNECTIONS_PER_IP_BUSY
+ * connections gets no more, so a new visitor (or /healthz) still gets in
+ * while a few addresses hold many slow connections. */
+#define LIM_HTTP_CONNECTIONS_RESERVE 128
+#define LIM_HTTP_CONNECTIONS_PER_IP_BUSY 8
+/* A connection over a per-address cap is still answered (503 with
+ * Retry-After) when its head comes within LIM_HTTP_REFUSED_HEAD_S; an
+ * address with more than LIM_HTTP_REFUSED_PER_IP such connections waiting
+ * gets the next ones closed at once (reading them would not be cheap). */
+#define LIM_HTTP_REFUSED_PER_IP 8
+#define LIM_HTTP_REFUSED_HEAD_S 2
+/* Retry-After on those 503s: long enough for the cause (a burst, slow
+ * clients cut at LIM_HTTP_HEAD_TIMEOUT_S) to clear. */
+#define LIM_HTTP_BUSY_RETRY_AFTER_S 5
 
 /* ---- Rate limits (store/ratelimit.c) ---- */
 /* Token buckets per client address (IPv6: per /64): a burst, then a refill
@@ -93,6 +138,22 @@
  * setup page (one operator; a few tries). */
 #define LIM_SETUP_ACCOUNTS_MAX 64
 #define LIM_SETUP_BYTES_MAX (1024 * 1024)
+/* Kept re-check outcomes (one small record per session re-checked within
+ * access_recheck): beyond, the oldest is forgotten and re-checked again. */
+#define LIM_ACCESS_KEPT_MAX 100000
+#define LIM_ACCESS_KEPT_BYTES_MAX (32 * 1024 * 1024)
+/* Sessions ended before their time (logout, a share removed), remembered
+ * until they would have expired. Logouts are rare and take a valid session;
+ * if more pile up, the oldest is forgotten: its cookie, replayed, would
+ * open again until it expires (docs/SECURITY.md). */
+#define LIM_REVOKED_MAX 100000
+#define LIM_REVOKED_BYTES_MAX (32 * 1024 * 1024)
+/* Refresh token chains (one per client and user who asked for
+ * offline_access): the current token of each, for reuse detection. A chain
+ * forgotten when this is full is accepted again at its next refresh
+ * (docs/SECURITY.md, "Refresh tokens"). */
+#define LIM_REFRESH_CHAINS_MAX 100000
+#define LIM_REFRESH_CHAINS_BYTES_MAX (48 * 1024 * 1024)
 /* One stored record: a pending login with a 2 KiB state and nonce, the
  * request to replay and the user is < 16 KiB; a record over this is refused
  * rather than stored. */
@@ -123,6 +184,26 @@
 /* At most one PIN poll per login per second (docs/PLEX-API.md "Rate limits": ~1/s; harder gets
  * 429). */
 #define LIM_PLEX_POLL_INTERVAL_MS 1000
+/* ONE budget for every call to plex.tv (plex_pace.h): plex.tv rate-limits
+ * per IP address and every login's calls come from ours. 10 calls a second
+ * keep ~7 logins at once at one poll a second each with their other calls
+ * (docs/OPERATIONS.md "plex.tv budget" has the measurement); more logins
+ * each poll a little less often. The burst covers a handful of sign-ins
+ * starting together. */
+#define LIM_PLEX_BUDGET_PER_S 10
+#define LIM_PLEX_BUDGET_BURST 20
+/* How long a call may wait in the queue for the budget or a back-off
+ * before it gives up with PLEX_RATE_LIMITED: shorter than a login page's
+ * patience, longer than a typical Retry-After. */
+#define LIM_PLEX_QUEUE_WAIT_MS 10000
+/* Back-off after a 429 without Retry-After: 1 s, doubling with each 429 in
+ * a row; never longer than the maximum, Retry-After included (a server
+ * asking for an hour would otherwise stop every sign-in for an hour; after
+ * the cap one call probes). */
+#define LIM_PLEX_BACKOFF_BASE_MS 1000
+#define LIM_PLEX_BACKOFF_MAX_MS 60000
+/* Redirects followed per call (plex.tv -> clients.plex.tv is one). */
+#define LIM_PLEX_REDIRECTS_MAX 3
 /* Consecutive failed PIN polls tolerated before "Plex is not answering". */
 #define LIM_PLEX_POLL_FAILURES_MAX 3
 /* A PIN poll in flight for longer than any plex.tv call can take (its

@@ -8,8 +8,11 @@
 #include <sys/socket.h>
 
 #include "core/err.h"
+#include "core/ipaddr.h"
 #include "core/str.h"
 #include "http/clientip.h"
+
+static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 int
 ip_cidr_parse(const char *s, ip_cidr_t *c)
@@ -37,6 +40,14 @@ ip_cidr_parse(const char *s, ip_cidr_t *c)
 		if (str_to_u64(slash + 1, strlen(slash + 1), c->prefix, &prefix) != PO_OK)
 			return PO_ERR_INVALID;
 		c->prefix = (unsigned)prefix;
+	}
+	/* Addresses are compared unmapped (core/ipaddr.h), so a range written
+	 * as ::ffff:a.b.c.d/N (N >= 96) is the IPv4 range a.b.c.d/(N - 96). */
+	if (c->family == AF_INET6 && c->prefix >= 96 && memcmp(c->addr, v4mapped, sizeof(v4mapped)) == 0) {
+		memmove(c->addr, c->addr + 12, 4);
+		memset(c->addr + 4, 0, 12);
+		c->family = AF_INET;
+		c->prefix -= 96;
 	}
 	return PO_OK;
 }
@@ -90,29 +101,29 @@ cidr_match(const ip_cidr_t *c, int family, const unsigned char *addr)
 bool
 ip_allow_match(const ip_allow_t *a, const char *ip)
 {
-	unsigned char addr[16];
-	int family;
+	ipaddr_t addr;
 	size_t i;
 
-	if (a == NULL || a->n == 0 || ip == NULL)
+	/* An IPv4-mapped peer (::ffff:a.b.c.d) is that IPv4 address. */
+	if (a == NULL || a->n == 0 || !ipaddr_parse(ip, &addr))
 		return false;
-	if (inet_pton(AF_INET, ip, addr) == 1) {
-		family = AF_INET;
-	} else if (inet_pton(AF_INET6, ip, addr) == 1) {
-		/* An IPv4-mapped peer (::ffff:a.b.c.d) is that IPv4 address. */
-		static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-		family = AF_INET6;
-		if (memcmp(addr, mapped, 12) == 0) {
-			memmove(addr, addr + 12, 4);
-			family = AF_INET;
-		}
-	} else {
-		return false;
-	}
 	for (i = 0; i < a->n; i++)
-		if (cidr_match(&a->v[i], family, addr))
+		if (cidr_match(&a->v[i], addr.family, addr.addr))
 			return true;
 	return false;
+}
+
+/* Writes the canonical (unmapped) form of ip into out; false if ip is not
+ * an address. */
+static bool
+canonical(const char *ip, char *out, size_t outsz)
+{
+	ipaddr_t a;
+
+	if (!ipaddr_parse(ip, &a))
+		return false;
+	ipaddr_format(&a, out, outsz);
+	return true;
 }
 
 void
@@ -120,14 +131,14 @@ clientip_resolve(const ip_allow_t *trusted, const char *peer, const char *xff, c
 {
 	const char *end;
 
-	snprintf(out, outsz, "%s", peer ? peer : "");
+	if (!canonical(peer, out, outsz))
+		snprintf(out, outsz, "%s", peer ? peer : "");
 	if (xff == NULL || !ip_allow_match(trusted, peer))
 		return;
 	end = xff + strlen(xff);
 	while (end > xff) {
 		const char *start = end, *a, *b;
 		char cand[64];
-		unsigned char tmp[16];
 		size_t n;
 
 		while (start > xff && start[-1] != ',')
@@ -144,9 +155,11 @@ clientip_resolve(const ip_allow_t *trusted, const char *peer, const char *xff, c
 			return; /* malformed: keep what we have */
 		memcpy(cand, a, n);
 		cand[n] = '\0';
-		if (inet_pton(AF_INET, cand, tmp) != 1 && inet_pton(AF_INET6, cand, tmp) != 1)
-			return; /* not an address (a port, "unknown"): stop trusting */
-		snprintf(out, outsz, "%s", cand);
+		/* Not an address (a port, "unknown"): stop trusting. A proxy
+		 * listening dual-stack reports IPv4 clients as ::ffff:a.b.c.d:
+		 * unmapped, so they are the IPv4 client everywhere after. */
+		if (!canonical(cand, out, outsz))
+			return;
 		if (!ip_allow_match(trusted, cand))
 			return; /* the first untrusted hop from the right */
 	}

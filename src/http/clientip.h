@@ -31,11 +31,15 @@ int ip_cidr_parse(const char *s, ip_cidr_t *c);
  * PO_ERR_INVALID or PO_ERR_NOMEM. */
 int ip_allow_new(char *const *s, size_t n, ip_allow_t *out);
 void ip_allow_clear(ip_allow_t *a);
-/* true if the textual address ip is inside one of the ranges. */
+/* true if the textual address ip (IPv4-mapped addresses unmapped) is
+ * inside one of the ranges. */
 bool ip_allow_match(const ip_allow_t *a, const char *ip);
 
 /* Writes the client address for a request from peer with the given
- * X-Forwarded-For (may be NULL) into out (>= 46 bytes). */
+ * X-Forwarded-For (may be NULL) into out (>= 46 bytes), in its canonical
+ * form (core/ipaddr.h): an IPv4-mapped address (::ffff:a.b.c.d), from the
+ * peer or from the header, is written as the IPv4 address. A peer that is
+ * not an address is copied as it is. */
 void clientip_resolve(const ip_allow_t *trusted, const char *peer, const char *xff, char *out, size_t outsz);
 
 #endif

@@ -9,6 +9,11 @@
  * libmicrohttpd 0.9.75 treats a response queued on the first call of the
  * access handler as "early" and closes the connection; we queue on the
  * second call so keep-alive works (docs/PERFORMANCE.md, "The floors").
+ *
+ * Per TCP connection, a conns.h slot is opened in the connection
+ * notification callback and closed there too: it carries the deadlines of
+ * the request phases and the per-address caps, told about each phase from
+ * the callbacks below.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,10 +29,13 @@
 
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/ipaddr.h"
 #include "core/log.h"
 #include "core/rnd.h"
 #include "core/str.h"
 #include "http/clientip.h"
+#include "http/conns.h"
+#include "http/head.h"
 #include "http/server.h"
 #include "po_limits.h"
 
@@ -42,6 +51,7 @@ struct http_server {
 	uint64_t id_seed; /* random, per process: request ids do not repeat across restarts */
 	uint64_t id_next; /* atomic counter */
 	const ip_allow_t *trusted;
+	conns_t *conns; /* deadlines and caps of every connection */
 };
 
 struct http_conn {
@@ -61,6 +71,7 @@ struct http_conn {
 	char peer[INET6_ADDRSTRLEN];
 	char client[INET6_ADDRSTRLEN];
 	buf_t xff; /* every X-Forwarded-For line, joined */
+	conn_slot_t *slot; /* the connection's (conns.h); NULL if untracked */
 };
 
 int
@@ -134,6 +145,7 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 {
 	struct http_conn *c = calloc(1, sizeof(*c));
 	const union MHD_ConnectionInfo *ci;
+	ipaddr_t peer;
 	size_t n;
 
 	if (c == NULL)
@@ -159,14 +171,14 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 		for (int i = 15; i >= 0; i--, v >>= 4)
 			c->request_id[i] = hx[v & 15];
 	}
+	/* Unmapped (core/ipaddr.h): on a dual-stack socket an IPv4 client is
+	 * ::ffff:a.b.c.d, and is logged, limited and matched as a.b.c.d. */
 	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci && ci->client_addr) {
-		const struct sockaddr *sa = ci->client_addr;
-		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, c->peer, sizeof(c->peer));
-		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, c->peer, sizeof(c->peer));
-	}
+	if (ci && ipaddr_from_sockaddr(ci->client_addr, &peer))
+		ipaddr_format(&peer, c->peer, sizeof(c->peer));
+	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	c->slot = ci ? ci->socket_context : NULL;
+	conns_request_start(c->srv->conns, c->slot);
 	return c;
 }
 
@@ -182,6 +194,7 @@ on_completed(void *cls, struct MHD_Connection *mc, void **con_cls, enum MHD_Requ
 	    (double)(clock_mono_us() - c->start_us) / 1000.0, c->request_id, c->client[0] ? c->client : c->peer,
 	    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
 	__atomic_sub_fetch(&c->srv->inflight, 1, __ATOMIC_SEQ_CST);
+	conns_request_done(c->srv->conns, c->slot, clock_mono_ms());
 	buf_free(&c->body);
 	buf_free(&c->xff);
 	free(c->target);
@@ -265,18 +278,27 @@ http_shared_free(void *shared)
 		MHD_destroy_response(shared);
 }
 
+/* A short text answer. retry_after (seconds, 0: none) also closes the
+ * connection: it is the answer to a limit (RFC 9110 §15.6.4, §10.2.3). */
 static enum MHD_Result
-send_simple(struct http_conn *c, int status, const char *msg)
+send_simple(struct http_conn *c, int status, const char *msg, int retry_after)
 {
 	http_resp_t resp = { .status = status, .content_type = "text/plain; charset=utf-8" };
 	enum MHD_Result ret;
+	char ra[16];
 
 	buf_init(&resp.body, HTTP_SIMPLE_BODY_MAX);
-	/* Fixed short texts: neither can fail but for memory, and then the
+	/* Fixed short texts: none can fail but for memory, and then the
 	 * answer goes out without them. */
 	if (http_resp_text(&resp, status, resp.content_type, msg) != PO_OK ||
 	    http_resp_header(&resp, "Cache-Control", "no-store") != PO_OK)
 		resp.err = PO_OK;
+	if (retry_after > 0) {
+		snprintf(ra, sizeof(ra), "%d", retry_after);
+		if (http_resp_header(&resp, "Retry-After", ra) != PO_OK ||
+		    http_resp_header(&resp, "Connection", "close") != PO_OK)
+			resp.err = PO_OK;
+	}
 	ret = send_resp(c, &resp);
 	http_resp_clear(&resp);
 	return ret;
@@ -297,65 +319,41 @@ collect_xff(void *cls, enum MHD_ValueKind kind, const char *key, const char *val
 	return MHD_YES;
 }
 
-struct head_scan {
-	size_t bytes;           /* the head's size */
-	bool nul;               /* a NUL byte inside a header name or value */
-	int n_cl;               /* Content-Length lines */
-	bool cl_differ;         /* ...with different values */
-	const char *cl;         /* the first one */
-	const char *te;         /* Transfer-Encoding */
+/* Collects the head's fields for http_head_check(), up to one more than
+ * it accepts (it refuses that many anyway). */
+struct fields {
+	http_field_t f[LIM_HTTP_FIELDS_MAX + 1];
+	size_t n;
 };
 
 static enum MHD_Result
-scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size, const char *value,
+collect_field(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size, const char *value,
     size_t value_size)
 {
-	struct head_scan *h = cls;
+	struct fields *fs = cls;
 
-	/* RFC 9110 §5.5: a NUL in a field is rejected, never cut off (a value
-	 * read up to its NUL would accept "Bearer <token>\0<anything>"). */
-	if (strlen(key) != key_size || (value && strlen(value) != value_size))
-		h->nul = true;
-	h->bytes += key_size + value_size + 4; /* ": " and CRLF */
-	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
-		if (h->n_cl++ && (value == NULL || h->cl == NULL || strcmp(value, h->cl) != 0))
-			h->cl_differ = true;
-		if (h->cl == NULL)
-			h->cl = value;
-	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
-		h->te = value ? value : "";
-	}
+	if (fs->n >= LIM_HTTP_FIELDS_MAX + 1)
+		return MHD_NO; /* stop: already over the limit */
+	fs->f[fs->n].name = key;
+	fs->f[fs->n].name_len = key_size;
+	fs->f[fs->n].value = value;
+	fs->f[fs->n].value_len = value ? value_size : 0;
+	fs->n++;
 	return MHD_YES;
 }
 
-/* Checks the request head before any body is read: a head over
- * LIM_HTTP_HEAD_MAX gets 431 (RFC 6585 §5), a declared body over
- * LIM_HTTP_BODY_MAX gets 413 at once, so a client sending
- * "Expect: 100-continue" is never invited to send it. Returns an HTTP
- * status, or 0 when the head is acceptable. */
+/* Checks the request head before any body is read (head.h): 431, 400 or
+ * 413 at once, so a client sending "Expect: 100-continue" is never invited
+ * to send a body we refuse. Returns an HTTP status, or 0 when the head is
+ * acceptable (with *h telling how the body is framed). */
 static int
-check_head(struct MHD_Connection *mc)
+check_head(struct MHD_Connection *mc, http_head_t *h)
 {
-	struct head_scan h = { 0 };
-	uint64_t len;
+	struct fields fs; /* ~3 KiB on the stack: no allocation per request */
 
-	MHD_get_connection_values_n(mc, MHD_HEADER_KIND, scan_header, &h);
-	if (h.bytes > LIM_HTTP_HEAD_MAX)
-		return 431;
-	if (h.nul)
-		return 400;
-	/* Framing that two parsers could read differently is refused (request
-	 * smuggling, RFC 9112 §6.3): conflicting lengths, or a length together
-	 * with a transfer coding. Only "chunked" is a coding we read. */
-	if (h.cl_differ || (h.te && h.cl))
-		return 400;
-	if (h.te && strcasecmp(h.te, "chunked") != 0)
-		return 501;
-	if (h.cl && str_to_u64(h.cl, strlen(h.cl), UINT64_MAX, &len) != PO_OK)
-		return 400;
-	if (h.cl && len > LIM_HTTP_BODY_MAX)
-		return 413;
-	return 0;
+	fs.n = 0;
+	MHD_get_connection_values_n(mc, MHD_HEADER_KIND, collect_field, &fs);
+	return http_head_check(fs.f, fs.n, h);
 }
 
 static enum MHD_Result
@@ -372,6 +370,8 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 	if (c == NULL)
 		return MHD_NO; /* allocation failed in on_uri: drop the connection */
 	if (c->calls++ == 0) {
+		http_head_t head;
+		ipaddr_t client;
 		int st;
 		snprintf(c->method, sizeof(c->method), "%s", method);
 		if (c->target) {
@@ -379,14 +379,20 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 			snprintf(c->path_for_log, sizeof(c->path_for_log), "%.*s", (int)plen, c->target);
 		}
 		/* Answering now closes the connection: right for these. */
-		if ((st = check_head(mc)) == 431)
-			return send_simple(c, 431, "Request header fields too large\n");
+		if ((st = check_head(mc, &head)) == 431)
+			return send_simple(c, 431, "Request header fields too large\n", 0);
 		if (st == 413)
-			return send_simple(c, 413, "Request body too large\n");
+			return send_simple(c, 413, "Request body too large\n", 0);
 		if (st == 400)
-			return send_simple(c, 400, "Malformed request framing\n");
-		if (st == 501)
-			return send_simple(c, 501, "Transfer coding not supported\n");
+			return send_simple(c, 400, "Malformed request framing\n", 0);
+		/* The client (behind a trusted proxy, from X-Forwarded-For) is
+		 * known now: the per-client cap applies before any body is read. */
+		MHD_get_connection_values(mc, MHD_HEADER_KIND, collect_xff, &c->xff);
+		clientip_resolve(srv->trusted, c->peer, c->xff.len ? buf_str(&c->xff) : NULL, c->client, sizeof(c->client));
+		ipaddr_parse(c->client, &client);
+		if (!conns_head_done(srv->conns, c->slot, &client, head.chunked || head.length > 0, clock_mono_ms()))
+			return send_simple(c, 503, "Too many connections from your address; try again shortly\n",
+			    LIM_HTTP_BUSY_RETRY_AFTER_S);
 		return MHD_YES; /* see the keep-alive note at the top */
 	}
 	if (*upload_data_size) {
@@ -395,12 +401,13 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	conns_body_done(srv->conns, c->slot); /* the whole body is in (idempotent) */
 	if (c->uri_too_long)
-		return send_simple(c, 414, "Request target too long\n");
+		return send_simple(c, 414, "Request target too long\n", 0);
 	if (c->target == NULL)
-		return send_simple(c, 500, "Out of memory\n");
+		return send_simple(c, 500, "Out of memory\n", 0);
 	if (c->body_too_large)
-		return send_simple(c, 413, "Request body too large\n");
+		return send_simple(c, 413, "Request body too large\n", 0);
 
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
@@ -419,12 +426,9 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 	req.authorization = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	req.cookie = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
 	req.origin = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Origin");
-	buf_reset(&c->xff);
-	MHD_get_connection_values(mc, MHD_HEADER_KIND, collect_xff, &c->xff);
 	req.forwarded_for = c->xff.len ? buf_str(&c->xff) : NULL;
 	req.if_none_match = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	req.peer_ip = c->peer;
-	clientip_resolve(srv->trusted, c->peer, req.forwarded_for, c->client, sizeof(c->client));
 	req.client_ip = c->client;
 	req.request_id = c->request_id;
 	req.reentry = c->reentry++;
@@ -442,6 +446,54 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 	return ret;
 }
 
+/* A TCP connection starts or ends (conns.h). STARTED runs in the thread
+ * that will serve the connection, before its first read; CLOSED runs
+ * before libmicrohttpd closes the socket. */
+static void
+on_conn(void *cls, struct MHD_Connection *mc, void **socket_context, enum MHD_ConnectionNotificationCode toe)
+{
+	http_server_t *s = cls;
+	const union MHD_ConnectionInfo *ci;
+	enum conn_verdict v;
+	char text[IPADDR_TEXT_MAX];
+	ipaddr_t peer;
+	int fd = -1;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		conns_close(s->conns, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	if ((ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD)) != NULL)
+		fd = ci->connect_fd;
+	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	ipaddr_from_sockaddr(ci ? ci->client_addr : NULL, &peer);
+	ipaddr_format(&peer, text, sizeof(text));
+	if (fd < 0)
+		return; /* cannot happen for a TCP connection: leave it untracked */
+	*socket_context = conns_open(s->conns, fd, &peer, ip_allow_match(s->trusted, text), clock_mono_ms(), &v);
+}
+
+/* How many connections this process can hold: LIM_HTTP_CONNECTIONS_MAX,
+ * or fewer when the descriptor limit (ulimit -n, systemd's LimitNOFILE)
+ * leaves less after LIM_HTTP_FD_RESERVE; libmicrohttpd would otherwise
+ * fail accept() with EMFILE and stop serving. */
+static unsigned
+connections_max(void)
+{
+	struct rlimit rl;
+	uint64_t fds, need = (uint64_t)LIM_HTTP_CONNECTIONS_MAX + LIM_HTTP_FD_RESERVE, n;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return LIM_HTTP_CONNECTIONS_MAX;
+	fds = rl.rlim_cur;
+	n = fds > LIM_HTTP_FD_RESERVE + 64 ? fds - LIM_HTTP_FD_RESERVE : 64;
+	log_warn("only %llu file descriptors (ulimit -n / LimitNOFILE): serving at most %llu connections at once; "
+	         "allow %llu for the full %d",
+	    (unsigned long long)fds, (unsigned long long)n, (unsigned long long)need, LIM_HTTP_CONNECTIONS_MAX);
+	return (unsigned)n;
+}
+
 int
 http_server_start(const http_server_opts_t *o, http_server_t **out)
 {
@@ -451,6 +503,20 @@ http_server_start(const http_server_opts_t *o, http_server_t **out)
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	http_server_t *s = NULL;
 	const union MHD_DaemonInfo *di;
+	conns_opts_t co = {
+		.per_ip = LIM_HTTP_CONNECTIONS_PER_IP,
+		.per_ip_busy = LIM_HTTP_CONNECTIONS_PER_IP_BUSY,
+		.refused_per_ip = LIM_HTTP_REFUSED_PER_IP,
+		.per_client = LIM_HTTP_REQUESTS_PER_CLIENT,
+		.head_ms = LIM_HTTP_HEAD_TIMEOUT_S * 1000,
+		.body_ms = LIM_HTTP_BODY_TIMEOUT_S * 1000,
+		/* the next head must be in within the idle timeout plus the
+		 * head deadline of the end of the previous answer */
+		.idle_ms = (LIM_HTTP_CONN_TIMEOUT_S + LIM_HTTP_HEAD_TIMEOUT_S) * 1000,
+		.refused_head_ms = LIM_HTTP_REFUSED_HEAD_S * 1000,
+		.reap_interval_ms = LIM_HTTP_REAP_INTERVAL_MS,
+	};
+	int rc;
 
 	*out = NULL;
 	memset(&sin, 0, sizeof(sin));
@@ -463,7 +529,12 @@ http_server_start(const http_server_opts_t *o, http_server_t **out)
 		sin6.sin6_family = AF_INET6;
 		sin6.sin6_port = htons(o->port);
 		sa = (const struct sockaddr *)&sin6;
-		flags |= MHD_USE_IPv6;
+		/* "[::]:PORT" means every address, IPv4 included, as users
+		 * expect (docs/CONFIGURATION.md): IPV6_V6ONLY off, whatever
+		 * net.ipv6.bindv6only says. IPv4 clients then arrive as
+		 * ::ffff:a.b.c.d and are unmapped (core/ipaddr.h). A specific
+		 * IPv6 address is IPv6 only by nature. */
+		flags |= IN6_IS_ADDR_UNSPECIFIED(&sin6.sin6_addr) ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
 	} else {
 		log_error("listen address '%s' is not a numeric IPv4 or IPv6 address", o->host);
 		return PO_ERR_INVALID;
@@ -475,17 +546,26 @@ http_server_start(const http_server_opts_t *o, http_server_t **out)
 	s->trusted = o->trusted;
 	if (rnd_bytes(&s->id_seed, sizeof(s->id_seed)) != PO_OK)
 		s->id_seed = (uint64_t)clock_mono_us();
+	co.max = connections_max();
+	co.reserve = LIM_HTTP_CONNECTIONS_RESERVE < co.max / 4 ? LIM_HTTP_CONNECTIONS_RESERVE : co.max / 4;
+	if ((rc = conns_new(&co, &s->conns)) != PO_OK) {
+		free(s);
+		return rc;
+	}
 	s->d = MHD_start_daemon(flags, o->port, NULL, NULL, on_request, s,
 	    MHD_OPTION_SOCK_ADDR, sa,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_conn, s,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads ? o->threads : 2),
+	    /* The idle timeout; the deadlines that activity does not move
+	     * are conns.h's. */
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)LIM_HTTP_CONN_TIMEOUT_S,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)LIM_HTTP_CONNECTIONS_MAX,
-	    /* Behind a proxy every connection comes from it: no per-address
-	     * cap then (the proxy's own limits apply). */
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned)(o->trusted && o->trusted->n ? 0 : LIM_HTTP_CONNECTIONS_PER_IP),
+	    MHD_OPTION_CONNECTION_LIMIT, co.max,
+	    /* The per-address caps are conns.h's: they count the unmapped
+	     * address, hold behind a proxy, and answer 503 rather than
+	     * closing at once. */
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0U,
 	    /* Room for a head somewhat over LIM_HTTP_HEAD_MAX, so that
 	     * check_head() answers it (MHD's own answer to an over-full buffer
 	     * is less clean). */
@@ -493,6 +573,7 @@ http_server_start(const http_server_opts_t *o, http_server_t **out)
 	    MHD_OPTION_END);
 	if (s->d == NULL) {
 		log_error("cannot listen on %s port %u (in use, or no permission?)", o->host, (unsigned)o->port);
+		conns_free(s->conns);
 		free(s);
 		return PO_ERR_IO;
 	}
@@ -530,7 +611,8 @@ http_server_stop(http_server_t *s)
 			usleep(10 * 1000);
 		if (__atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST) > 0)
 			log_warn("stopping with %d request(s) still in flight", __atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST));
-		MHD_stop_daemon(s->d);
+		MHD_stop_daemon(s->d); /* closes every connection: conns_close for each */
 	}
+	conns_free(s->conns);
 	free(s);
 }

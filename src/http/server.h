@@ -2,9 +2,12 @@
  * server.h - the HTTP server: libmicrohttpd glue, and the request and
  * response structures every handler sees.
  *
- * The server reads a whole request (head bounded by MHD's memory limit, the
- * target by LIM_HTTP_URI_MAX, the body by LIM_HTTP_BODY_MAX), then calls the
- * one handler it was given with an http_req_t and an empty http_resp_t. The
+ * The server reads a whole request (head bounded by MHD's memory limit and
+ * checked by http/head.h, the target by LIM_HTTP_URI_MAX, the body by
+ * LIM_HTTP_BODY_MAX; head and body each within a deadline, and within the
+ * per-address caps of http/conns.h, else 503 with Retry-After or the
+ * connection is closed), then calls the one handler it was given with an
+ * http_req_t and an empty http_resp_t. The
  * handler fills the response; the server sends it, adds the headers that go
  * on every answer (nosniff, Referrer-Policy) and logs one line per request
  * (method, path without query, status, latency, request id, client address;
@@ -75,7 +78,7 @@ typedef struct http_resp {
 typedef void (*http_handler_fn)(void *arg, http_req_t *req, http_resp_t *resp);
 
 typedef struct http_server_opts {
-	const char *host; /* numeric IPv4 or IPv6 address */
+	const char *host; /* numeric IPv4 or IPv6 address; "::" listens on IPv4 too */
 	uint16_t port;    /* 0 picks a free port (see http_server_port) */
 	unsigned threads; /* MHD thread pool size */
 	http_handler_fn handler;

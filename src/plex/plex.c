@@ -3,36 +3,33 @@
  *
  * Threads and ownership:
  *   - Any thread calls plex_pin_create() & co. The call builds a request
- *     (an easy handle with its URL, headers and callback) in the caller's
- *     thread, so allocation failures are reported synchronously, then puts
- *     it on `queue` under `mu` and wakes the worker (curl_multi_wakeup).
- *   - The worker thread alone touches the multi handle and the requests it
- *     has taken: it moves queued requests into the multi handle and the
- *     `active` list, drives transfers with curl_multi_perform/poll, and
- *     completes each finished request: classify, parse, observer, callback,
+ *     (plex_req.h: an easy handle with its URL, headers and callback) in the
+ *     caller's thread, so allocation failures are reported synchronously,
+ *     then puts it on `queue` under `mu` and wakes the worker
+ *     (curl_multi_wakeup).
+ *   - The worker thread alone touches the multi handle, the pace and the
+ *     requests it has taken: it moves queued requests to `waiting` (FIFO),
+ *     sends the head of `waiting` whenever the pace allows (plex_pace.h: one
+ *     budget, back-off after a 429), gives up on those that waited longer
+ *     than the queue wait (PLEX_RATE_LIMITED, never sent), drives transfers
+ *     with curl_multi_perform/poll, and completes each finished request:
+ *     follow a checked redirect, or classify, parse, observer, callback,
  *     free. Callbacks run without `mu` held, so they may start new calls.
  *   - plex_client_free() sets `stopping` under `mu`, wakes the worker and
- *     joins it; the worker then cancels what is active and what is still
- *     queued. Once `stopping` is set, new calls are refused, so the two lists
+ *     joins it; the worker then cancels what is active, waiting and still
+ *     queued. Once `stopping` is set, new calls are refused, so the lists
  *     cannot grow while they are drained.
  *
- * Result mapping is in classify() and follows docs/PLEX-API.md ("Answers,
- * errors and what the user sees"): only a 401/422 from a user call is a denial and only a 404 on a
- * PIN means "gone"; everything else that is not a parsable 2xx is "Plex is
- * unavailable", never a guess.
- *
- * Tokens: copied into one header line, never into a URL or a log line; the
- * header list is wiped before it is freed, as is the response body (a PIN
- * answer carries the token).
+ * Result mapping is plex_rules.h's; only a parsable 2xx is PLEX_OK.
  */
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -43,32 +40,14 @@
 #include "core/str.h"
 #include "po_limits.h"
 #include "plex/plex.h"
+#include "plex/plex_pace.h"
+#include "plex/plex_req.h"
+#include "plex/plex_rules.h"
 
 /* Longest wait in curl_multi_poll when nothing happens. New requests and
- * shutdown wake it at once (curl_multi_wakeup) and curl shortens it for its
- * own timers, so this only bounds an idle loop. */
+ * shutdown wake it at once (curl_multi_wakeup), curl shortens it for its
+ * own timers and the worker for the pace, so this only bounds an idle loop. */
 #define PLEX_IDLE_POLL_MS 1000
-/* A request URL is api_url (at most LIM_URL_MAX) plus one of our paths. */
-#define PLEX_REQ_URL_MAX (LIM_URL_MAX + 128)
-/* One header line: our own values, or a token (LIM_PLEX_TOKEN_MAX). */
-#define PLEX_HEADER_MAX (LIM_PLEX_TOKEN_MAX + LIM_URL_MAX)
-
-struct plex_req {
-	struct plex_req *next, *prev; /* queue (next only) or active list */
-	enum plex_endpoint ep;
-	CURL *easy;
-	struct curl_slist *headers; /* may hold the token: wiped on free */
-	buf_t body;                 /* bounded by LIM_PLEX_BODY_MAX */
-	bool body_over;             /* the write callback hit the bound */
-	int64_t start_us;
-	plex_observer_fn obs;
-	void *obs_arg;
-	plex_pin_cb pin_cb;
-	plex_user_cb user_cb;
-	plex_resources_cb res_cb;
-	void *arg;
-	char errbuf[CURL_ERROR_SIZE];
-};
 
 struct plex_client {
 	/* Immutable after plex_client_new. */
@@ -78,6 +57,7 @@ struct plex_client {
 	char *version;
 	long connect_timeout_ms;
 	long total_timeout_ms;
+	long queue_wait_ms;
 	CURLM *multi; /* used by the worker; curl_multi_wakeup from any thread */
 	pthread_t thread;
 	bool thread_started;
@@ -85,14 +65,16 @@ struct plex_client {
 
 	/* Guarded by mu. */
 	pthread_mutex_t mu;
-	struct plex_req *queue_head, *queue_tail;
-	size_t inflight; /* accepted and not yet completed: queued + active */
+	struct plex_req_list queue;
+	size_t inflight; /* accepted and not yet completed: queued + waiting + active */
 	bool stopping;
 	plex_observer_fn obs;
 	void *obs_arg;
 
 	/* Worker thread only. */
-	struct plex_req *active;
+	struct plex_req_list waiting; /* for the pace, oldest first */
+	struct plex_req_list active;  /* in the multi handle */
+	plex_pace_t pace;
 };
 
 const char *
@@ -122,154 +104,7 @@ plex_endpoint_name(enum plex_endpoint ep)
 	return "unknown";
 }
 
-/* ---- Requests ---- */
-
-static void
-req_free(struct plex_req *r)
-{
-	struct curl_slist *h;
-
-	if (r == NULL)
-		return;
-	/* The easy handle refers to the header list: clean it up first. */
-	if (r->easy != NULL)
-		curl_easy_cleanup(r->easy);
-	for (h = r->headers; h != NULL; h = h->next)
-		str_wipe(h->data, strlen(h->data));
-	curl_slist_free_all(r->headers);
-	buf_free(&r->body);
-	free(r);
-}
-
-/* curl write callback: keeps at most LIM_PLEX_BODY_MAX bytes. Returning
- * less than it was given makes curl abort the transfer (CURLE_WRITE_ERROR),
- * so an endless answer costs at most the bound. */
-static size_t
-on_body(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct plex_req *r = arg;
-	size_t n = size * nmemb; /* size is always 1 (curl docs) */
-
-	if (buf_append(&r->body, data, n) != PO_OK) {
-		r->body_over = true;
-		return 0;
-	}
-	return n;
-}
-
-/* Appends one formatted header line to *list. The scratch buffer is the
- * caller's, so a line holding the token is wiped with it. */
-static int
-header_add(struct curl_slist **list, buf_t *line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-header_add(struct curl_slist **list, buf_t *line, const char *fmt, ...)
-{
-	struct curl_slist *n = NULL;
-	va_list ap;
-	int rc;
-
-	buf_reset(line);
-	va_start(ap, fmt);
-	rc = buf_vappendf(line, fmt, ap);
-	va_end(ap);
-	if (rc != PO_OK)
-		return rc;
-	/* curl_slist_append copies; on failure the old list is unchanged. */
-	if ((n = curl_slist_append(*list, buf_str(line))) == NULL)
-		return PO_ERR_NOMEM;
-	*list = n;
-	return PO_OK;
-}
-
-/* Builds a request for `path` (appended to api_url). token is NULL for the
- * PIN calls. PO_OK, PO_ERR_NOMEM or PO_ERR_INTERNAL (curl refused an
- * option). */
-static int
-req_new(plex_client_t *c, enum plex_endpoint ep, const char *path, const char *token,
-    struct plex_req **out)
-{
-	struct plex_req *r = NULL;
-	buf_t url, line;
-	CURLcode cc = CURLE_OK;
-	int rc = PO_ERR_NOMEM;
-
-	*out = NULL;
-	buf_init(&url, PLEX_REQ_URL_MAX);
-	buf_init(&line, PLEX_HEADER_MAX);
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		goto out;
-	r->ep = ep;
-	buf_init(&r->body, LIM_PLEX_BODY_MAX);
-	if ((rc = buf_appendf(&url, "%s%s", c->api_url, path)) != PO_OK)
-		goto out;
-
-	/* docs/PLEX-API.md "Headers on every call". */
-	if ((rc = header_add(&r->headers, &line, "Accept: application/json")) != PO_OK ||
-	    (rc = header_add(&r->headers, &line, "X-Plex-Client-Identifier: %s", c->client_identifier)) != PO_OK ||
-	    (rc = header_add(&r->headers, &line, "X-Plex-Product: %s", c->product)) != PO_OK ||
-	    (rc = header_add(&r->headers, &line, "X-Plex-Platform: Linux")) != PO_OK ||
-	    (rc = header_add(&r->headers, &line, "X-Plex-Device: plex-oidc")) != PO_OK)
-		goto out;
-	if (c->version != NULL &&
-	    (rc = header_add(&r->headers, &line, "X-Plex-Version: %s", c->version)) != PO_OK)
-		goto out;
-	/* The token only ever travels in this header (never the query string,
-	 * which ends up in access logs). */
-	if (token != NULL && (rc = header_add(&r->headers, &line, "X-Plex-Token: %s", token)) != PO_OK)
-		goto out;
-
-	rc = PO_ERR_NOMEM;
-	if ((r->easy = curl_easy_init()) == NULL)
-		goto out;
-
-#define SETOPT(opt, val)                                                                  \
-	do {                                                                                 \
-		if (cc == CURLE_OK)                                                              \
-			cc = curl_easy_setopt(r->easy, opt, val);                                    \
-	} while (0)
-	SETOPT(CURLOPT_URL, buf_str(&url)); /* copied by curl */
-	SETOPT(CURLOPT_PRIVATE, (void *)r);
-	SETOPT(CURLOPT_HTTPHEADER, r->headers);
-	SETOPT(CURLOPT_ERRORBUFFER, r->errbuf);
-	SETOPT(CURLOPT_WRITEFUNCTION, on_body);
-	SETOPT(CURLOPT_WRITEDATA, (void *)r);
-	/* No signals from curl (we are one thread among many; timeouts do not
-	 * use SIGALRM with the threaded resolver). */
-	SETOPT(CURLOPT_NOSIGNAL, 1L);
-	SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
-	SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	/* plex.tv answers these calls directly; a redirect would be a
-	 * misconfiguration or an attack, and would carry the token along. */
-	SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
-	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
-	SETOPT(CURLOPT_TIMEOUT_MS, c->total_timeout_ms);
-	/* Refuses a declared Content-Length over the bound before reading;
-	 * on_body enforces it for chunked or undeclared answers. */
-	SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)LIM_PLEX_BODY_MAX);
-	SETOPT(CURLOPT_USERAGENT, "plex-oidc");
-	if (ep == PLEX_EP_PIN_CREATE) {
-		SETOPT(CURLOPT_POST, 1L);
-		SETOPT(CURLOPT_POSTFIELDS, "");
-		SETOPT(CURLOPT_POSTFIELDSIZE, 0L);
-	}
-#undef SETOPT
-	if (cc != CURLE_OK) {
-		log_error("plex: curl_easy_setopt: %s", curl_easy_strerror(cc));
-		rc = PO_ERR_INTERNAL;
-		goto out;
-	}
-
-	*out = r;
-	r = NULL; /* transferred */
-	rc = PO_OK;
-out:
-	req_free(r);
-	buf_free(&url);
-	buf_free(&line); /* wipes the token line */
-	return rc;
-}
+/* ---- Submitting ---- */
 
 /* Hands a built request to the worker. On failure the request is freed and
  * the callback will not run. */
@@ -286,16 +121,12 @@ submit(plex_client_t *c, struct plex_req *r)
 		r->obs = c->obs;
 		r->obs_arg = c->obs_arg;
 		r->start_us = clock_mono_us();
-		r->next = NULL;
-		if (c->queue_tail != NULL)
-			c->queue_tail->next = r;
-		else
-			c->queue_head = r;
-		c->queue_tail = r;
+		r->queued_ms = clock_mono_ms();
+		plex_req_list_push(&c->queue, r);
 	}
 	pthread_mutex_unlock(&c->mu);
 	if (rc != PO_OK) {
-		req_free(r);
+		plex_req_free(r);
 		return rc;
 	}
 	/* The worker may be in curl_multi_poll: have it pick the request up. */
@@ -305,13 +136,13 @@ submit(plex_client_t *c, struct plex_req *r)
 
 /* ---- Completion (worker thread) ---- */
 
-/* Maps the transfer's outcome to a status before the body is looked at.
- * PLEX_OK here means "2xx, go parse". */
+/* The status of a finished transfer before the body is parsed; PLEX_OK
+ * means "2xx, go parse". Feeds 429s and other answers to the pace. */
 static enum plex_status
-classify(const struct plex_req *r, CURLcode cc, long http)
+classify(plex_client_t *c, const struct plex_req *r, CURLcode cc, long http)
 {
 	const char *what = plex_endpoint_name(r->ep);
-	bool user_call = r->ep == PLEX_EP_USER || r->ep == PLEX_EP_RESOURCES;
+	enum plex_status st;
 
 	if (cc != CURLE_OK) {
 		if (r->body_over || cc == CURLE_FILESIZE_EXCEEDED)
@@ -321,22 +152,36 @@ classify(const struct plex_req *r, CURLcode cc, long http)
 			    (int)cc);
 		return PLEX_UNAVAILABLE;
 	}
-	if (http >= 200 && http < 300)
+	if (http >= 200 && http < 300) {
+		plex_pace_answered(&c->pace);
 		return PLEX_OK;
-	/* A 401, or the 422 plex.tv sometimes sends for a revoked token: the
-	 * user is not signed in. Expected, so not a warning. */
-	if (user_call && (http == 401 || http == 422)) {
-		log_info("plex: %s: HTTP %ld, token not accepted", what, http);
-		return PLEX_UNAUTHORIZED;
 	}
-	/* 1020: unknown, expired or another client identifier's PIN. */
-	if (r->ep == PLEX_EP_PIN_CHECK && http == 404) {
+	st = plex_rules_classify(r->ep, http, buf_str(&r->body), r->body.len);
+	if (st == PLEX_RATE_LIMITED) {
+		struct curl_header *h = NULL;
+		int64_t ra = -1, wait;
+
+		if (curl_easy_header(r->easy, "Retry-After", 0, CURLH_HEADER, -1, &h) == CURLHE_OK && h != NULL)
+			ra = plex_rules_retry_after_ms(h->value, (int64_t)time(NULL));
+		wait = plex_pace_limited(&c->pace, clock_mono_ms(), ra);
+		log_warn("plex: %s: HTTP 429 (rate limited%s): no call to plex.tv for %lld ms", what,
+		    ra >= 0 ? ", with Retry-After" : "", (long long)wait);
+		return st;
+	}
+	plex_pace_answered(&c->pace);
+	switch (st) {
+	case PLEX_UNAUTHORIZED:
+		/* Expected (a revoked token): not a warning. */
+		log_info("plex: %s: HTTP %ld, token or sign-in not accepted", what, http);
+		break;
+	case PLEX_NOT_FOUND:
 		log_info("plex: %s: HTTP 404, PIN expired or unknown", what);
-		return PLEX_NOT_FOUND;
+		break;
+	default:
+		log_warn("plex: %s: HTTP %ld", what, http);
+		break;
 	}
-	/* 5xx, 429 (rate limited: 1003), other 4xx: an outage, not a denial. */
-	log_warn("plex: %s: HTTP %ld", what, http);
-	return PLEX_UNAVAILABLE;
+	return st;
 }
 
 /* Logs an unparsable 2xx answer (never its content: it may hold a token). */
@@ -350,21 +195,23 @@ parsed(const struct plex_req *r, long http, int prc)
 	return PLEX_UNAVAILABLE;
 }
 
-/* Classifies, parses, reports and calls back for one finished transfer
- * (cancelled: st_in == PLEX_CANCELLED, nothing is looked at). */
+/* Runs the callback (and the observer, for a call that was sent) of a
+ * request whose outcome is known: st_in is PLEX_OK for a transfer that
+ * finished (classified and parsed here), or the outcome itself. */
 static void
-req_complete(struct plex_req *r, CURLcode cc, enum plex_status st_in)
+req_complete(plex_client_t *c, struct plex_req *r, CURLcode cc, enum plex_status st_in)
 {
 	plex_pin_t pin = { 0 };
 	plex_user_t user = { 0 };
 	plex_resources_t res = { 0 };
 	enum plex_status st = st_in;
 	long http = 0;
+	bool sent = r->deadline_ms != 0 && st_in != PLEX_CANCELLED;
 
-	if (st != PLEX_CANCELLED) {
+	if (sent)
 		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &http);
-		if (st == PLEX_OK)
-			st = classify(r, cc, http);
+	if (st == PLEX_OK) {
+		st = classify(c, r, cc, http);
 		if (st == PLEX_OK) {
 			const char *b = buf_str(&r->body);
 			size_t n = r->body.len;
@@ -377,9 +224,9 @@ req_complete(struct plex_req *r, CURLcode cc, enum plex_status st_in)
 			case PLEX_EP_COUNT: st = PLEX_UNAVAILABLE; break;
 			}
 		}
-		if (r->obs != NULL)
-			r->obs(r->obs_arg, r->ep, http, clock_mono_us() - r->start_us);
 	}
+	if (sent && r->obs != NULL)
+		r->obs(r->obs_arg, r->ep, http, clock_mono_us() - r->start_us);
 
 	switch (r->ep) {
 	case PLEX_EP_PIN_CREATE:
@@ -393,61 +240,95 @@ req_complete(struct plex_req *r, CURLcode cc, enum plex_status st_in)
 	plex_resources_clear(&res);
 }
 
-/* Completes a request the worker has taken off the lists, frees it, and
+/* Completes a request the worker has taken off its lists, frees it, and
  * releases its in-flight slot (after the callback, which may start more). */
 static void
 finish(plex_client_t *c, struct plex_req *r, CURLcode cc, enum plex_status st)
 {
-	req_complete(r, cc, st);
-	req_free(r);
+	req_complete(c, r, cc, st);
+	plex_req_free(r);
 	pthread_mutex_lock(&c->mu);
 	c->inflight--;
 	pthread_mutex_unlock(&c->mu);
 }
 
-static void
-active_link(plex_client_t *c, struct plex_req *r)
-{
-	r->prev = NULL;
-	r->next = c->active;
-	if (c->active != NULL)
-		c->active->prev = r;
-	c->active = r;
-}
+/* ---- The worker ---- */
 
-static void
-active_unlink(plex_client_t *c, struct plex_req *r)
-{
-	if (r->prev != NULL)
-		r->prev->next = r->next;
-	else
-		c->active = r->next;
-	if (r->next != NULL)
-		r->next->prev = r->prev;
-	r->next = r->prev = NULL;
-}
-
-/* Takes the whole queue. Returns whether the client is stopping. */
+/* Moves the shared queue to `waiting`. Returns whether the client is
+ * stopping. */
 static bool
-take_queue(plex_client_t *c, struct plex_req **q)
+take_queue(plex_client_t *c)
 {
+	struct plex_req *r;
 	bool stopping;
 
 	pthread_mutex_lock(&c->mu);
-	*q = c->queue_head;
-	c->queue_head = c->queue_tail = NULL;
+	while ((r = c->queue.head) != NULL) {
+		plex_req_list_unlink(&c->queue, r);
+		plex_req_list_push(&c->waiting, r);
+	}
 	stopping = c->stopping;
 	pthread_mutex_unlock(&c->mu);
 	return stopping;
 }
 
-static void
-cancel_list(plex_client_t *c, struct plex_req *q)
+/* Sends what the pace allows, gives up on what waited too long, and
+ * returns how long the worker may sleep before the pace needs it again
+ * (at most PLEX_IDLE_POLL_MS). */
+static int
+pace_waiting(plex_client_t *c)
 {
-	struct plex_req *r = NULL;
+	int64_t now = clock_mono_ms(), wait = PLEX_IDLE_POLL_MS, w;
+	struct plex_req *r;
 
-	while ((r = q) != NULL) {
-		q = r->next;
+	/* Give up on calls that waited too long for the pace (never sent),
+	 * and on redirect hops whose call ran out of time. */
+	for (r = c->waiting.head; r != NULL;) {
+		struct plex_req *next = r->next;
+
+		if (r->deadline_ms == 0 && now - r->queued_ms >= c->queue_wait_ms) {
+			plex_req_list_unlink(&c->waiting, r);
+			log_warn("plex: %s: not sent: waited %lld ms for the plex.tv budget or back-off",
+			    plex_endpoint_name(r->ep), (long long)(now - r->queued_ms));
+			finish(c, r, CURLE_OK, PLEX_RATE_LIMITED);
+		} else if (r->deadline_ms != 0 && r->deadline_ms <= now) {
+			plex_req_list_unlink(&c->waiting, r);
+			log_warn("plex: %s: timed out following redirects", plex_endpoint_name(r->ep));
+			finish(c, r, CURLE_OPERATION_TIMEDOUT, PLEX_UNAVAILABLE);
+		}
+		r = next;
+	}
+	while ((r = c->waiting.head) != NULL && (w = plex_pace_wait_ms(&c->pace, now)) == 0) {
+		plex_req_list_unlink(&c->waiting, r);
+		plex_pace_take(&c->pace, now);
+		if (r->deadline_ms == 0)
+			r->deadline_ms = now + c->total_timeout_ms;
+		if (plex_req_timeout(r, (long)(r->deadline_ms - now)) != PO_OK ||
+		    curl_multi_add_handle(c->multi, r->easy) != CURLM_OK) {
+			log_error("plex: %s: curl_multi_add_handle failed", plex_endpoint_name(r->ep));
+			finish(c, r, CURLE_FAILED_INIT, PLEX_UNAVAILABLE);
+			continue;
+		}
+		plex_req_list_push(&c->active, r);
+	}
+	/* Wake for the pace, or for the first call to give up on. */
+	if (c->waiting.head != NULL && (w = plex_pace_wait_ms(&c->pace, now)) < wait)
+		wait = w;
+	for (r = c->waiting.head; r != NULL; r = r->next) {
+		w = (r->deadline_ms == 0 ? r->queued_ms + c->queue_wait_ms : r->deadline_ms) - now;
+		if (w < wait)
+			wait = w;
+	}
+	return (int)(wait < 1 ? 1 : wait);
+}
+
+static void
+cancel_list(plex_client_t *c, struct plex_req_list *l)
+{
+	struct plex_req *r;
+
+	while ((r = l->head) != NULL) {
+		plex_req_list_unlink(l, r);
 		finish(c, r, CURLE_OK, PLEX_CANCELLED);
 	}
 }
@@ -456,27 +337,20 @@ static void *
 worker(void *arg)
 {
 	plex_client_t *c = arg;
-	struct plex_req *q = NULL, *r = NULL;
+	struct plex_req *r = NULL;
 	CURLMsg *m = NULL;
-	int running = 0, left = 0;
+	int running = 0, left = 0, wait_ms;
 
 	for (;;) {
-		if (take_queue(c, &q))
+		if (take_queue(c))
 			break;
-		while ((r = q) != NULL) {
-			q = r->next;
-			if (curl_multi_add_handle(c->multi, r->easy) != CURLM_OK) {
-				log_error("plex: %s: curl_multi_add_handle failed", plex_endpoint_name(r->ep));
-				finish(c, r, CURLE_FAILED_INIT, PLEX_UNAVAILABLE);
-				continue;
-			}
-			active_link(c, r);
-		}
+		wait_ms = pace_waiting(c);
 		curl_multi_perform(c->multi, &running);
 		while ((m = curl_multi_info_read(c->multi, &left)) != NULL) {
 			CURL *e = m->easy_handle;
 			CURLcode cc = m->data.result;
 			char *priv = NULL;
+			long http = 0;
 
 			if (m->msg != CURLMSG_DONE)
 				continue;
@@ -484,40 +358,32 @@ worker(void *arg)
 			curl_easy_getinfo(e, CURLINFO_PRIVATE, &priv);
 			r = (struct plex_req *)(void *)priv;
 			curl_multi_remove_handle(c->multi, e);
-			active_unlink(c, r);
+			plex_req_list_unlink(&c->active, r);
+			curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &http);
+			if (cc == CURLE_OK && http >= 300 && http < 400 && plex_req_follow(r, c->api_url, http)) {
+				/* The next hop takes a token like any call: first in line. */
+				plex_req_list_push_front(&c->waiting, r);
+				wait_ms = 0;
+				continue;
+			}
 			finish(c, r, cc, PLEX_OK);
 		}
-		curl_multi_poll(c->multi, NULL, 0, PLEX_IDLE_POLL_MS, NULL);
+		curl_multi_poll(c->multi, NULL, 0, wait_ms, NULL);
 	}
 
-	/* Stopping: q holds what was queued last; nothing new can arrive. */
-	while ((r = c->active) != NULL) {
-		active_unlink(c, r);
+	/* Stopping: nothing new can arrive. */
+	while ((r = c->active.head) != NULL) {
+		plex_req_list_unlink(&c->active, r);
 		curl_multi_remove_handle(c->multi, r->easy);
 		finish(c, r, CURLE_OK, PLEX_CANCELLED);
 	}
-	cancel_list(c, q);
-	take_queue(c, &q); /* calls the callbacks above tried to start were refused */
-	cancel_list(c, q);
+	cancel_list(c, &c->waiting);
+	take_queue(c); /* calls the callbacks above tried to start were refused */
+	cancel_list(c, &c->waiting);
 	return NULL;
 }
 
 /* ---- Client ---- */
-
-/* true if s is non-empty and has no control character: it becomes (part of)
- * a header line or URL, where CR or LF would inject. */
-static bool
-header_value_ok(const char *s, size_t max)
-{
-	size_t i, n;
-
-	if (s == NULL || (n = strnlen(s, max + 1)) == 0 || n > max)
-		return false;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return false;
-	return true;
-}
 
 static bool
 opts_ok(const plex_opts_t *o)
@@ -525,10 +391,10 @@ opts_ok(const plex_opts_t *o)
 	const char *host = NULL;
 	size_t n;
 
-	if (o == NULL || !header_value_ok(o->api_url, LIM_URL_MAX) ||
-	    !header_value_ok(o->client_identifier, LIM_URL_MAX) || !header_value_ok(o->product, LIM_URL_MAX))
+	if (o == NULL || !plex_req_header_value_ok(o->api_url, LIM_URL_MAX) ||
+	    !plex_req_header_value_ok(o->client_identifier, LIM_URL_MAX) || !plex_req_header_value_ok(o->product, LIM_URL_MAX))
 		return false;
-	if (o->version != NULL && !header_value_ok(o->version, LIM_URL_MAX))
+	if (o->version != NULL && !plex_req_header_value_ok(o->version, LIM_URL_MAX))
 		return false;
 	n = strlen(o->api_url);
 	if (str_has_prefix(o->api_url, n, "https://"))
@@ -539,7 +405,8 @@ opts_ok(const plex_opts_t *o)
 		return false;
 	if (*host == '\0' || *host == '/')
 		return false;
-	return o->connect_timeout_ms >= 0 && o->total_timeout_ms >= 0;
+	return o->connect_timeout_ms >= 0 && o->total_timeout_ms >= 0 && o->budget_per_s >= 0 && o->budget_burst >= 0 &&
+	    o->queue_wait_ms >= 0 && o->backoff_base_ms >= 0 && o->backoff_max_ms >= 0;
 }
 
 void
@@ -588,6 +455,11 @@ plex_client_new(const plex_opts_t *opts, plex_client_t **out)
 		c->api_url[n - 1] = '\0';
 	c->connect_timeout_ms = opts->connect_timeout_ms ? opts->connect_timeout_ms : LIM_PLEX_CONNECT_TIMEOUT_MS;
 	c->total_timeout_ms = opts->total_timeout_ms ? opts->total_timeout_ms : LIM_PLEX_TOTAL_TIMEOUT_MS;
+	c->queue_wait_ms = opts->queue_wait_ms ? opts->queue_wait_ms : LIM_PLEX_QUEUE_WAIT_MS;
+	plex_pace_init(&c->pace, opts->budget_per_s > 0 ? opts->budget_per_s : LIM_PLEX_BUDGET_PER_S,
+	    opts->budget_burst > 0 ? opts->budget_burst : LIM_PLEX_BUDGET_BURST,
+	    opts->backoff_base_ms ? opts->backoff_base_ms : LIM_PLEX_BACKOFF_BASE_MS,
+	    opts->backoff_max_ms ? opts->backoff_max_ms : LIM_PLEX_BACKOFF_MAX_MS, clock_mono_ms());
 
 	rc = PO_ERR_INTERNAL;
 	if (pthread_mutex_init(&c->mu, NULL) != 0)
@@ -614,6 +486,14 @@ plex_client_new(const plex_opts_t *opts, plex_client_t **out)
 out:
 	plex_client_free(c);
 	return rc;
+}
+
+/* A request to api_url + path with this client's headers. */
+static int
+req_new(plex_client_t *c, enum plex_endpoint ep, const char *path, const char *token, struct plex_req **out)
+{
+	return plex_req_new(ep, c->api_url, path, token, c->client_identifier, c->product, c->version,
+	    c->connect_timeout_ms, out);
 }
 
 void

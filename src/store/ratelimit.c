@@ -6,12 +6,11 @@
  * from one address, tight enough that a script cannot make us hammer
  * plex.tv (which rate-limits us in turn, docs/PLEX-API.md "Rate limits": 429/1003).
  */
-#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
+#include "core/ipaddr.h"
 #include "core/rnd.h"
 #include "po_limits.h"
 #include "store/ratelimit.h"
@@ -31,7 +30,7 @@ static const struct {
 };
 
 struct slot {
-	unsigned char key[17]; /* family byte + address (IPv6: /64) */
+	unsigned char key[IPADDR_KEY_LEN]; /* ipaddr_key(): family byte + address (IPv6: /64) */
 	bool used;
 	int64_t last_ms;
 	double tokens[RL_CLASSES];
@@ -67,18 +66,16 @@ ratelimit_free(ratelimit_t *r)
 	free(r);
 }
 
+/* IPv4-mapped addresses are the IPv4 address (ipaddr.h: otherwise every
+ * IPv4 client behind a dual-stack socket would share the ::ffff:0:0/64
+ * bucket); IPv6 keeps the /64; unparsable addresses share one bucket. */
 static void
-make_key(const char *ip, unsigned char key[17])
+make_key(const char *ip, unsigned char key[IPADDR_KEY_LEN])
 {
-	memset(key, 0, 17);
-	if (inet_pton(AF_INET, ip, key + 1) == 1) {
-		key[0] = 4;
-	} else if (inet_pton(AF_INET6, ip, key + 1) == 1) {
-		key[0] = 6;
-		memset(key + 9, 0, 8); /* keep the /64 */
-	} else {
-		key[0] = 0; /* unparsable: all such clients share a bucket */
-	}
+	ipaddr_t a;
+
+	ipaddr_parse(ip, &a);
+	ipaddr_key(&a, key);
 }
 
 static uint64_t
@@ -97,7 +94,7 @@ mix(uint64_t seed, const unsigned char *k, size_t n)
 bool
 ratelimit_take(ratelimit_t *r, enum rl_class cls, const char *client_ip, int64_t now_ms, int *retry_after_s)
 {
-	unsigned char key[17];
+	unsigned char key[IPADDR_KEY_LEN];
 	struct slot *grp, *s = NULL, *oldest = NULL;
 	bool ok;
 	int i;

@@ -5,8 +5,9 @@
  * A fixed-size table: memory does not grow with the number of clients. Each
  * slot group holds a few clients; a new client takes the least recently seen
  * slot of its group, so a flood of addresses only forgets other flooders'
- * (and idle clients') buckets, which start full again. IPv6 clients are
- * keyed by their /64: one host typically owns a whole /64.
+ * (and idle clients') buckets, which start full again. Clients are keyed
+ * by ipaddr_key() (core/ipaddr.h): IPv4-mapped addresses are the IPv4
+ * address, IPv6 clients count by their /64 (one host typically owns one).
  * Thread-safe (one lock; each check is a few dozen instructions).
  */
 #ifndef PO_STORE_RATELIMIT_H

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config.h"
 #include "po_limits.h"
 #include "store/store_priv.h"
 
@@ -20,6 +21,10 @@ static const struct {
 	[STORE_CODES] = { "codes", LIM_CODE_REPLAY_MEMORY_S },
 	[STORE_TOKENS] = { "tokens", LIM_ACCESS_TOKEN_TTL_S },
 	[STORE_SETUP] = { "setup", LIM_LOGIN_TTL_S },
+	/* Set from the configuration (store_set_ttl); these are its defaults. */
+	[STORE_ACCESS] = { "access", CONFIG_ACCESS_RECHECK_DEFAULT_S },
+	[STORE_REVOKED] = { "revoked", CONFIG_SESSION_LIFETIME_DEFAULT_S },
+	[STORE_REFRESH] = { "refresh", CONFIG_REFRESH_LIFETIME_DEFAULT_S },
 };
 
 const char *
@@ -89,6 +94,13 @@ size_t
 store_count(store_t *s, enum store_ns ns)
 {
 	return (unsigned)ns < STORE_NS_COUNT ? s->ops->count(s->impl, ns) : 0;
+}
+
+void
+store_set_ttl(store_t *s, enum store_ns ns, long long ttl_ms)
+{
+	if ((unsigned)ns < STORE_NS_COUNT && ttl_ms > 0)
+		s->ops->set_ttl(s->impl, ns, ttl_ms);
 }
 
 void

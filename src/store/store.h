@@ -38,6 +38,9 @@ enum store_ns {
 	STORE_CODES,      /* authorization codes, kept past use to catch a replay */
 	STORE_TOKENS,     /* access tokens for UserInfo */
 	STORE_SETUP,      /* setup mode: the servers a Plex account owns */
+	STORE_ACCESS,     /* the outcome of a session's last access re-check (session/access.c) */
+	STORE_REVOKED,    /* sessions ended before their time (logout, share gone) */
+	STORE_REFRESH,    /* refresh token chains: the current token, or revoked */
 	STORE_NS_COUNT
 };
 
@@ -56,6 +59,11 @@ typedef enum store_write (*store_update_fn)(void *arg, const char *val, size_t l
 /* The memory backend, with the bounds of po_limits.h. NULL on allocation
  * failure. */
 store_t *store_mem_new(void);
+/* Sets a namespace's time to live (milliseconds), for the namespaces whose
+ * lifetime the configuration decides (STORE_ACCESS: access_recheck;
+ * STORE_REVOKED: session_lifetime; STORE_REFRESH: refresh_lifetime). Call
+ * before the store is used. */
+void store_set_ttl(store_t *s, enum store_ns ns, long long ttl_ms);
 /* Frees the store (wiping values: they may hold secrets). Accepts NULL. */
 void store_free(store_t *s);
 

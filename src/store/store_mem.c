@@ -40,6 +40,9 @@ static const struct {
 	[STORE_CODES] = { LIM_CODES_MAX, LIM_CODES_BYTES_MAX },
 	[STORE_TOKENS] = { LIM_TOKENS_MAX, LIM_TOKENS_BYTES_MAX },
 	[STORE_SETUP] = { LIM_SETUP_ACCOUNTS_MAX, LIM_SETUP_BYTES_MAX },
+	[STORE_ACCESS] = { LIM_ACCESS_KEPT_MAX, LIM_ACCESS_KEPT_BYTES_MAX },
+	[STORE_REVOKED] = { LIM_REVOKED_MAX, LIM_REVOKED_BYTES_MAX },
+	[STORE_REFRESH] = { LIM_REFRESH_CHAINS_MAX, LIM_REFRESH_CHAINS_BYTES_MAX },
 };
 
 static void
@@ -181,6 +184,12 @@ mem_count(void *impl, enum store_ns ns)
 }
 
 static void
+mem_set_ttl(void *impl, enum store_ns ns, long long ttl_ms)
+{
+	ttl_cache_set_ttl(((struct mem *)impl)->ns[ns], ttl_ms);
+}
+
+static void
 mem_free(void *impl)
 {
 	struct mem *m = impl;
@@ -192,7 +201,7 @@ mem_free(void *impl)
 	free(m);
 }
 
-static const struct store_ops mem_ops = { mem_put, mem_get, mem_del, mem_update, mem_count, mem_free };
+static const struct store_ops mem_ops = { mem_put, mem_get, mem_del, mem_update, mem_count, mem_set_ttl, mem_free };
 
 store_t *
 store_mem_new(void)

@@ -14,6 +14,7 @@ struct store_ops {
 	int (*del)(void *impl, enum store_ns ns, const char *key);
 	int (*update)(void *impl, enum store_ns ns, const char *key, store_update_fn fn, void *arg);
 	size_t (*count)(void *impl, enum store_ns ns);
+	void (*set_ttl)(void *impl, enum store_ns ns, long long ttl_ms);
 	void (*free)(void *impl);
 };
 
@@ -22,7 +23,8 @@ struct store {
 	void *impl;
 };
 
-/* The time to live of each namespace, in milliseconds (po_limits.h). */
+/* The default time to live of each namespace, in milliseconds
+ * (po_limits.h); store_set_ttl changes it for a store. */
 long long store_ns_ttl_ms(enum store_ns ns);
 
 #endif

@@ -134,6 +134,12 @@ grow_locked(ttl_cache_t *c)
 }
 
 void
+ttl_cache_set_ttl(ttl_cache_t *c, int64_t ttl_ms)
+{
+	c->ttl_ms = ttl_ms;
+}
+
+void
 ttl_cache_set_max_bytes(ttl_cache_t *c, size_t max_bytes)
 {
 	c->max_bytes = max_bytes;

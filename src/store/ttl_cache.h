@@ -38,6 +38,9 @@ ttl_cache_t *ttl_cache_new(size_t max, int64_t ttl_ms, void (*free_fn)(void *));
  * use. (A count alone does not bound memory when entries vary in size:
  * an authorization request can carry kilobytes of state and nonce.) */
 void ttl_cache_set_max_bytes(ttl_cache_t *c, size_t max_bytes);
+/* Changes the lifetime of entries put from now on (call before use: the
+ * FIFO order assumes one lifetime for every entry). */
+void ttl_cache_set_ttl(ttl_cache_t *c, int64_t ttl_ms);
 /* Frees every value and the cache. Accepts NULL. */
 void ttl_cache_free(ttl_cache_t *c);
 /* Inserts val under key (1..TTL_CACHE_KEY_MAX bytes). Takes ownership of val

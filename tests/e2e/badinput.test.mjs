@@ -23,7 +23,7 @@ import {
 // ---------------------------------------------------------------- limits
 
 const LIM = readLimits();
-for (const k of ['LIM_HTTP_HEAD_MAX', 'LIM_HTTP_BODY_MAX', 'LIM_HTTP_URI_MAX', 'LIM_FORM_PARAMS_MAX', 'LIM_PARAM_LEN_MAX']) {
+for (const k of ['LIM_HTTP_HEAD_MAX', 'LIM_HTTP_FIELDS_MAX', 'LIM_HTTP_BODY_MAX', 'LIM_HTTP_URI_MAX', 'LIM_FORM_PARAMS_MAX', 'LIM_PARAM_LEN_MAX']) {
   assert.ok(Number.isInteger(LIM[k]) && LIM[k] > 0, `${k} in src/po_limits.h`);
 }
 
@@ -280,10 +280,39 @@ describe('message framing (request smuggling)', () => {
     assertOne(ex, responses[0].status, { what: 'Content-Length and Transfer-Encoding' });
   });
 
-  test('a transfer coding the server does not know -> 501', async () => {
-    const ex = await rawExchange(p.port, head('POST', '/token', { 'Content-Type': FORM, 'Transfer-Encoding': 'gzip, chunked' }) +
+  test('any Transfer-Encoding other than exactly "chunked" -> 400', async () => {
+    // RFC 9112 §6.1 / issue 9 item 6: a coding we do not read is refused
+    // rather than guessed at (the old answer was 501).
+    for (const te of ['gzip, chunked', 'gzip', 'identity', 'chunked, gzip', 'chunked;x=1', 'xchunked', '']) {
+      const ex = await rawExchange(p.port, head('POST', '/token', { 'Content-Type': FORM, 'Transfer-Encoding': te }) +
+        '0\r\n\r\n', { timeoutMs: 3000 });
+      assertOne(ex, 400, { what: `Transfer-Encoding: ${JSON.stringify(te)}` });
+    }
+    // Transfer-coding names are case-insensitive (RFC 9112 §7).
+    const ok = await rawExchange(p.port, head('POST', '/token', { 'Content-Type': FORM, 'Transfer-Encoding': 'Chunked' }) +
       '0\r\n\r\n', { timeoutMs: 3000 });
-    assertOne(ex, 501, { what: 'Transfer-Encoding: gzip, chunked' });
+    assertOne(ok, 401, { what: 'Transfer-Encoding: Chunked (an empty body without credentials)' });
+  });
+
+  test('two Transfer-Encoding lines -> 400, whatever their order, before any body is read', async () => {
+    // libmicrohttpd frames the body by the FIRST line: "gzip" then
+    // "chunked" once passed a check that read the last one, and the body
+    // was then read to the end of the connection (issue 9, item 6).
+    for (const [a, b] of [['gzip', 'chunked'], ['chunked', 'gzip'], ['chunked', 'chunked']]) {
+      const ex = await rawExchange(p.port, `POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-For: ${nextIp()}\r\n` +
+        `Content-Type: ${FORM}\r\nTransfer-Encoding: ${a}\r\nTransfer-Encoding: ${b}\r\n\r\n0\r\n\r\n` +
+        'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', { timeoutMs: 3000 });
+      assertOne(ex, 400, { what: `Transfer-Encoding: ${a}, then Transfer-Encoding: ${b}` });
+    }
+  });
+
+  test(`more than LIM_HTTP_FIELDS_MAX header fields -> 431; that many are served`, async () => {
+    const fields = (n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`X-F${i}`, '1']));
+    // head() adds Host, X-Forwarded-For and Connection.
+    assertOne(await rawExchange(p.port, head('GET', '/healthz', fields(LIM.LIM_HTTP_FIELDS_MAX - 3))), 200,
+      { what: `${LIM.LIM_HTTP_FIELDS_MAX} fields` });
+    assertOne(await rawExchange(p.port, head('GET', '/healthz', fields(LIM.LIM_HTTP_FIELDS_MAX - 2))), 431,
+      { what: `${LIM.LIM_HTTP_FIELDS_MAX + 1} fields` });
   });
 
   test('a malformed Content-Length -> 400, the connection closed, nothing processed', async () => {

@@ -121,6 +121,10 @@ describe('systemd unit (etc/plex-oidc.service)', () => {
       assert.equal(one(k), 'yes', k);
     }
     assert.equal(one('UMask'), '0077');
+    // Issue 9, item 9: a core dump would hold the signing key and tokens.
+    assert.equal(one('LimitCORE'), '0');
+    // Descriptors for LIM_HTTP_CONNECTIONS_MAX connections and the rest.
+    assert.ok(Number(one('LimitNOFILE')) >= 4096 + 256 + 64, `LimitNOFILE=${one('LimitNOFILE')}`);
     assert.equal(one('Restart'), 'on-failure');
     assert.match(one('ExecStart'), /^\/usr\/local\/bin\/plex-oidc --config \/etc\/plex-oidc\/plex-oidc\.ini$/);
     assert.equal(u['Install.WantedBy']?.[0], 'multi-user.target');

@@ -8,8 +8,9 @@
 // 404/1020 for unknown or expired PINs or another client identifier, 429/1003
 // when one PIN is polled too hard, nulls in resource entries. A control API
 // under /__fake/ lets tests approve PINs, expire them, revoke tokens, inject
-// faults (status codes, delays, hangs, resets, garbage, oversized answers) and
-// read a log of what was asked (never token values). /auth is a minimal
+// faults (status codes, 429 with Retry-After, the token errors clients match,
+// redirects, delays, hangs, resets, garbage, oversized answers) and read a log
+// of what was asked (never token values). /auth is a minimal
 // sign-in page with one button per preset user, for browser tests.
 //
 // Plain Node 20, no dependencies. See README.md in this directory.
@@ -577,18 +578,29 @@ function endpointOf(method, path) {
 // ---------------------------------------------------------------- faults
 
 const FAULT_ENDPOINTS = ['pins.create', 'pins.get', 'user', 'resources', 'any'];
-const FAULT_MODE = /^(status:[1-5]\d\d|delay:\d{1,6}|hang|reset|garbage|xml|truncated|huge)$/;
+const FAULT_MODE = /^(status:[1-5]\d\d|delay:\d{1,6}|hang|reset|garbage|xml|truncated|huge|invalid-token|unprocessable|unauthorized-html|redirect:30[12378])$/;
 
+// Returns the fault to apply to this call of ep ({mode, retry_after, location}), or null.
 function takeFault(ep) {
   const i = state.faults.findIndex((f) => f.endpoint === ep || f.endpoint === 'any');
   if (i < 0) return null;
   const f = state.faults[i];
   f.times -= 1;
   if (f.times <= 0) state.faults.splice(i, 1);
-  return f.mode;
+  return f;
 }
 
-function faultStatus(req, res, status) {
+// Bodies of the token errors plex.tv sends (plex-api.md "Token errors"):
+// python-plexapi treats a 422 as an invalid token when its body says
+// "Invalid token". The exact 422 body is not confirmed by a capture; this
+// is the text clients match.
+const INVALID_TOKEN_BODY = 'Invalid token';
+
+function faultStatus(req, res, status, fault = {}) {
+  if (status === 429 && fault.retry_after !== undefined) {
+    // Rate limited, with the wait plex.tv asks for (RFC 9110 §10.2.3).
+    res.setHeader('Retry-After', String(fault.retry_after));
+  }
   if (status >= 500) {
     // What an outage looks like from a proxy in front of plex.tv.
     const text = status === 503 ? 'Service Temporarily Unavailable' : status === 502 ? 'Bad Gateway' : 'Internal Server Error';
@@ -638,6 +650,7 @@ function logRequest(req, url, ep) {
   const h = req.headers;
   const entry = {
     method: req.method,
+    host: req.headers.host ?? null,
     path: url.pathname,
     query,
     endpoint: ep,
@@ -748,7 +761,18 @@ async function control(req, res, url) {
         if (!Number.isInteger(body.times) || body.times < 1) return json(res, 400, { error: 'times must be a positive integer' });
         times = body.times;
       }
-      state.faults.push({ endpoint: body.endpoint, mode: body.mode, times });
+      const extra = {};
+      if (body.retry_after !== undefined) {
+        if (typeof body.retry_after !== 'string' && !Number.isInteger(body.retry_after)) {
+          return json(res, 400, { error: 'retry_after must be an integer or a string' });
+        }
+        extra.retry_after = body.retry_after;
+      }
+      if (body.location !== undefined) {
+        if (typeof body.location !== 'string' || /[\r\n]/.test(body.location)) return json(res, 400, { error: 'bad location' });
+        extra.location = body.location;
+      }
+      state.faults.push({ endpoint: body.endpoint, mode: body.mode, times, ...extra });
       return json(res, 200, { ok: true, faults: state.faults.map((f) => ({ ...f, times: Number.isFinite(f.times) ? f.times : null })) });
     }
     case '/__fake/revoke': {
@@ -887,14 +911,34 @@ async function handle(req, res) {
 
   // Drain the request body (plex-oidc sends none) before answering.
   req.resume();
-  const mode = takeFault(route.ep);
+  const fault = takeFault(route.ep);
+  const mode = fault?.mode ?? null;
   entry.fault = mode;
   if (mode === 'hang') return; // never answers; the client's timeout must fire
   if (mode === 'reset') {
     req.socket.destroy();
     return;
   }
-  if (mode && mode.startsWith('status:')) return faultStatus(req, res, Number(mode.slice(7)));
+  if (mode && mode.startsWith('status:')) return faultStatus(req, res, Number(mode.slice(7)), fault);
+  if (mode === 'invalid-token') {
+    return send(req, res, { status: 422, contentType: 'text/plain; charset=utf-8', raw: INVALID_TOKEN_BODY });
+  }
+  if (mode === 'unprocessable') {
+    // A 422 that is not about the token (no 1001, no "Invalid token").
+    return send(req, res, { status: 422, contentType: 'application/json; charset=utf-8',
+      raw: JSON.stringify({ errors: [{ message: 'Validation failed', status: 422 }] }) });
+  }
+  if (mode === 'unauthorized-html') {
+    // A 401 without Plex's envelope (what a proxy or firewall in front of
+    // plex.tv might send).
+    return send(req, res, { status: 401, contentType: 'text/html', raw: '<html><body><h1>401 Authorization Required</h1></body></html>' });
+  }
+  if (mode && mode.startsWith('redirect:')) {
+    // To fault.location (an origin such as http://clients.localhost:PORT)
+    // + the same path and query; without one, to the same path here.
+    res.setHeader('Location', `${fault.location ?? ''}${req.url}`);
+    return send(req, res, { status: Number(mode.slice(9)), contentType: 'text/html', raw: '<html><body>Moved</body></html>' });
+  }
   if (mode === 'huge') return sendHuge(res);
   if (mode === 'garbage') {
     return send(req, res, { status: 200, contentType: 'application/json; charset=utf-8',

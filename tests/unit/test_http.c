@@ -1,10 +1,13 @@
-/* test_http.c - form decoding, encoding and cookie parsing, from tables. */
+/* test_http.c - form decoding, encoding, cookie parsing and the request
+ * head checks, from tables. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
 #include "http/cookie.h"
 #include "http/form.h"
+#include "http/head.h"
 #include "po_limits.h"
 #include "t.h"
 
@@ -160,6 +163,112 @@ test_cookie_format(void)
 	buf_free(&b);
 }
 
+#define F(n, v) { n, sizeof(n) - 1, v, sizeof(v) - 1 }
+
+/* Issue 9, item 6: libmicrohttpd frames the body by the FIRST
+ * Transfer-Encoding line; any head that could be read two ways is 400. */
+static void
+test_head_vectors(void)
+{
+	static const http_field_t te_dup[] = { F("Host", "x"), F("Transfer-Encoding", "gzip"),
+		F("Transfer-Encoding", "chunked") };
+	static const http_field_t te_dup_same[] = { F("Transfer-Encoding", "chunked"), F("transfer-encoding", "chunked") };
+	static const http_field_t te_list[] = { F("Transfer-Encoding", "gzip, chunked") };
+	static const http_field_t te_gzip[] = { F("Transfer-Encoding", "gzip") };
+	static const http_field_t te_identity[] = { F("Transfer-Encoding", "identity") };
+	static const http_field_t te_empty[] = { F("Transfer-Encoding", "") };
+	static const http_field_t te_space[] = { F("Transfer-Encoding", "chunked ") };
+	static const http_field_t te_ok[] = { F("Host", "x"), F("Transfer-Encoding", "chunked") };
+	static const http_field_t te_case[] = { F("TRANSFER-ENCODING", "Chunked") };
+	static const http_field_t te_cl[] = { F("Content-Length", "5"), F("Transfer-Encoding", "chunked") };
+	static const http_field_t cl_ok[] = { F("Content-Length", "16384") };
+	static const http_field_t cl_over[] = { F("Content-Length", "16385") };
+	static const http_field_t cl_huge[] = { F("Content-Length", "99999999999999999999999") };
+	static const http_field_t cl_zeros[] = { F("Content-Length", "0000000000000000000000005") };
+	static const http_field_t cl_same[] = { F("Content-Length", "7"), F("content-length", "7") };
+	static const http_field_t cl_differ[] = { F("Content-Length", "0"), F("Content-Length", "40") };
+	static const http_field_t cl_bad[] = { F("Content-Length", "abc") };
+	static const http_field_t cl_neg[] = { F("Content-Length", "-1") };
+	static const http_field_t cl_list[] = { F("Content-Length", "5, 5") };
+	static const http_field_t cl_empty[] = { F("Content-Length", "") };
+	static const http_field_t nul_value[] = { { "Authorization", 13, "Bearer a\0b", 10 } };
+	static const http_field_t nul_name[] = { { "X-\0Evil", 7, "a", 1 } };
+	static const http_field_t plain[] = { F("Host", "x"), F("Accept", "*/*") };
+	static const struct {
+		const http_field_t *f;
+		size_t n;
+		int want;
+		bool chunked, has_length;
+		uint64_t length;
+	} v[] = {
+		{ te_dup, 3, 400, false, false, 0 },
+		{ te_dup_same, 2, 400, false, false, 0 },
+		{ te_list, 1, 400, false, false, 0 },
+		{ te_gzip, 1, 400, false, false, 0 },
+		{ te_identity, 1, 400, false, false, 0 },
+		{ te_empty, 1, 400, false, false, 0 },
+		{ te_space, 1, 400, false, false, 0 },
+		{ te_ok, 2, 0, true, false, 0 },
+		{ te_case, 1, 0, true, false, 0 },
+		{ te_cl, 2, 400, false, false, 0 },
+		{ cl_ok, 1, 0, false, true, 16384 },
+		{ cl_over, 1, 413, false, false, 0 },
+		{ cl_huge, 1, 413, false, false, 0 },
+		{ cl_zeros, 1, 0, false, true, 5 },
+		{ cl_same, 2, 0, false, true, 7 },
+		{ cl_differ, 2, 400, false, false, 0 },
+		{ cl_bad, 1, 400, false, false, 0 },
+		{ cl_neg, 1, 400, false, false, 0 },
+		{ cl_list, 1, 400, false, false, 0 },
+		{ cl_empty, 1, 400, false, false, 0 },
+		{ nul_value, 1, 400, false, false, 0 },
+		{ nul_name, 1, 400, false, false, 0 },
+		{ plain, 2, 0, false, false, 0 },
+		{ NULL, 0, 0, false, false, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		http_head_t h = { true, true, 99 };
+
+		T_EQ_INT(http_head_check(v[i].f, v[i].n, &h), v[i].want);
+		T_EQ_INT(h.chunked, v[i].chunked);
+		T_EQ_INT(h.has_length, v[i].has_length);
+		T_EQ_INT(h.length, v[i].length);
+		if (t_cur_failed) {
+			fprintf(stderr, "    case %zu\n", i);
+			return;
+		}
+	}
+}
+
+/* The count and byte limits: LIM_HTTP_FIELDS_MAX fields pass, one more is
+ * 431; LIM_HTTP_HEAD_MAX bytes pass, one more is 431. */
+static void
+test_head_limits(void)
+{
+	static http_field_t many[LIM_HTTP_FIELDS_MAX + 1];
+	static char big[LIM_HTTP_HEAD_MAX];
+	http_field_t one;
+	http_head_t h;
+	size_t i;
+
+	for (i = 0; i < LIM_HTTP_FIELDS_MAX + 1; i++)
+		many[i] = (http_field_t){ "X-A", 3, "b", 1 };
+	T_EQ_INT(http_head_check(many, LIM_HTTP_FIELDS_MAX, &h), 0);
+	T_EQ_INT(http_head_check(many, LIM_HTTP_FIELDS_MAX + 1, &h), 431);
+	memset(big, 'a', sizeof(big));
+	/* "Cookie: " + value + CRLF = 6 + 4 + len */
+	one = (http_field_t){ "Cookie", 6, big, LIM_HTTP_HEAD_MAX - 10 };
+	T_EQ_INT(http_head_check(&one, 1, &h), 0);
+	one.value_len++;
+	T_EQ_INT(http_head_check(&one, 1, &h), 431);
+	/* the byte limit comes before the framing checks */
+	many[0] = (http_field_t){ "Transfer-Encoding", 17, "gzip", 4 };
+	T_EQ_INT(http_head_check(many, LIM_HTTP_FIELDS_MAX + 1, &h), 431);
+	T_EQ_INT(http_head_check(many, 2, &h), 400);
+}
+
 int
 main(void)
 {
@@ -169,5 +278,7 @@ main(void)
 	T_RUN(test_form_encode_roundtrip);
 	T_RUN(test_cookies);
 	T_RUN(test_cookie_format);
+	T_RUN(test_head_vectors);
+	T_RUN(test_head_limits);
 	return T_DONE();
 }

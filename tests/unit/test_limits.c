@@ -1,9 +1,13 @@
 /* test_limits.c - rate limiting (fake clock) and trusted-proxy client
  * addresses, from tables. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "core/err.h"
+#include "core/ipaddr.h"
 #include "http/clientip.h"
 #include "store/ratelimit.h"
 #include "t.h"
@@ -46,6 +50,97 @@ test_ipv6_keyed_by_64(void)
 	ratelimit_free(r);
 }
 
+/* Issue 9, item 5: behind a dual-stack socket every IPv4 client arrives as
+ * ::ffff:a.b.c.d. They are distinct clients (not one IPv6 /64), and each
+ * is the same client as its plain IPv4 spelling. */
+static void
+test_ipv4_mapped_unmapped(void)
+{
+	ratelimit_t *r = ratelimit_new();
+	int i, allowed = 0;
+	char ip[64];
+
+	for (i = 0; i < 100; i++)
+		allowed += ratelimit_take(r, RL_PIN, "::ffff:192.0.2.1", 0, NULL);
+	T_EQ_INT(allowed, 20);
+	/* another IPv4 client behind the same socket has its own bucket */
+	T_CHECK(ratelimit_take(r, RL_PIN, "::ffff:192.0.2.2", 0, NULL));
+	T_CHECK(ratelimit_take(r, RL_PIN, "::ffff:c000:203", 0, NULL)); /* 192.0.2.3, hex spelling */
+	/* ...and the plain spelling of the first is the same, empty, bucket */
+	T_CHECK(!ratelimit_take(r, RL_PIN, "192.0.2.1", 0, NULL));
+	/* many IPv4 clients through one dual-stack socket each get a burst */
+	for (i = 10, allowed = 0; i < 60; i++) {
+		snprintf(ip, sizeof(ip), "::ffff:198.51.100.%d", i);
+		allowed += ratelimit_take(r, RL_PIN, ip, 0, NULL);
+	}
+	T_EQ_INT(allowed, 50);
+	ratelimit_free(r);
+}
+
+static void
+test_ipaddr(void)
+{
+	static const struct {
+		const char *in, *canon;
+		int family;
+	} v[] = {
+		{ "192.0.2.1", "192.0.2.1", AF_INET },
+		{ "::ffff:192.0.2.1", "192.0.2.1", AF_INET },
+		{ "::FFFF:192.0.2.1", "192.0.2.1", AF_INET },
+		{ "::ffff:c000:201", "192.0.2.1", AF_INET },
+		{ "0:0:0:0:0:ffff:192.0.2.1", "192.0.2.1", AF_INET },
+		{ "2001:db8::1", "2001:db8::1", AF_INET6 },
+		{ "2001:DB8:0::1", "2001:db8::1", AF_INET6 },
+		{ "::1", "::1", AF_INET6 },
+		{ "::192.0.2.1", "::192.0.2.1", AF_INET6 },      /* IPv4-compatible: not mapped */
+		{ "64:ff9b::192.0.2.1", "64:ff9b::c000:201", AF_INET6 }, /* NAT64: not mapped */
+		{ "::ffff:0:192.0.2.1", "::ffff:0:c000:201", AF_INET6 }, /* SIIT: not mapped */
+		{ "192.0.2.1:80", "", 0 },
+		{ "[::1]", "", 0 },
+		{ "unknown", "", 0 },
+		{ "", "", 0 },
+	};
+	unsigned char k1[IPADDR_KEY_LEN], k2[IPADDR_KEY_LEN];
+	ipaddr_t a, b;
+	char out[IPADDR_TEXT_MAX];
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		T_EQ_INT(ipaddr_parse(v[i].in, &a), v[i].family != 0);
+		T_EQ_INT(a.family, v[i].family);
+		ipaddr_format(&a, out, sizeof(out));
+		T_EQ_STR(out, v[i].canon);
+		if (t_cur_failed)
+			fprintf(stderr, "    for %s\n", v[i].in);
+	}
+	T_CHECK(!ipaddr_parse(NULL, &a));
+	/* from a socket address: a dual-stack socket's IPv4 peer */
+	T_CHECK(inet_pton(AF_INET6, "::ffff:203.0.113.9", &sin6.sin6_addr) == 1);
+	T_CHECK(ipaddr_from_sockaddr((struct sockaddr *)&sin6, &a));
+	ipaddr_format(&a, out, sizeof(out));
+	T_EQ_STR(out, "203.0.113.9");
+	T_CHECK(!ipaddr_from_sockaddr(NULL, &a));
+	/* keys: mapped == plain; IPv6 by /64 */
+	ipaddr_parse("::ffff:203.0.113.9", &a);
+	ipaddr_parse("203.0.113.9", &b);
+	ipaddr_key(&a, k1);
+	ipaddr_key(&b, k2);
+	T_CHECK(memcmp(k1, k2, sizeof(k1)) == 0);
+	ipaddr_parse("::ffff:203.0.113.10", &b);
+	ipaddr_key(&b, k2);
+	T_CHECK(memcmp(k1, k2, sizeof(k1)) != 0);
+	ipaddr_parse("2001:db8:1:2::1", &a);
+	ipaddr_parse("2001:db8:1:2:ffff::9", &b);
+	ipaddr_key(&a, k1);
+	ipaddr_key(&b, k2);
+	T_CHECK(memcmp(k1, k2, sizeof(k1)) == 0);
+	/* tiny output buffers are cut, NUL-terminated */
+	ipaddr_parse("2001:db8::1", &a);
+	ipaddr_format(&a, out, 4);
+	T_EQ_STR(out, "200");
+}
+
 static void
 test_table_stays_bounded(void)
 {
@@ -81,6 +176,11 @@ test_cidr_match(void)
 		{ "10.0.0.0/8", "::ffff:10.0.0.9", 1 },
 		{ "0.0.0.0/0", "203.0.113.9", 1 },
 		{ "10.0.0.0/8", "not-an-ip", 0 },
+		/* a range written IPv4-mapped is the IPv4 range */
+		{ "::ffff:10.0.0.0/104", "10.9.8.7", 1 },
+		{ "::ffff:10.0.0.0/104", "::ffff:10.9.8.7", 1 },
+		{ "::ffff:10.0.0.0/104", "11.9.8.7", 0 },
+		{ "::ffff:127.0.0.1", "127.0.0.1", 1 },
 	};
 	size_t i;
 
@@ -121,6 +221,15 @@ test_client_ip(void)
 		{ "127.0.0.1", "", "127.0.0.1" },
 		{ "127.0.0.1", NULL, "127.0.0.1" },
 		{ "::1", "2001:db8::5", "2001:db8::5" },
+		/* IPv4-mapped addresses are unmapped: from a proxy listening
+		 * dual-stack, and a peer reaching a dual-stack socket */
+		{ "127.0.0.1", "::ffff:198.51.100.7", "198.51.100.7" },
+		{ "127.0.0.1", "6.6.6.6, ::ffff:c633:6407", "198.51.100.7" },
+		{ "::ffff:127.0.0.1", "198.51.100.7", "198.51.100.7" },
+		{ "::ffff:127.0.0.1", NULL, "127.0.0.1" },
+		{ "::ffff:203.0.113.5", "1.2.3.4", "203.0.113.5" },
+		/* a trusted hop written mapped is still trusted */
+		{ "127.0.0.1", "198.51.100.7, ::ffff:10.0.0.2", "198.51.100.7" },
 	};
 	char *ranges[] = { "127.0.0.1", "::1", "10.0.0.0/8" };
 	ip_allow_t a;
@@ -144,6 +253,8 @@ main(void)
 {
 	T_RUN(test_bucket_burst_then_refill);
 	T_RUN(test_ipv6_keyed_by_64);
+	T_RUN(test_ipv4_mapped_unmapped);
+	T_RUN(test_ipaddr);
 	T_RUN(test_table_stays_bounded);
 	T_RUN(test_cidr_match);
 	T_RUN(test_client_ip);

@@ -238,9 +238,10 @@ export class FakePlex {
     if (r.status !== 200) throw new Error(`fake expire: ${r.status} ${JSON.stringify(r.body)}`);
   }
 
-  // endpoint: pins.create | pins.get | user | resources | any
-  async fault(endpoint, mode, times) {
-    const r = await this.control('fault', times === undefined ? { endpoint, mode } : { endpoint, mode, times });
+  // endpoint: pins.create | pins.get | user | resources | any; extra:
+  // {retry_after, location} (tests/fake-plex/README.md).
+  async fault(endpoint, mode, times, extra = {}) {
+    const r = await this.control('fault', { endpoint, mode, ...(times === undefined ? {} : { times }), ...extra });
     if (r.status !== 200) throw new Error(`fake fault: ${r.status} ${JSON.stringify(r.body)}`);
   }
 
@@ -361,9 +362,12 @@ export class Provider {
   // seedKey: put a ready-made signing key in a new data_dir, so the
   // provider does not spend seconds generating one at every start (the
   // restart tests turn it off to see the provider create its own).
+  // spawnPrefix: a command the binary is run through, e.g. ['prlimit',
+  // '--nofile=8192:8192', '--'] (it must exec the binary, keeping the pid).
   constructor({ fake, clients = defaultClients(), dataDir, port, serverId = SERVER_ID, logLevel = 'debug', ownerId,
-    seedKey = true }) {
+    seedKey = true, spawnPrefix = [] }) {
     this.fake = fake;
+    this.spawnPrefix = spawnPrefix;
     this.seedKey = seedKey;
     this.clients = clients;
     this.dataDir = dataDir;
@@ -405,7 +409,8 @@ export class Provider {
       // PLEX_OIDC_<SECTION>_<KEY> variables override the config file: keep
       // the caller's out, so the config written here is the whole story.
       const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PLEX_OIDC_')));
-      this.child = track(spawn(BIN, ['--config', this.configPath], { stdio: ['ignore', fd, fd], env }));
+      const [cmd, ...args] = [...this.spawnPrefix, BIN, '--config', this.configPath];
+      this.child = track(spawn(cmd, args, { stdio: ['ignore', fd, fd], env }));
     } finally {
       fs.closeSync(fd);
     }
