@@ -29,6 +29,8 @@
 #include "oidc/oidc.h"
 #include "plex/plex.h"
 #include "plex/plex_id.h"
+#include "po_limits.h"
+#include "session/access.h"
 #include "store/ratelimit.h"
 #include "store/store.h"
 #include "ui/page.h"
@@ -55,6 +57,7 @@ struct app {
 	store_t *store;
 	metrics_t *metrics;
 	plex_client_t *plex;
+	access_t *access;
 	login_flow_t *flow;
 	login_http_t *logins;
 	oidc_t *oidc;
@@ -353,6 +356,28 @@ start_maintenance(struct app *a)
 	return a->maint_started ? PO_OK : PO_ERR_INTERNAL;
 }
 
+/* The re-check's plex.tv call. */
+static int
+access_plex_resources(void *plex, const char *token, plex_resources_cb cb, void *arg)
+{
+	return plex_resources_get(plex, token, cb, arg);
+}
+
+/* The namespaces whose lifetime the configuration decides. */
+static void
+store_lifetimes(struct app *a)
+{
+	const config_t *c = a->cfg;
+	int64_t sealed = c->session_lifetime_s > c->refresh_lifetime_s ? c->session_lifetime_s : c->refresh_lifetime_s;
+
+	/* A kept check is used for access_recheck, a failed one paces the next
+	 * attempt for LIM_ACCESS_RETRY_S. */
+	store_set_ttl(a->store, STORE_ACCESS, ((long long)c->access_recheck_s + LIM_ACCESS_RETRY_S) * 1000);
+	/* Revoked sessions and chains: until they would have expired. */
+	store_set_ttl(a->store, STORE_REVOKED, (long long)sealed * 1000);
+	store_set_ttl(a->store, STORE_REFRESH, (long long)c->refresh_lifetime_s * 1000);
+}
+
 /* The login flow, the login pages and the provider, which build on each
  * other in this order. */
 static int
@@ -360,14 +385,24 @@ start_doors(struct app *a)
 {
 	login_flow_opts_t fo = { 0 };
 	login_http_opts_t ho = { 0 };
+	access_opts_t ao = { 0 };
 	oidc_opts_t oo = { 0 };
 	int rc;
+
+	ao.store = a->store;
+	ao.resources_get = access_plex_resources;
+	ao.plex = a->plex;
+	ao.cfg = a->cfg;
+	ao.metrics = a->metrics;
+	if ((rc = access_new(&ao, &a->access)) != PO_OK)
+		return rc;
 
 	fo.store = a->store;
 	fo.ops = login_flow_plex_ops();
 	fo.plex = a->plex;
 	fo.cfg = a->cfg;
 	fo.metrics = a->metrics;
+	fo.keys = a->keys;
 	fo.setup_mode = a->opts.setup_mode;
 	if ((rc = login_flow_new(&fo, &a->flow)) != PO_OK)
 		return rc;
@@ -385,6 +420,7 @@ start_doors(struct app *a)
 	oo.ui = a->ui;
 	oo.store = a->store;
 	oo.logins = a->logins;
+	oo.access = a->access;
 	oo.metrics = a->metrics;
 	oo.setup_mode = a->opts.setup_mode;
 	if ((rc = oidc_new(&oo, &a->oidc)) != PO_OK)
@@ -413,6 +449,7 @@ app_start(const config_t *cfg, const app_opts_t *opts, app_t **out)
 		log_warn("%s", cfg->warnings[i]);
 	if ((a->rl = ratelimit_new()) == NULL || (a->metrics = metrics_new()) == NULL || (a->store = store_mem_new()) == NULL)
 		goto out;
+	store_lifetimes(a);
 	/* The keys before the Plex client identifier: a first start that
 	 * stops in between must not look like lost keys the next time. */
 	if ((rc = ip_allow_new(cfg->trusted_proxies, cfg->n_trusted_proxies, &a->trusted)) != PO_OK ||
@@ -468,12 +505,14 @@ app_stop(app_t *a)
 	}
 	http_server_quiesce(a->http);
 	login_flow_stop(a->flow);
+	access_stop(a->access);
 	plex_client_free(a->plex); /* cancelled callbacks resume waiting requests */
 	http_server_stop(a->http);
 	router_free(a->router);
 	oidc_free(a->oidc);
 	login_http_free(a->logins);
 	login_flow_free(a->flow);
+	access_free(a->access);
 	ui_free(a->ui);
 	keyholder_free(a->keys);
 	store_free(a->store);

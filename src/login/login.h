@@ -86,6 +86,7 @@ typedef struct login {
 	bool polling;            /* a poll is in flight (until poll_at_ms + its timeout) */
 	int poll_failures;       /* consecutive */
 	identity_t *who;         /* DONE: who signed in */
+	char *sess;              /* DONE: their new sign-on session, sealed (session.h) */
 	char *account;           /* DENIED: the Plex account's name */
 	int denied_reason;       /* DENIED: LOGIN_DENIED_* */
 } login_t;
@@ -100,6 +101,7 @@ typedef struct login_event_data {
 	int64_t pin_id;           /* LEV_PIN_CREATED */
 	const char *pin_code;     /* LEV_PIN_CREATED */
 	const identity_t *who;    /* LEV_ALLOWED */
+	const char *sess;         /* LEV_ALLOWED: the sealed session (may be NULL) */
 	const char *account;      /* LEV_DENIED */
 	int denied_reason;        /* LEV_DENIED */
 } login_event_data_t;

@@ -17,6 +17,7 @@
 #include "login/login_flow.h"
 #include "login/logins.h"
 #include "policy/policy.h"
+#include "session/session.h"
 #include "po_limits.h"
 
 struct login_flow {
@@ -322,6 +323,23 @@ done:
 	chain_free(c);
 }
 
+/* A new sign-on session for the chain's user, sealed into *out. */
+static int
+seal_session(struct chain *c, char **out)
+{
+	keyring_t *ring = keyholder_get(c->f->o.keys);
+	session_t s;
+	int rc;
+
+	*out = NULL;
+	if ((rc = session_new(c->who, c->token, clock_now_s(), c->f->o.cfg->session_lifetime_s, &s)) == PO_OK) {
+		rc = session_seal(ring, c->f->o.cfg->issuer, &s, out);
+		session_clear(&s);
+	}
+	keyholder_put(ring);
+	return rc;
+}
+
 static void
 on_resources(void *arg, enum plex_status st, const plex_resources_t *res)
 {
@@ -329,6 +347,7 @@ on_resources(void *arg, enum plex_status st, const plex_resources_t *res)
 	const config_t *cfg = c->f->o.cfg;
 	login_event_data_t e = { .ev = LEV_ALLOWED };
 	policy_report_t rep;
+	char *sess = NULL;
 
 	if (retry_later(c, st))
 		return;
@@ -361,9 +380,16 @@ on_resources(void *arg, enum plex_status st, const plex_resources_t *res)
 		e.denied_reason = rep.no_owner_id && !rep.other_owner ? LOGIN_DENIED_UNVERIFIABLE : LOGIN_DENIED_NOT_SHARED;
 	} else {
 		e.who = c->who;
+		/* The sign-on session, sealed here where the Plex token is: the
+		 * record, and the store, only ever see it sealed. Without one the
+		 * sign-in still succeeds, for this app alone. */
+		if (c->f->o.keys && !c->f->o.setup_mode && seal_session(c, &sess) != PO_OK)
+			log_warn("login: no sign-on session for Plex account %s: sealing failed", c->who->sub);
+		e.sess = sess;
 	}
 	if (event(c, &e) == PO_ERR_NOMEM)
 		simple(c, LEV_CHECK_FAILED);
 done:
+	free(sess);
 	chain_free(c);
 }

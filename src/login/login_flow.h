@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "keys/keyholder.h"
 #include "metrics.h"
 #include "plex/plex.h"
 #include "policy/identity.h"
@@ -41,6 +42,7 @@ typedef struct login_flow_opts {
 	void *plex;                    /* borrowed: passed to ops */
 	const config_t *cfg;           /* borrowed: [plex] server_id, owner_id */
 	metrics_t *metrics;            /* borrowed */
+	keyholder_t *keys;             /* borrowed: seals the new session; NULL: none */
 	bool setup_mode;               /* every account may sign in (main.c decides) */
 } login_flow_opts_t;
 

@@ -106,7 +106,7 @@ login_step(login_t *l, const login_event_data_t *e, int64_t now_ms, login_effect
 {
 	int next;
 	identity_t *who = NULL;
-	char *s = NULL;
+	char *s = NULL, *sess = NULL;
 
 	memset(eff, 0, sizeof(*eff));
 	if ((next = login_next_state(l->st, e->ev)) < 0)
@@ -122,8 +122,10 @@ login_step(login_t *l, const login_event_data_t *e, int64_t now_ms, login_effect
 	case LEV_ALLOWED:
 		if (e->who == NULL)
 			return PO_ERR_INVALID;
-		if ((who = identity_dup(e->who)) == NULL)
+		if ((who = identity_dup(e->who)) == NULL || (e->sess && (sess = str_dup(e->sess)) == NULL)) {
+			identity_free(who);
 			return PO_ERR_NOMEM;
+		}
 		break;
 	case LEV_DENIED:
 		if (e->account && (s = str_dup(e->account)) == NULL)
@@ -187,6 +189,9 @@ login_step(login_t *l, const login_event_data_t *e, int64_t now_ms, login_effect
 		identity_free(l->who);
 		l->who = who;
 		who = NULL; /* transferred */
+		free(l->sess);
+		l->sess = sess;
+		sess = NULL; /* transferred */
 		break;
 	case LEV_DENIED:
 		free(l->account);
@@ -203,6 +208,7 @@ login_step(login_t *l, const login_event_data_t *e, int64_t now_ms, login_effect
 	l->st = (enum login_state)next;
 	identity_free(who);
 	free(s);
+	free(sess);
 	return PO_OK;
 }
 

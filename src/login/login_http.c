@@ -17,6 +17,7 @@
 #include "login/login_http.h"
 #include "login/logins.h"
 #include "po_limits.h"
+#include "session/session.h"
 #include "ui/page.h"
 
 /* "Plex is not answering": when to come back (seconds, as text). Plex
@@ -149,20 +150,22 @@ app_name(const login_http_t *lh, const login_t *l)
 
 /* The login page for login id in state ("idle" or "waiting"). */
 static void
-render_login(login_http_t *lh, http_resp_t *resp, const char *id, const char *state, const login_t *l)
+render_login(login_http_t *lh, http_resp_t *resp, const char *id, const char *state, const login_t *l,
+    bool signed_in)
 {
 	const char *name = app_name(lh, l);
 	ui_var_t vars[] = {
 		{ "login_id", id },
 		{ "state", state },
 		{ "client_name", name ? name : "" },
+		{ "signed_in", signed_in ? "1" : NULL },
 	};
 
 	page_render(lh->o.ui, base(lh), resp, 200, "login.html", vars, sizeof(vars) / sizeof(vars[0]));
 }
 
 int
-login_http_begin(login_http_t *lh, login_t *l, http_req_t *req, http_resp_t *resp)
+login_http_begin(login_http_t *lh, login_t *l, bool signed_in, http_req_t *req, http_resp_t *resp)
 {
 	char id[LOGIN_ID_SIZE];
 	bool new_bid = false;
@@ -183,7 +186,7 @@ login_http_begin(login_http_t *lh, login_t *l, http_req_t *req, http_resp_t *res
 	                   (rc = http_resp_header(resp, "Set-Cookie", buf_str(&cookie))) != PO_OK))
 		goto out;
 	metrics_inc(lh->o.metrics, M_LOGINS_STARTED);
-	render_login(lh, resp, id, "idle", l);
+	render_login(lh, resp, id, "idle", l, signed_in);
 out:
 	if (rc != PO_OK)
 		log_error_fr(rc, "cannot start a login");
@@ -358,7 +361,13 @@ login_finish(void *arg, http_req_t *req, http_resp_t *resp)
 		result_page(lh, resp, rl.id, &rl.l); /* not done: where it stands */
 	else if (rc != PO_OK || (d = lh->doors[rl.l.door].ops) == NULL)
 		page_unavailable(lh, resp);
+	else if (rl.l.sess && session_set_cookie(resp, lh->o.cfg->issuer_https, rl.l.sess,
+	                          clock_now_s() + lh->o.cfg->session_lifetime_s, clock_now_s()) != PO_OK)
+		page_unavailable(lh, resp); /* the header did not fit: no half sign-in */
 	else
+		/* The browser keeps its new sign-on session whatever the door
+		 * answers: another app may admit the user even if this one does
+		 * not. */
 		d->finish(lh->doors[rl.l.door].arg, &rl.l, req, resp);
 	req_login_clear(&rl);
 }
@@ -426,7 +435,7 @@ result_page(login_http_t *lh, http_resp_t *resp, const char *id, const login_t *
 		break;
 	default:
 		/* Still in progress: back to the page. */
-		render_login(lh, resp, id, l->st == LOGIN_IDLE ? "idle" : "waiting", l);
+		render_login(lh, resp, id, l->st == LOGIN_IDLE ? "idle" : "waiting", l, false);
 		break;
 	}
 	buf_free(&retry);
@@ -462,7 +471,7 @@ login_return(void *arg, http_req_t *req, http_resp_t *resp)
 	else if (rc != PO_OK)
 		page_unavailable(lh, resp);
 	else
-		render_login(lh, resp, rl.id, "waiting", &rl.l);
+		render_login(lh, resp, rl.id, "waiting", &rl.l, false);
 	req_login_clear(&rl);
 }
 

@@ -76,8 +76,9 @@ int login_http_routes(login_http_t *lh, router_t *r, int start_guard, int status
 /* Starts a login for this browser: l (door, app, cont set; the rest
  * zero; its bid is filled in) is stored under a new id bound to the
  * browser (a new browser-id cookie is set if it has none) and the login
- * page is the answer. On failure nothing is answered and the error is
- * returned: the door answers (an error redirect to the app). */
-int login_http_begin(login_http_t *lh, login_t *l, http_req_t *req, http_resp_t *resp);
+ * page is the answer; with signed_in (the browser has a sign-on session)
+ * the page offers "Sign out". On failure nothing is answered and the error
+ * is returned: the door answers (an error redirect to the app). */
+int login_http_begin(login_http_t *lh, login_t *l, bool signed_in, http_req_t *req, http_resp_t *resp);
 
 #endif

@@ -20,6 +20,7 @@ login_clear(login_t *l)
 	str_free_secret(l->cont); /* carries the app's state and PKCE challenge */
 	free(l->pin_code);
 	identity_free(l->who);
+	free(l->sess);
 	free(l->account);
 	str_wipe(l->bid, sizeof(l->bid));
 	memset(l, 0, sizeof(*l));
@@ -66,7 +67,7 @@ login_encode(const login_t *l, buf_t *out)
 		if (rc != PO_OK)
 			goto out;
 	}
-	if ((rc = set_str(o, "ac", l->account)) != PO_OK ||
+	if ((rc = set_str(o, "ss", l->sess)) != PO_OK || (rc = set_str(o, "ac", l->account)) != PO_OK ||
 	    (l->denied_reason && (rc = set(o, "dr", json_integer(l->denied_reason))) != PO_OK))
 		goto out;
 	rc = PO_ERR_NOMEM;
@@ -135,7 +136,8 @@ login_decode(const char *buf, size_t len, login_t *l)
 	l->denied_reason = (int)dr;
 	l->polling = json_is_true(json_object_get(o, "pl"));
 	if (!get_str(o, "a", LIM_CLIENT_ID_MAX, &l->app) || !get_str(o, "c", LIM_LOGIN_CONT_MAX, &l->cont) ||
-	    !get_str(o, "pc", LIM_PLEX_CODE_MAX, &l->pin_code) || !get_str(o, "ac", LIM_PLEX_FIELD_MAX, &l->account))
+	    !get_str(o, "pc", LIM_PLEX_CODE_MAX, &l->pin_code) || !get_str(o, "ac", LIM_PLEX_FIELD_MAX, &l->account) ||
+	    !get_str(o, "ss", LIM_SEALED_MAX, &l->sess))
 		goto out;
 	if (json_object_get(o, "who") && (l->who = identity_from_json(json_object_get(o, "who"))) == NULL)
 		goto out;

@@ -12,18 +12,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "oidc/claims.h"
 #include "oidc/errors.h"
 #include "oidc/internal.h"
 #include "oidc/pkce.h"
+#include "oidc/prompt.h"
+#include "session/access.h"
+#include "session/session.h"
 #include "po_limits.h"
 
 /* Parameters that RFC 6749 §3.1 says must not repeat; a duplicate of any
  * of them makes the request invalid. */
 static const char *const single_params[] = { "client_id", "redirect_uri", "response_type", "scope", "state",
-	"nonce", "code_challenge", "code_challenge_method", "prompt", "max_age", "response_mode", NULL };
+	"nonce", "code_challenge", "code_challenge_method", "prompt", "max_age", "response_mode", "id_token_hint",
+	NULL };
 
 /* The parameters "try again" replays that the login does not keep anyway
  * (authz_req_t has the others: oidc_retry_query() rebuilds them). */
@@ -58,7 +63,7 @@ check_request(const form_t *f, const char **desc)
 {
 	const char *rt = form_get(f, "response_type"), *scope = form_get(f, "scope");
 	const char *cc = form_get(f, "code_challenge"), *ccm = form_get(f, "code_challenge_method");
-	const char *prompt = form_get(f, "prompt"), *rm = form_get(f, "response_mode");
+	const char *rm = form_get(f, "response_mode");
 	size_t i;
 
 	for (i = 0; single_params[i]; i++)
@@ -106,19 +111,25 @@ check_request(const form_t *f, const char **desc)
 		*desc = "code_challenge_method without code_challenge";
 		return OE_INVALID_REQUEST;
 	}
-	if (prompt) {
-		/* OIDC Core §3.1.2.1: "none" cannot be combined; we never have a
-		 * session, so "none" always gets login_required (§3.1.2.6). */
-		if (strstr(prompt, "none")) {
-			if (strcmp(prompt, "none") != 0) {
-				*desc = "prompt=none cannot be combined with other values";
-				return OE_INVALID_REQUEST;
-			}
-			*desc = "the user must sign in with Plex";
-			return OE_LOGIN_REQUIRED;
-		}
-	}
 	return NULL;
+}
+
+/* The request's own parameters, borrowed from the form, as an authz_req_t
+ * (only valid while f is). */
+static void
+borrowed_req(const form_t *f, authz_req_t *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->scopes = scope_parse(form_get(f, "scope"));
+	r->client_id = (char *)(uintptr_t)form_get(f, "client_id");
+	r->redirect_uri = (char *)(uintptr_t)form_get(f, "redirect_uri");
+	r->state = (char *)(uintptr_t)form_get(f, "state");
+	r->nonce = (char *)(uintptr_t)form_get(f, "nonce");
+	r->code_challenge = (char *)(uintptr_t)form_get(f, "code_challenge");
+	if (r->state && r->state[0] == '\0')
+		r->state = NULL;
+	if (r->nonce && r->nonce[0] == '\0')
+		r->nonce = NULL;
 }
 
 /* The pending login of a valid request: its continuation is the request
@@ -135,17 +146,7 @@ login_of(const form_t *f, login_t *l)
 	buf_init(&cont, LIM_LOGIN_CONT_MAX);
 	memset(l, 0, sizeof(*l));
 	l->door = LOGIN_DOOR_OIDC;
-	r.scopes = scope_parse(form_get(f, "scope"));
-	/* Borrowed for the encoding only. */
-	r.client_id = (char *)(uintptr_t)form_get(f, "client_id");
-	r.redirect_uri = (char *)(uintptr_t)form_get(f, "redirect_uri");
-	r.state = (char *)(uintptr_t)form_get(f, "state");
-	r.nonce = (char *)(uintptr_t)form_get(f, "nonce");
-	r.code_challenge = (char *)(uintptr_t)form_get(f, "code_challenge");
-	if (r.state && r.state[0] == '\0')
-		r.state = NULL;
-	if (r.nonce && r.nonce[0] == '\0')
-		r.nonce = NULL;
+	borrowed_req(f, &r);
 	if ((rc = encode_retry(f, &extra)) != PO_OK || (rc = authz_req_to_query(&r, buf_str(&extra), &cont)) != PO_OK)
 		goto out;
 	rc = PO_ERR_NOMEM;
@@ -158,6 +159,139 @@ out:
 	return rc;
 }
 
+/* Called by the access re-check when it ends: the request runs again. */
+static void
+wake_request(void *conn)
+{
+	http_resume(conn);
+}
+
+/* One request's authorization: what it asked, and the browser's session. */
+struct authz {
+	oidc_t *o;
+	const form_t *f;
+	const char *redirect_uri;
+	const char *state;
+	prompt_t p;
+	keyring_t *ring;
+	session_t s;
+	bool has_session;
+	int64_t now;
+};
+
+/* The error redirect of a request that cannot be answered the way it
+ * asked (RFC 6749 §4.1.2.1; OIDC Core §3.1.2.6). */
+static void
+redirect_error(struct authz *z, http_resp_t *resp, const char *error, const char *desc)
+{
+	oidc_error_redirect(z->o, resp, z->redirect_uri, error, desc, z->state);
+}
+
+/* Starts a fresh Plex sign-in: the login page. */
+static void
+show_login(struct authz *z, http_req_t *req, http_resp_t *resp)
+{
+	login_t l = { 0 };
+	int rc;
+
+	if ((rc = login_of(z->f, &l)) != PO_OK ||
+	    (rc = login_http_begin(z->o->o.logins, &l, z->has_session, req, resp)) != PO_OK) {
+		log_error_fr(rc, "cannot start a login");
+		redirect_error(z, resp, rc == PO_ERR_UPSTREAM ? OE_TEMPORARILY_UNAVAILABLE : OE_SERVER_ERROR,
+		    "the sign-in could not be started");
+	}
+	login_clear(&l);
+}
+
+/* The session answers: the access re-check if one is due, then a code. */
+static void
+silent(struct authz *z, http_req_t *req, http_resp_t *resp)
+{
+	session_t *s = &z->s;
+	access_subject_t sub = { s->sid, s->plex_token, s->who->plex_id, s->who->access, s->checked, s->good };
+	access_result_t ar;
+	authz_req_t r;
+	char *sealed = NULL;
+	int rc;
+
+	if ((rc = access_check(z->o->o.access, &sub, z->now, wake_request, req->conn, &ar)) != PO_OK) {
+		redirect_error(z, resp, OE_SERVER_ERROR, "the sign-in could not be checked");
+		return;
+	}
+	switch (ar.st) {
+	case ACCESS_WAIT:
+		/* plex.tv is asked; this request runs again when it answers. */
+		http_req_suspend(req, resp);
+		return;
+	case ACCESS_GONE:
+		oidc_end_session(z->o, s, resp);
+		if (z->p.none)
+			redirect_error(z, resp, OE_ACCESS_DENIED, "the Plex server is no longer shared with this account");
+		else
+			oidc_no_access_page(z->o, resp, s->who->name, NULL);
+		return;
+	case ACCESS_SIGNED_OUT:
+		/* Plex refused the session's token: sign in again. */
+		oidc_end_session(z->o, s, resp);
+		z->has_session = false;
+		if (z->p.none)
+			redirect_error(z, resp, OE_LOGIN_REQUIRED, "the user must sign in with Plex again");
+		else
+			show_login(z, req, resp);
+		return;
+	case ACCESS_UNAVAILABLE:
+		if (z->p.none)
+			redirect_error(z, resp, OE_TEMPORARILY_UNAVAILABLE, "Plex is not answering");
+		else
+			oidc_unavailable_page(z->o, resp);
+		return;
+	case ACCESS_OK:
+		break;
+	}
+	s->who->access = ar.rel;
+	if (ar.updated) {
+		/* The browser keeps the newer check: no need to ask again. */
+		s->checked = ar.checked;
+		s->good = ar.good;
+		if (session_seal(z->ring, z->o->o.cfg->issuer, s, &sealed) != PO_OK ||
+		    session_set_cookie(resp, z->o->o.cfg->issuer_https, sealed, s->expires, z->now) != PO_OK)
+			log_warn("authorize: the session's newer access check was not stored in its cookie");
+		free(sealed);
+	}
+	borrowed_req(z->f, &r);
+	if ((rc = oidc_code_redirect(z->o, &r, s->who, resp)) != PO_OK) {
+		log_error_fr(rc, "cannot issue an authorization code");
+		redirect_error(z, resp, rc == PO_ERR_UPSTREAM ? OE_TEMPORARILY_UNAVAILABLE : OE_SERVER_ERROR, NULL);
+	}
+}
+
+/* After the request is valid: the session decides (prompt.h). */
+static void
+answer(struct authz *z, http_req_t *req, http_resp_t *resp)
+{
+	const char *err, *desc = NULL;
+
+	if ((err = prompt_parse(z->f, &z->p, &desc)) != NULL) {
+		redirect_error(z, resp, err, desc);
+		return;
+	}
+	z->ring = keyholder_get(z->o->o.keys);
+	z->now = clock_now_s();
+	prompt_hint(z->f, z->ring, z->o->o.cfg->issuer, z->now, &z->p);
+	z->has_session = oidc_session_of(z->o, z->ring, req, z->now, &z->s) == PO_OK;
+	switch (prompt_decide(&z->p, z->has_session ? &z->s : NULL, z->now)) {
+	case PROMPT_SILENT:
+		silent(z, req, resp);
+		break;
+	case PROMPT_LOGIN_REQUIRED:
+		redirect_error(z, resp, OE_LOGIN_REQUIRED, "the user must sign in with Plex");
+		break;
+	case PROMPT_LOGIN:
+		show_login(z, req, resp);
+		break;
+	}
+}
+
 void
 oidc_authorize(void *arg, http_req_t *req, http_resp_t *resp)
 {
@@ -165,8 +299,7 @@ oidc_authorize(void *arg, http_req_t *req, http_resp_t *resp)
 	form_t f = { 0 };
 	const config_client_t *cl;
 	const char *client_id, *redirect_uri, *err, *desc = NULL;
-	login_t l = { 0 };
-	int rc;
+	struct authz z = { 0 };
 
 	if (oidc_request_params(req, &f) != PO_OK) {
 		oidc_error_page(o, resp, 400, "error", "This sign-in link is broken",
@@ -197,17 +330,17 @@ oidc_authorize(void *arg, http_req_t *req, http_resp_t *resp)
 		oidc_page(o, resp, 400, vars, sizeof(vars) / sizeof(vars[0]));
 		goto out;
 	}
+	z.o = o;
+	z.f = &f;
+	z.redirect_uri = redirect_uri;
+	z.state = form_count(&f, "state") == 1 ? form_get(&f, "state") : NULL;
 	if ((err = check_request(&f, &desc)) != NULL) {
-		oidc_error_redirect(o, resp, redirect_uri, err, desc,
-		    form_count(&f, "state") == 1 ? form_get(&f, "state") : NULL);
+		redirect_error(&z, resp, err, desc);
 		goto out;
 	}
-	if ((rc = login_of(&f, &l)) != PO_OK || (rc = login_http_begin(o->o.logins, &l, req, resp)) != PO_OK) {
-		log_error_fr(rc, "cannot start a login");
-		oidc_error_redirect(o, resp, redirect_uri, OE_SERVER_ERROR, "the sign-in could not be started",
-		    form_get(&f, "state"));
-	}
+	answer(&z, req, resp);
 out:
-	login_clear(&l);
+	session_clear(&z.s);
+	keyholder_put(z.ring);
 	form_clear(&f);
 }

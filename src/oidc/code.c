@@ -37,44 +37,53 @@ code_location(const oidc_t *o, const code_grant_t *g, const char *code, buf_t *l
 	return form_encode(loc, o->o.cfg->issuer);
 }
 
-static void
-door_finish(void *arg, const login_t *l, http_req_t *req, http_resp_t *resp)
+int
+oidc_code_redirect(oidc_t *o, const authz_req_t *r, const identity_t *who, http_resp_t *resp)
 {
-	oidc_t *o = arg;
 	code_grant_t g = { 0 };
 	char code[GRANT_TOKEN_SIZE] = "";
 	buf_t rec, loc;
-	int rc;
+	int rc = PO_ERR_NOMEM;
 
 	buf_init(&rec, LIM_STORE_VALUE_MAX);
-	buf_init(&loc, 0);
-	if ((rc = authz_req_from_query(l->cont, strlen(l->cont), &g.req)) != PO_OK)
-		goto fail;
-	rc = PO_ERR_NOMEM;
-	if ((g.who = identity_dup(l->who)) == NULL)
-		goto fail;
+	buf_init(&loc, strlen(r->redirect_uri) + GRANT_TOKEN_SIZE + strlen(o->o.cfg->issuer) * 3 +
+	                   (r->state ? strlen(r->state) * 3 : 0) + LIM_URL_MAX);
+	/* The grant borrows the request's strings for the encoding only. */
+	g.req = *r;
 	g.issued_ms = clock_now_ms();
-	buf_init(&loc, strlen(g.req.redirect_uri) + GRANT_TOKEN_SIZE + strlen(o->o.cfg->issuer) * 3 +
-	                   (g.req.state ? strlen(g.req.state) * 3 : 0) + LIM_URL_MAX);
+	if ((g.who = identity_dup(who)) == NULL)
+		goto out;
 	if ((rc = rnd_token(code, sizeof(code), LIM_RANDOM_TOKEN_BYTES)) != PO_OK ||
 	    (rc = code_location(o, &g, code, &loc)) != PO_OK || (rc = code_grant_encode(&g, &rec)) != PO_OK ||
 	    (rc = store_put(o->o.store, STORE_CODES, code, rec.data, rec.len)) != PO_OK)
-		goto fail;
+		goto out;
 	resp->status = 302;
 	if ((rc = http_resp_header(resp, "Location", buf_str(&loc))) != PO_OK ||
 	    (rc = http_resp_header(resp, "Cache-Control", "no-store")) != PO_OK)
 		goto out; /* sticky: a 500 */
 	metrics_inc(o->o.metrics, M_LOGINS_SUCCEEDED);
-	goto out;
-fail:
-	log_error_fr(rc, "cannot issue an authorization code");
-	oidc_error_page(o, resp, 500, "error", "Something went wrong", "The sign-in could not be completed. Please try again.",
-	    NULL, NULL);
 out:
-	code_grant_clear(&g);
+	identity_free(g.who);
 	str_wipe(code, sizeof(code));
 	buf_free(&rec);
 	buf_free(&loc);
+	return rc;
+}
+
+static void
+door_finish(void *arg, const login_t *l, http_req_t *req, http_resp_t *resp)
+{
+	oidc_t *o = arg;
+	authz_req_t r = { 0 };
+	int rc;
+
+	if ((rc = authz_req_from_query(l->cont, strlen(l->cont), &r)) != PO_OK ||
+	    (rc = oidc_code_redirect(o, &r, l->who, resp)) != PO_OK) {
+		log_error_fr(rc, "cannot issue an authorization code");
+		oidc_error_page(o, resp, rc == PO_ERR_UPSTREAM ? 503 : 500, "error", "Something went wrong",
+		    "The sign-in could not be completed. Please try again.", NULL, NULL);
+	}
+	authz_req_clear(&r);
 }
 
 /* "Try again": the app's own request against our own endpoint. */

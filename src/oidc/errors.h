@@ -28,6 +28,7 @@
 #define OE_SERVER_ERROR "server_error"
 #define OE_TEMPORARILY_UNAVAILABLE "temporarily_unavailable"
 #define OE_LOGIN_REQUIRED "login_required"
+#define OE_ACCESS_DENIED "access_denied"
 #define OE_REQUEST_NOT_SUPPORTED "request_not_supported"
 #define OE_REQUEST_URI_NOT_SUPPORTED "request_uri_not_supported"
 /* RFC 6750 §3.1 */

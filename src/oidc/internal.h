@@ -13,6 +13,7 @@
 #include "login/login.h"
 #include "oidc/grant.h"
 #include "oidc/oidc.h"
+#include "session/session.h"
 
 /* Replaced JWKS answers kept until they are LIM_ANSWER_GRACE_MS old: key
  * changes are rare (a rotation a day at most). */
@@ -30,6 +31,7 @@ struct oidc_old_answer {
 
 struct oidc {
 	oidc_opts_t o;
+	char *logout_url;     /* "{issuer path}/logout", for pages */
 	char *discovery;      /* the discovery document, built once */
 	void *discovery_resp; /* as a whole answer (http_shared_new) */
 	pthread_mutex_t mu;   /* guards the JWKS answer and the old ones */
@@ -56,6 +58,30 @@ bool oidc_form_body(const http_req_t *req);
 /* Appends "{issuer}{path}". */
 int oidc_url(const oidc_t *o, buf_t *out, const char *path) PO_WUR;
 
+/* sso.c: the browser's sign-on session, opened and not revoked: PO_OK,
+ * PO_ERR_NOTFOUND (no cookie), PO_ERR_INVALID (not a usable session), or
+ * the store's error. */
+int oidc_session_of(const oidc_t *o, const keyring_t *ring, const http_req_t *req, int64_t now, session_t *out) PO_WUR;
+/* Ends a session (logout, a share removed, a token plex.tv refused): its id
+ * is remembered as revoked until it would have expired, and the answer
+ * removes the cookie. */
+void oidc_end_session(oidc_t *o, const session_t *s, http_resp_t *resp);
+/* The no-access page (403): the account that signed in, and the app's
+ * name when the app is what refuses them (NULL: the server is not shared);
+ * it offers "Sign out". */
+void oidc_no_access_page(const oidc_t *o, http_resp_t *resp, const char *account, const char *app);
+/* "Plex is not answering" (503 with Retry-After). */
+void oidc_unavailable_page(const oidc_t *o, http_resp_t *resp);
+/* The logout page's path below the issuer's host ("/auth/logout"). */
+const char *oidc_logout_url(const oidc_t *o);
+/* "Plex is not answering": when to come back (seconds, as text). */
+#define OIDC_UNAVAILABLE_RETRY_AFTER "30"
+
+/* code.c: issues a code for the request r (the client and redirect URI
+ * validated) and the user who, and answers with the redirect back to the
+ * app (302). PO_OK, or an error and nothing answered (PO_ERR_UPSTREAM: the
+ * store is out of reach). */
+int oidc_code_redirect(oidc_t *o, const authz_req_t *r, const identity_t *who, http_resp_t *resp) PO_WUR;
 /* code.c: the OIDC door of the login pages. */
 extern const login_door_ops_t oidc_door;
 

@@ -22,6 +22,10 @@ oidc_new(const oidc_opts_t *opts, oidc_t **out)
 		goto out;
 	o->o = *opts;
 	pthread_mutex_init(&o->mu, NULL);
+	if ((o->logout_url = malloc(strlen(opts->cfg->issuer_path) + sizeof("/logout"))) == NULL)
+		goto out;
+	memcpy(o->logout_url, opts->cfg->issuer_path, strlen(opts->cfg->issuer_path));
+	memcpy(o->logout_url + strlen(opts->cfg->issuer_path), "/logout", sizeof("/logout"));
 	if ((rc = oidc_build_discovery(o)) != PO_OK || (rc = oidc_build_jwks(o, &o->jwks, &o->jwks_resp)) != PO_OK)
 		goto out;
 	login_http_set_door(opts->logins, LOGIN_DOOR_OIDC, &oidc_door, o);
@@ -42,6 +46,7 @@ oidc_free(oidc_t *o)
 	http_shared_free(o->jwks_resp);
 	free(o->discovery);
 	free(o->jwks);
+	free(o->logout_url);
 	for (size_t i = 0; i < o->n_old; i++) {
 		http_shared_free(o->old[i].resp);
 		free(o->old[i].doc);

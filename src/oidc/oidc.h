@@ -22,6 +22,7 @@
 #include "keys/keyholder.h"
 #include "login/login_http.h"
 #include "metrics.h"
+#include "session/access.h"
 #include "store/store.h"
 #include "ui/ui.h"
 
@@ -34,6 +35,7 @@ typedef struct oidc_opts {
 	const ui_t *ui;        /* immutable */
 	store_t *store;        /* codes, access tokens, setup records */
 	login_http_t *logins;  /* where authorization requests become logins */
+	access_t *access;      /* access re-checks of sessions and refresh tokens */
 	metrics_t *metrics;
 	bool setup_mode;       /* decided by how the binary was started, never by config */
 } oidc_opts_t;

@@ -274,7 +274,10 @@ access_check(access_t *a, const access_subject_t *s, int64_t now, void (*wake)(v
 			return PO_OK;
 		case ACCESS_UNAVAILABLE:
 			if (now - k.checked < LIM_ACCESS_RETRY_S) {
-				on_failure(a, s->rel, k.checked, s->good > k.good ? s->good : k.good, now, out);
+				/* The subject keeps its own check time: the kept
+				 * failure is what paces the next attempt. */
+				on_failure(a, s->rel, s->checked, s->good > k.good ? s->good : k.good, now, out);
+				out->updated = false;
 				return PO_OK;
 			}
 			break;

@@ -367,6 +367,7 @@ const state = {
   pins: new Map(),    // id -> pin record
   tokens: new Map(),  // token -> user name (presets and tokens minted on approval)
   revoked: new Set(), // user names whose tokens answer 422
+  unshared: new Set(), // user names the configured server is no longer shared with
   faults: [],         // {endpoint, mode, times}
   log: [],
   nextPinId: 2147483648 + crypto.randomInt(1, 1_000_000), // docs/PLEX-API.md: ids are past 2^31
@@ -377,6 +378,7 @@ function resetState() {
   state.tokens.clear();
   for (const [name, u] of Object.entries(USERS)) state.tokens.set(u.token, name);
   state.revoked.clear();
+  state.unshared.clear();
   state.faults = [];
   state.log = [];
 }
@@ -562,7 +564,11 @@ const handlers = {
   resources(req, url) {
     const a = authenticate(req, url);
     if (a.denied) return a.denied;
-    return { status: 200, root: 'resources', json: resourcesFor(a.name) };
+    // The owner un-shared the server (or removed them from the Home): the
+    // entry for the configured server is gone from their resources.
+    const list = resourcesFor(a.name);
+    return { status: 200, root: 'resources',
+      json: state.unshared.has(a.name) ? list.filter((e) => e.clientIdentifier !== SERVER_ID) : list };
   },
 };
 
@@ -778,6 +784,13 @@ async function control(req, res, url) {
     case '/__fake/revoke': {
       if (!Object.hasOwn(USERS, body.user)) return json(res, 400, { error: `unknown user: ${body.user}` });
       state.revoked.add(body.user);
+      return json(res, 200, { ok: true });
+    }
+    case '/__fake/unshare':
+    case '/__fake/share': {
+      if (!Object.hasOwn(USERS, body.user)) return json(res, 400, { error: `unknown user: ${body.user}` });
+      if (url.pathname === '/__fake/unshare') state.unshared.add(body.user);
+      else state.unshared.delete(body.user);
       return json(res, 200, { ok: true });
     }
     case '/__fake/reset':

@@ -245,6 +245,16 @@ export class FakePlex {
     if (r.status !== 200) throw new Error(`fake fault: ${r.status} ${JSON.stringify(r.body)}`);
   }
 
+  async unshare(user) {
+    const r = await this.control('unshare', { user });
+    if (r.status !== 200) throw new Error(`fake unshare: ${r.status}`);
+  }
+
+  async share(user) {
+    const r = await this.control('share', { user });
+    if (r.status !== 200) throw new Error(`fake share: ${r.status}`);
+  }
+
   async revoke(user) {
     const r = await this.control('revoke', { user });
     if (r.status !== 200) throw new Error(`fake revoke: ${r.status}`);
@@ -296,8 +306,10 @@ export function readLimits() {
 // ---------------------------------------------------------------- the provider
 
 // clients: {id: {secret, redirect_uris: [..], name?}}
+// server: extra [server] lines ('access_recheck = 10s'); a client may carry
+// extra lines of its own (c.extra).
 export function writeConfig(file, { port, dataDir, fake, clients, serverId = SERVER_ID, logLevel = 'debug',
-  ownerId }) {
+  ownerId, server = [] }) {
   const lines = [
     '# written by tests/e2e/lib/harness.mjs',
     '[server]',
@@ -307,6 +319,7 @@ export function writeConfig(file, { port, dataDir, fake, clients, serverId = SER
     `log_level = ${logLevel}`,
     // The harness plays a reverse proxy: see CookieJar.
     'trusted_proxies = 127.0.0.1',
+    ...server,
     '',
     '[plex]',
     `server_id = ${serverId}`,
@@ -319,6 +332,7 @@ export function writeConfig(file, { port, dataDir, fake, clients, serverId = SER
     recordSecret(c.secret);
     lines.push(`[client.${id}]`, `secret = ${c.secret}`, `redirect_uris = ${c.redirect_uris.join(' ')}`);
     if (c.name) lines.push(`name = ${c.name}`);
+    if (c.extra) lines.push(...c.extra);
     lines.push('');
   }
   fs.writeFileSync(file, lines.join('\n'), { mode: 0o600 });
@@ -365,8 +379,9 @@ export class Provider {
   // spawnPrefix: a command the binary is run through, e.g. ['prlimit',
   // '--nofile=8192:8192', '--'] (it must exec the binary, keeping the pid).
   constructor({ fake, clients = defaultClients(), dataDir, port, serverId = SERVER_ID, logLevel = 'debug', ownerId,
-    seedKey = true, spawnPrefix = [] }) {
+    seedKey = true, spawnPrefix = [], server = [] }) {
     this.fake = fake;
+    this.server = server;
     this.spawnPrefix = spawnPrefix;
     this.seedKey = seedKey;
     this.clients = clients;
@@ -399,6 +414,7 @@ export class Provider {
       port: this.port, dataDir: this.dataDir, fake: this.fake, clients: this.clients, serverId: this.serverId,
       ownerId: this.ownerId,
       logLevel: this.logLevel,
+      server: this.server,
     });
   }
 

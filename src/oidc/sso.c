@@ -1,0 +1,92 @@
+/*
+ * sso.c - the sign-on session at the provider: reading it from the
+ * browser's cookie (session/session.h) with its revocation, ending it, and
+ * the pages a session's outcome shows. The logout endpoint is logout.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "oidc/errors.h"
+#include "oidc/internal.h"
+#include "session/access.h"
+#include "po_limits.h"
+#include "ui/page.h"
+
+/* What a revoked session id is stored as: its presence is the record. */
+#define SSO_REVOKED_MARK "1"
+/* "You don't have access to " and an app's name. */
+#define SSO_HEADING_MAX (64 + LIM_PLEX_FIELD_MAX)
+
+int
+oidc_session_of(const oidc_t *o, const keyring_t *ring, const http_req_t *req, int64_t now, session_t *out)
+{
+	buf_t b;
+	int rc;
+
+	if ((rc = session_from_request(ring, o->o.cfg->issuer, o->o.cfg->issuer_https, now, req, out)) != PO_OK)
+		return rc;
+	/* Ended before its time (logout, a share removed): as good as absent.
+	 * A store out of reach cannot tell: the session is not trusted then
+	 * either. */
+	buf_init(&b, sizeof(SSO_REVOKED_MARK));
+	rc = store_get(o->o.store, STORE_REVOKED, out->sid, &b);
+	buf_free(&b);
+	if (rc == PO_ERR_NOTFOUND)
+		return PO_OK;
+	session_clear(out);
+	return rc == PO_OK ? PO_ERR_INVALID : rc;
+}
+
+void
+oidc_end_session(oidc_t *o, const session_t *s, http_resp_t *resp)
+{
+	int rc = store_put(o->o.store, STORE_REVOKED, s->sid, SSO_REVOKED_MARK, strlen(SSO_REVOKED_MARK));
+
+	if (rc != PO_OK && rc != PO_ERR_INVALID) /* INVALID: revoked already */
+		log_warn_fr(rc, "a session could not be marked as ended; its cookie is removed");
+	access_forget(o->o.access, s->sid);
+	if (session_set_cookie(resp, o->o.cfg->issuer_https, NULL, 0, 0) != PO_OK)
+		log_warn("the session cookie could not be removed");
+}
+
+void
+oidc_no_access_page(const oidc_t *o, http_resp_t *resp, const char *account, const char *app)
+{
+	buf_t heading;
+
+	buf_init(&heading, SSO_HEADING_MAX);
+	if (app == NULL || buf_appendf(&heading, "You don't have access to %s", app) != PO_OK)
+		buf_reset(&heading);
+	ui_var_t vars[] = {
+		{ "kind", "denied" },
+		{ "heading", heading.len ? buf_str(&heading) : "No access for this Plex account" },
+		{ "text", app ? "Your Plex account is signed in, but it is not among the people this app is for."
+		              : "This Plex server is not shared with the account you signed in with." },
+		{ "account", account },
+		{ "detail", app ? "Ask the server's owner for access to this app, or sign out and sign in with another "
+		                  "Plex account."
+		                : "Ask the server's owner to share their Plex server with this account, then try again." },
+		{ "secondary_url", oidc_logout_url(o) },
+		{ "secondary_label", "Sign out" },
+	};
+
+	oidc_page(o, resp, 403, vars, sizeof(vars) / sizeof(vars[0]));
+	buf_free(&heading);
+}
+
+void
+oidc_unavailable_page(const oidc_t *o, http_resp_t *resp)
+{
+	oidc_error_page(o, resp, 503, "unavailable", "Plex is not answering",
+	    "Plex's sign-in service did not respond, so we could not check your access. This is usually brief: please "
+	    "try again in a minute.",
+	    NULL, NULL);
+	(void)http_resp_fail(resp, http_resp_header(resp, "Retry-After", OIDC_UNAVAILABLE_RETRY_AFTER));
+}
+
+const char *
+oidc_logout_url(const oidc_t *o)
+{
+	return o->logout_url;
+}
