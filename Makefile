@@ -13,7 +13,7 @@
 # Warnings are errors. Objects go to build/ (build/san/ for SAN=1).
 
 VERSION := 0.1.0
-PKGS := libmicrohttpd jansson libcurl libcrypto
+PKGS := libmicrohttpd jansson libcurl libcrypto hiredis
 CC ?= cc
 
 ifeq ($(SAN),1)

@@ -100,6 +100,39 @@
 /* ID token lifetime. Relying parties check it once at login. */
 #define LIM_ID_TOKEN_TTL_S 3600
 
+/* ---- The shared store (store/store_redis.c, store/rpool.c) ---- */
+/* Opening a connection to Redis: on a LAN or loopback it takes well under
+ * a millisecond; 500 ms covers a busy network. A stopped Redis refuses at
+ * once; an unreachable host costs this much once, then the back-off below
+ * answers "try again" without waiting. */
+#define LIM_STORE_CONNECT_TIMEOUT_MS 500
+/* One command or pipelined batch: Redis answers in microseconds, so a
+ * second means it is stalled; an HTTP thread must not wait longer. Also
+ * how long a caller waits for a free connection. */
+#define LIM_STORE_COMMAND_TIMEOUT_MS 1000
+/* Connections to Redis per process: the HTTP threads (2) and the plex.tv
+ * thread use the store at once; 4 leave one for /healthz and /metrics. */
+#define LIM_STORE_CONNS 4
+/* After a failed connect the next one waits 100 ms, doubling up to 5 s: a
+ * restarting Redis is back within a few seconds and a down one is not
+ * hammered by every request. */
+#define LIM_STORE_RECONNECT_MIN_MS 100
+#define LIM_STORE_RECONNECT_MAX_MS 5000
+/* store_update() on Redis is an optimistic transaction (WATCH ... EXEC),
+ * run again (after a short random pause, store_redis.c) when another
+ * writer changed the key meanwhile. A login's record has at most a few
+ * writers racing (the browser's requests and a plex.tv answer); 32 tries
+ * still carry eight writers hammering one key (tests/unit) and only end a
+ * pathological storm, within ~50 ms of pauses. */
+#define LIM_STORE_UPDATE_TRIES 32
+/* [store] prefix: the default "plex-oidc:" + 12 hex digits + ":" is 23
+ * characters; 64 leave room for an operator's own scheme. */
+#define LIM_STORE_PREFIX_MAX 64
+/* A permanent record (store_perm_*: the key ring): a few RSA keys in PEM
+ * (~1.7 KiB for RSA-2048, ~3.3 KiB for RSA-4096) and symmetric keys, as
+ * JSON; 256 KiB is far above and still refuses a runaway. */
+#define LIM_STORE_PERM_VALUE_MAX (256 * 1024)
+
 /* ---- Protocol values ---- */
 /* RFC 7636 §4.1: code_verifier is 43..128 unreserved characters. */
 #define LIM_PKCE_VERIFIER_MIN 43
