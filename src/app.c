@@ -29,6 +29,7 @@
 #include "plex/plex_id.h"
 #include "store/ratelimit.h"
 #include "store/store.h"
+#include "store/store_redis.h"
 #include "ui/page.h"
 #include "ui/ui.h"
 
@@ -120,8 +121,23 @@ serve_asset(void *arg, http_req_t *req, http_resp_t *resp)
 static void
 healthz(void *arg, http_req_t *req, http_resp_t *resp)
 {
+	struct app *a = arg;
+	store_health_t h;
+
 	/* The server only listens once the key is loaded and the documents
-	 * are built: answering means ready. */
+	 * are built: answering means ready. A shared store is asked, and
+	 * said, but the answer stays 200 when it is down: discovery and JWKS
+	 * still work, and neither a restart nor taking every replica out of
+	 * the load balancer brings Redis back (docs/OPERATIONS.md). Its
+	 * address and the reason are in the log, not on this public page. */
+	if (store_shared(a->store)) {
+		store_health(a->store, true, &h);
+		http_resp_begin(resp, 200, "text/plain; charset=utf-8");
+		if (http_resp_fail(resp, buf_appendf(&resp->body, "ok\nstore: %s %s\n", h.backend,
+		                             h.up ? "ok" : "unreachable (see the log)")) == PO_OK)
+			(void)http_resp_fail(resp, http_resp_header(resp, "Cache-Control", "no-store"));
+		return;
+	}
 	if (http_resp_text(resp, 200, "text/plain; charset=utf-8", "ok\n") == PO_OK)
 		(void)http_resp_fail(resp, http_resp_header(resp, "Cache-Control", "no-store"));
 }
@@ -171,6 +187,37 @@ add_routes(struct app *a)
 }
 
 /* ---- start and stop ---- */
+
+/* The store: in memory, or [store]'s Redis (not in setup mode, which has
+ * no [store]). A Redis that is down at start is said in the log; plex-oidc
+ * starts anyway and reconnects by itself. */
+static int
+start_store(struct app *a)
+{
+	const config_t *cfg = a->cfg;
+	store_redis_opts_t ro = { 0 };
+	store_health_t h;
+	int rc;
+
+	if (cfg->store_url == NULL)
+		return (a->store = store_mem_new()) != NULL ? PO_OK : PO_ERR_NOMEM;
+	ro.host = cfg->store_host;
+	ro.port = cfg->store_port;
+	ro.socket = cfg->store_socket;
+	ro.db = cfg->store_db;
+	ro.username = cfg->store_username;
+	ro.password = cfg->store_password;
+	ro.prefix = cfg->store_prefix;
+	ro.issuer = cfg->issuer;
+	ro.where = cfg->store_url;
+	if ((rc = store_redis_new(&ro, &a->store)) != PO_OK) {
+		log_error_fr(rc, "cannot set up the store at %s", cfg->store_url);
+		return rc;
+	}
+	log_info("store: Redis at %s, keys under \"%s\"", cfg->store_url, store_redis_prefix(a->store));
+	store_health(a->store, true, &h);
+	return PO_OK;
+}
 
 /* Creates dir (and only the last component) with mode 0700 if missing. */
 static int
@@ -282,9 +329,9 @@ app_start(const config_t *cfg, const app_opts_t *opts, app_t **out)
 	/* Setup mode's own configuration has nothing to warn about. */
 	for (size_t i = 0; !opts->setup_mode && i < cfg->n_warnings; i++)
 		log_warn("%s", cfg->warnings[i]);
-	if ((a->rl = ratelimit_new()) == NULL || (a->metrics = metrics_new()) == NULL || (a->store = store_mem_new()) == NULL)
+	if ((a->rl = ratelimit_new()) == NULL || (a->metrics = metrics_new()) == NULL)
 		goto out;
-	if ((rc = ip_allow_new(cfg->trusted_proxies, cfg->n_trusted_proxies, &a->trusted)) != PO_OK ||
+	if ((rc = start_store(a)) != PO_OK || (rc = ip_allow_new(cfg->trusted_proxies, cfg->n_trusted_proxies, &a->trusted)) != PO_OK ||
 	    (rc = ensure_dir(cfg->data_dir)) != PO_OK ||
 	    (rc = jose_key_load_or_create(cfg->data_dir, &a->key, NULL)) != PO_OK ||
 	    (rc = plex_id_load_or_create(cfg->data_dir, a->plex_client_id, sizeof(a->plex_client_id))) != PO_OK ||

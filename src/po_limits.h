@@ -128,6 +128,14 @@
 /* [store] prefix: the default "plex-oidc:" + 12 hex digits + ":" is 23
  * characters; 64 leave room for an operator's own scheme. */
 #define LIM_STORE_PREFIX_MAX 64
+/* [store] password_file: Redis accepts any length; generated passwords
+ * are 32-64 characters. 1 KiB stops a wrong file (a log, a key). */
+#define LIM_STORE_PASSWORD_MAX 1024
+/* [store] username: an ACL user name. */
+#define LIM_STORE_USERNAME_MAX 128
+/* [store] url: "unix:" + a socket path (108 bytes on Linux) + "?db=N"
+ * or "redis://" + a DNS name (253) + port and database. */
+#define LIM_STORE_URL_MAX 512
 /* A permanent record (store_perm_*: the key ring): a few RSA keys in PEM
  * (~1.7 KiB for RSA-2048, ~3.3 KiB for RSA-4096) and symmetric keys, as
  * JSON; 256 KiB is far above and still refuses a runaway. */
@@ -159,6 +167,11 @@
  * connect and total timeouts, plus a margin) was lost with the instance
  * that sent it: another may poll. */
 #define LIM_PLEX_POLL_STALE_MS (LIM_PLEX_TOTAL_TIMEOUT_MS + 2000)
+/* A PIN being created for longer than any plex.tv call can take was lost
+ * with the instance that asked for it (a replica killed mid-login), or its
+ * answer could not be recorded (the store was down): the next "start" of
+ * the login asks for a new one instead of waiting forever. */
+#define LIM_PLEX_PIN_STALE_MS (LIM_PLEX_TOTAL_TIMEOUT_MS + 2000)
 /* A user or resources call answered 429 is asked again (after the client's
  * back-off) this many times before the login says "try again". */
 #define LIM_PLEX_RATE_LIMITED_RETRIES 3

@@ -204,8 +204,14 @@ oidc_authorize(void *arg, http_req_t *req, http_resp_t *resp)
 	}
 	if ((rc = login_of(&f, &l)) != PO_OK || (rc = login_http_begin(o->o.logins, &l, req, resp)) != PO_OK) {
 		log_error_fr(rc, "cannot start a login");
-		oidc_error_redirect(o, resp, redirect_uri, OE_SERVER_ERROR, "the sign-in could not be started",
-		    form_get(&f, "state"));
+		/* RFC 6749 §4.1.2.1: the shared store is out of reach for now,
+		 * a temporary condition, not a fault of the request. */
+		if (rc == PO_ERR_UPSTREAM)
+			oidc_error_redirect(o, resp, redirect_uri, OE_TEMPORARILY_UNAVAILABLE,
+			    "the sign-in service is briefly unavailable; try again in a moment", form_get(&f, "state"));
+		else
+			oidc_error_redirect(o, resp, redirect_uri, OE_SERVER_ERROR, "the sign-in could not be started",
+			    form_get(&f, "state"));
 	}
 out:
 	login_clear(&l);

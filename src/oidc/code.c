@@ -37,6 +37,12 @@ code_location(const oidc_t *o, const code_grant_t *g, const char *code, buf_t *l
 	return form_encode(loc, o->o.cfg->issuer);
 }
 
+/* "Try again" after a failure: seconds, as text. The shared store is
+ * usually back within seconds. */
+#define CODE_RETRY_AFTER "5"
+
+static int door_retry_url(void *arg, const login_t *l, buf_t *out);
+
 static void
 door_finish(void *arg, const login_t *l, http_req_t *req, http_resp_t *resp)
 {
@@ -68,8 +74,24 @@ door_finish(void *arg, const login_t *l, http_req_t *req, http_resp_t *resp)
 	goto out;
 fail:
 	log_error_fr(rc, "cannot issue an authorization code");
-	oidc_error_page(o, resp, 500, "error", "Something went wrong", "The sign-in could not be completed. Please try again.",
-	    NULL, NULL);
+	if (rc == PO_ERR_UPSTREAM) {
+		/* The shared store is out of reach: the login is spent, so
+		 * "try again" starts it over from the app's own request. */
+		buf_t retry;
+
+		buf_init(&retry, LIM_LOGIN_CONT_MAX + LIM_URL_MAX);
+		if (door_retry_url(o, l, &retry) != PO_OK)
+			buf_reset(&retry);
+		oidc_error_page(o, resp, 503, "unavailable", "Please try again",
+		    "The sign-in service is briefly unavailable, so this sign-in could not be completed. Please try "
+		    "again in a moment.",
+		    retry.len ? buf_str(&retry) : NULL, "Try again");
+		(void)http_resp_fail(resp, http_resp_header(resp, "Retry-After", CODE_RETRY_AFTER));
+		buf_free(&retry);
+	} else {
+		oidc_error_page(o, resp, 500, "error", "Something went wrong",
+		    "The sign-in could not be completed. Please try again.", NULL, NULL);
+	}
 out:
 	code_grant_clear(&g);
 	str_wipe(code, sizeof(code));
