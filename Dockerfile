@@ -8,7 +8,7 @@
 # The build stage installs its packages with scripts/install-deps build, the
 # same script CI and the Makefile use, then runs make (warnings are errors).
 # The runtime stage holds the binary, the shared libraries it links
-# (libmicrohttpd, jansson, libcurl, OpenSSL), the CA certificates for
+# (libmicrohttpd, jansson, libcurl, OpenSSL, hiredis), the CA certificates for
 # plex.tv, and curl for the health check; it runs as the unprivileged user
 # plex-oidc (uid 10001).
 #
@@ -31,7 +31,7 @@ RUN make \
 FROM debian:bookworm-slim
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      libmicrohttpd12 libjansson4 libcurl4 libssl3 ca-certificates curl \
+      libmicrohttpd12 libjansson4 libcurl4 libssl3 libhiredis0.14 ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/plex-oidc --no-create-home \
       --shell /usr/sbin/nologin plex-oidc \

@@ -294,14 +294,16 @@ export function readLimits() {
 
 // ---------------------------------------------------------------- the provider
 
-// clients: {id: {secret, redirect_uris: [..], name?}}
+// clients: {id: {secret, redirect_uris: [..], name?}}; issuer: the public
+// URL when it is not the listen address (replicas behind a proxy); store:
+// the [store] section's keys ({url, password_file, prefix...}), if any.
 export function writeConfig(file, { port, dataDir, fake, clients, serverId = SERVER_ID, logLevel = 'debug',
-  ownerId }) {
+  ownerId, issuer, store }) {
   const lines = [
     '# written by tests/e2e/lib/harness.mjs',
     '[server]',
     `listen = 127.0.0.1:${port}`,
-    `issuer = http://127.0.0.1:${port}`,
+    `issuer = ${issuer ?? `http://127.0.0.1:${port}`}`,
     `data_dir = ${dataDir}`,
     `log_level = ${logLevel}`,
     // The harness plays a reverse proxy: see CookieJar.
@@ -314,6 +316,7 @@ export function writeConfig(file, { port, dataDir, fake, clients, serverId = SER
     `auth_url = ${fake.url}/auth`,
     '',
   ];
+  if (store) lines.push('[store]', ...Object.entries(store).map(([k, v]) => `${k} = ${v}`), '');
   for (const [id, c] of Object.entries(clients)) {
     recordSecret(c.secret);
     lines.push(`[client.${id}]`, `secret = ${c.secret}`, `redirect_uris = ${c.redirect_uris.join(' ')}`);
@@ -349,9 +352,10 @@ export class Provider {
       } catch (e) {
         // freePort() is racy: another process may take the port before the
         // provider binds it. Then pick another one (the issuer names it).
-        if (opts.port || attempt >= 3 || !/cannot listen/.test(p.logText())) throw e;
+        if (opts.port || opts.configPath || attempt >= 3 || !/cannot listen/.test(p.logText())) throw e;
         p.port = await freePort();
-        p.base = `http://127.0.0.1:${p.port}`;
+        p.direct = `http://127.0.0.1:${p.port}`;
+        p.base = p.issuer ?? p.direct;
         p.writeConfig();
         fs.writeFileSync(p.logPath, '');
       }
@@ -361,9 +365,16 @@ export class Provider {
   // seedKey: put a ready-made signing key in a new data_dir, so the
   // provider does not spend seconds generating one at every start (the
   // restart tests turn it off to see the provider create its own).
+  // issuer, store: see writeConfig(). configPath: run this existing
+  // configuration file instead of writing one (replicas sharing one file);
+  // env: extra environment (PLEX_OIDC_SERVER_LISTEN for such a replica).
   constructor({ fake, clients = defaultClients(), dataDir, port, serverId = SERVER_ID, logLevel = 'debug', ownerId,
-    seedKey = true }) {
+    seedKey = true, issuer, store, configPath, env = {} }) {
     this.fake = fake;
+    this.issuer = issuer;
+    this.store = store;
+    this.sharedConfig = configPath;
+    this.extraEnv = env;
     this.seedKey = seedKey;
     this.clients = clients;
     this.dataDir = dataDir;
@@ -384,10 +395,12 @@ export class Provider {
       }
     }
     if (!this.port) this.port = await freePort();
-    this.base = `http://127.0.0.1:${this.port}`;
-    this.configPath = path.join(this.dir, 'plex-oidc.ini');
+    // base: where clients reach it (the issuer); direct: its own socket.
+    this.direct = `http://127.0.0.1:${this.port}`;
+    this.base = this.issuer ?? this.direct;
+    this.configPath = this.sharedConfig ?? path.join(this.dir, 'plex-oidc.ini');
     this.logPath = runLogPath(this.dir, 'provider.log');
-    this.writeConfig();
+    if (!this.sharedConfig) this.writeConfig();
   }
 
   writeConfig() {
@@ -395,6 +408,8 @@ export class Provider {
       port: this.port, dataDir: this.dataDir, fake: this.fake, clients: this.clients, serverId: this.serverId,
       ownerId: this.ownerId,
       logLevel: this.logLevel,
+      issuer: this.issuer,
+      store: this.store,
     });
   }
 
@@ -404,7 +419,10 @@ export class Provider {
     try {
       // PLEX_OIDC_<SECTION>_<KEY> variables override the config file: keep
       // the caller's out, so the config written here is the whole story.
-      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PLEX_OIDC_')));
+      const env = {
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PLEX_OIDC_'))),
+        ...this.extraEnv,
+      };
       this.child = track(spawn(BIN, ['--config', this.configPath], { stdio: ['ignore', fd, fd], env }));
     } finally {
       fs.closeSync(fd);
@@ -416,7 +434,7 @@ export class Provider {
         throw new Error(`plex-oidc exited (${child.exitCode ?? child.signalCode}) at start:\n${this.logText()}`);
       }
       try {
-        const r = await fetch(`${this.base}/healthz`, { signal: AbortSignal.timeout(1000) });
+        const r = await fetch(`${this.direct}/healthz`, { signal: AbortSignal.timeout(1000) });
         await r.arrayBuffer();
         if (r.status === 200) return;
       } catch { /* not up yet */ }
