@@ -32,9 +32,9 @@
 /* sun_path is 108 bytes on Linux, with the NUL. */
 #define STORE_SOCKET_PATH_MAX 107
 
-#define STORE_TLS_WHY \
+#define STORE_TLS_WHY                                                                                      \
 	"TLS is not available: Debian 12's hiredis (0.14) has no TLS support. Reach Redis over a private " \
-	"network, or through a TLS tunnel (stunnel or a sidecar) and set url to the tunnel's local end " \
+	"network, or through a TLS tunnel (stunnel or a sidecar) and set url to the tunnel's local end "   \
 	"(docs/OPERATIONS.md, \"Running replicas\")"
 
 struct store_url {
@@ -181,7 +181,8 @@ store_password(cfg_parse_t *x, raw_sect_t *s, config_t *c)
 			cfg_key_err(x, s, K_STORE_PASSWORD_FILE, "cannot read %s: %s", path, strerror(e));
 		else
 			cfg_key_err(x, s, K_STORE_PASSWORD_FILE, "%s is larger than %d bytes; it must hold only the "
-			    "password", path, LIM_STORE_PASSWORD_MAX);
+			                                         "password",
+			    path, LIM_STORE_PASSWORD_MAX);
 		rc = PO_OK;
 		goto out;
 	}
@@ -196,7 +197,8 @@ store_password(cfg_parse_t *x, raw_sect_t *s, config_t *c)
 		cfg_key_err(x, s, K_STORE_PASSWORD_FILE, "the password in %s is empty", path);
 	else if (cv_has_control(data, len) || memchr(data, '\0', len) != NULL)
 		cfg_key_err(x, s, K_STORE_PASSWORD_FILE, "the password in %s has a control character or more than "
-		    "one line", path);
+		                                         "one line",
+		    path);
 	else {
 		c->store_password = data;
 		data = NULL; /* transferred */
@@ -227,8 +229,9 @@ store_where(cfg_parse_t *x, raw_sect_t *s, config_t *c, const struct store_url *
 		return PO_ERR_NOMEM;
 	if (s->val[K_STORE_PASSWORD_FILE].v == NULL && !cv_host_is_loopback(u->host, u->host_len))
 		cfg_key_warn(x, s, K_STORE_URL, "Redis at %s is used without a password: whoever can reach it can read "
-		    "and forge sign-ins. Set password_file (Redis requirepass or an ACL user) and keep it on a "
-		    "private network", c->store_host);
+		                                "and forge sign-ins. Set password_file (Redis requirepass or an ACL user) and keep it on a "
+		                                "private network",
+		    c->store_host);
 	return PO_OK;
 }
 
@@ -245,7 +248,7 @@ cfg_build_store(cfg_parse_t *x, config_t *c)
 			;
 		if (s->line != 0 || k < KEYS_MAX)
 			cfg_key_err(x, s, K_STORE_URL, "missing; [store] needs url = redis://HOST[:PORT][/DB] or "
-			    "unix:/PATH/TO/SOCKET (without a [store] section, plex-oidc keeps its state in memory)");
+			                               "unix:/PATH/TO/SOCKET (without a [store] section, plex-oidc keeps its state in memory)");
 		return PO_OK;
 	}
 	/* Every key is checked, even after a bad url: all problems at once. */
@@ -269,7 +272,7 @@ cfg_build_store(cfg_parse_t *x, config_t *c)
 			    LIM_STORE_USERNAME_MAX);
 		else if (s->val[K_STORE_PASSWORD_FILE].v == NULL)
 			cfg_key_err(x, s, K_STORE_USERNAME, "is set without password_file: Redis authenticates a user "
-			    "with its password");
+			                                    "with its password");
 		c->store_username = cfg_take(s, K_STORE_USERNAME);
 	}
 	if ((v = cfg_get(x, s, K_STORE_PREFIX, NULL)) != NULL) {

@@ -27,7 +27,11 @@
 #define RPOOL_MIN_MAJOR 6
 #define RPOOL_MIN_MINOR 2
 
-enum rstate { RS_UNKNOWN = 0, RS_UP, RS_DOWN };
+enum rstate {
+	RS_UNKNOWN = 0,
+	RS_UP,
+	RS_DOWN
+};
 
 struct rpool {
 	char *host;
@@ -42,9 +46,9 @@ struct rpool {
 	pthread_cond_t freed; /* a connection came back */
 	redisContext *idle[LIM_STORE_CONNS];
 	size_t n_idle;
-	size_t n_out;         /* lent out or being opened */
-	int64_t retry_at_ms;  /* monotonic: no connect before this */
-	int64_t backoff_ms;   /* 0 after a successful connect */
+	size_t n_out;        /* lent out or being opened */
+	int64_t retry_at_ms; /* monotonic: no connect before this */
+	int64_t backoff_ms;  /* 0 after a successful connect */
 	enum rstate state;
 	char error[sizeof(((store_health_t *)0)->error)];
 
@@ -150,7 +154,7 @@ bool
 rconn_closed(const rconn_t *rc)
 {
 	return rc->c->err == REDIS_ERR_EOF ||
-	       (rc->c->err == REDIS_ERR_IO && (rc->sys_errno == ECONNRESET || rc->sys_errno == EPIPE));
+	    (rc->c->err == REDIS_ERR_IO && (rc->sys_errno == ECONNRESET || rc->sys_errno == EPIPE));
 }
 
 /* ---- state ---- */
@@ -386,7 +390,8 @@ rpool_get(rpool_t *p, rconn_t *rc)
 		pthread_cond_signal(&p->freed);
 	}
 	pthread_mutex_unlock(&p->lock);
-	return rc_ == PO_OK ? PO_OK : rc_ == PO_ERR_NOMEM ? PO_ERR_NOMEM : PO_ERR_UPSTREAM;
+	return rc_ == PO_OK ? PO_OK : rc_ == PO_ERR_NOMEM ? PO_ERR_NOMEM
+	                                                  : PO_ERR_UPSTREAM;
 }
 
 void

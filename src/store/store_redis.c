@@ -42,15 +42,15 @@ struct redis {
 
 /* What one call needs; the reply's outcome goes to rc. */
 struct op {
-	const char *key;   /* the full Redis key */
+	const char *key; /* the full Redis key */
 	size_t key_len;
 	const void *val;
 	size_t len;
-	const void *old;   /* perm_replace */
+	const void *old; /* perm_replace */
 	size_t old_len;
-	long long ttl_ms;  /* put: 0 for a permanent record */
-	buf_t *out;        /* get */
-	int remove;        /* get: GETDEL */
+	long long ttl_ms;   /* put: 0 for a permanent record */
+	buf_t *out;         /* get */
+	int remove;         /* get: GETDEL */
 	store_update_fn fn; /* update */
 	void *arg;
 };
@@ -261,7 +261,9 @@ write_watched(rconn_t *rc, struct op *o, const char *val, size_t len, bool del, 
 		if ((rep = rconn_reply(rc)) == NULL)
 			return R_BROKEN;
 		if (rep->type == REDIS_REPLY_ERROR && res == PO_OK)
-			res = refused(i == 0 ? "MULTI" : i == 1 ? "the write" : "EXEC", rep);
+			res = refused(i == 0 ? "MULTI" : i == 1 ? "the write"
+			                                        : "EXEC",
+			    rep);
 		else if (i == 2 && res == PO_OK) {
 			if (rep->type == REDIS_REPLY_NIL)
 				res = PO_ERR_INVALID; /* the WATCH saw another writer */

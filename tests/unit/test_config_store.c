@@ -21,9 +21,9 @@
 
 #define SECRET40 "abcdefghij-KLMNOPQRST_0123456789.uvwxy~z"
 /* lines 1-10; [store] starts at line 11 */
-#define VALID                                                                                                  \
+#define VALID                                                                                                   \
 	"[server]\nlisten = 127.0.0.1:8080\nissuer = https://auth.example.com\ndata_dir = /var/lib/plex-oidc\n" \
-	"[plex]\nserver_id = 0123456789abcdef\nowner_id = 1\n"                                                 \
+	"[plex]\nserver_id = 0123456789abcdef\nowner_id = 1\n"                                                  \
 	"[client.grafana]\nsecret = " SECRET40 "\nredirect_uris = https://g.example.com/cb\n"
 
 static int
@@ -41,7 +41,7 @@ test_without_store(void)
 
 	T_EQ_INT(parse(VALID, NULL, &c, &msg, NULL), PO_OK);
 	T_CHECK(c && c->store_url == NULL && c->store_host == NULL && c->store_socket == NULL &&
-	        c->store_password == NULL && c->store_prefix == NULL);
+	    c->store_password == NULL && c->store_prefix == NULL);
 	config_free(c);
 	buf_free(&msg);
 }
@@ -241,8 +241,8 @@ test_warning(void)
 
 	T_EQ_INT(parse(VALID "[store]\nurl = redis://redis.internal:6379/0\n", NULL, &c, &msg, NULL), PO_OK);
 	T_CHECK(c && c->n_warnings == 1 &&
-	        strstr(c->warnings[0], "t.ini:12: warning: [store] url: Redis at redis.internal is used without a "
-	                               "password") == c->warnings[0]);
+	    strstr(c->warnings[0], "t.ini:12: warning: [store] url: Redis at redis.internal is used without a "
+	                           "password") == c->warnings[0]);
 	config_free(c);
 	buf_free(&msg);
 }

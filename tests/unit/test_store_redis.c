@@ -180,8 +180,7 @@ setup(void)
 static store_t *
 store_sock(const char *issuer, const char *prefix, const char *password)
 {
-	store_redis_opts_t o = { .socket = rx.sock, .password = password, .prefix = prefix, .issuer = issuer,
-		.where = "unix:test" };
+	store_redis_opts_t o = { .socket = rx.sock, .password = password, .prefix = prefix, .issuer = issuer, .where = "unix:test" };
 	store_t *s = NULL;
 
 	return store_redis_new(&o, &s) == PO_OK ? s : NULL;
@@ -335,8 +334,9 @@ test_ttl(void)
 
 	buf_init(&b, 1024);
 	for (size_t i = 0; s && i < sizeof(all) / sizeof(all[0]); i++) {
-		long long want = (i == 0 || i == 3 ? LIM_LOGIN_TTL_S : i == 1 ? LIM_CODE_REPLAY_MEMORY_S : LIM_ACCESS_TOKEN_TTL_S) *
-		                 1000LL;
+		long long want = (i == 0 || i == 3 ? LIM_LOGIN_TTL_S : i == 1 ? LIM_CODE_REPLAY_MEMORY_S
+		                                                              : LIM_ACCESS_TOKEN_TTL_S) *
+		    1000LL;
 		T_EQ_INT(store_put(s, all[i], "ttl", "v", 1), PO_OK);
 		t = pttl(store_ns_name(all[i]), "ttl");
 		T_CHECK(t > want - 5000 && t <= want);
@@ -786,8 +786,7 @@ test_auth(void)
 static void
 test_tcp_and_db(void)
 {
-	store_redis_opts_t o = { .host = "127.0.0.1", .port = rx.port, .db = 3, .password = PASSWORD, .prefix = "tcp:",
-		.where = "redis://127.0.0.1/3" };
+	store_redis_opts_t o = { .host = "127.0.0.1", .port = rx.port, .db = 3, .password = PASSWORD, .prefix = "tcp:", .where = "redis://127.0.0.1/3" };
 	store_t *s = NULL;
 	redisContext *c;
 	redisReply *r;
