@@ -36,6 +36,11 @@
 /* HTTP worker threads: handlers never block (plex.tv calls run on the
  * plex client's thread), so two keep both cores busy. */
 #define APP_HTTP_THREADS 2
+/* With a shared store, handlers wait for Redis (a round trip or a few per
+ * request): more threads keep both cores busy meanwhile (bench/run,
+ * docs/PERFORMANCE.md). At most LIM_STORE_CONNS - 1 of them use the store
+ * at once, so none waits for a connection. */
+#define APP_HTTP_THREADS_SHARED 4
 /* Seconds a client is told to wait after 429, as text, when the limiter
  * gives none. */
 #define APP_RETRY_AFTER_MAX 16
@@ -340,7 +345,7 @@ app_start(const config_t *cfg, const app_opts_t *opts, app_t **out)
 		goto out;
 	ho.host = cfg->listen_host;
 	ho.port = cfg->listen_port;
-	ho.threads = APP_HTTP_THREADS;
+	ho.threads = store_shared(a->store) ? APP_HTTP_THREADS_SHARED : APP_HTTP_THREADS;
 	ho.handler = router_handle;
 	ho.arg = a->router;
 	ho.trusted = &a->trusted;

@@ -110,9 +110,10 @@
  * second means it is stalled; an HTTP thread must not wait longer. Also
  * how long a caller waits for a free connection. */
 #define LIM_STORE_COMMAND_TIMEOUT_MS 1000
-/* Connections to Redis per process: the HTTP threads (2) and the plex.tv
- * thread use the store at once; 4 leave one for /healthz and /metrics. */
-#define LIM_STORE_CONNS 4
+/* Connections to Redis per process: the HTTP threads (4 with a shared
+ * store, app.c) and the plex.tv thread use the store at once; 6 leave one
+ * spare, so no caller waits for a connection. */
+#define LIM_STORE_CONNS 6
 /* After a failed connect the next one waits 100 ms, doubling up to 5 s: a
  * restarting Redis is back within a few seconds and a down one is not
  * hammered by every request. */
