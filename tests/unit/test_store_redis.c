@@ -593,6 +593,59 @@ test_concurrent_updates(void)
 	store_free(s);
 }
 
+/* More threads than connections on one store: they wait their turn for
+ * a connection (never more than LIM_STORE_CONNS are opened), and every
+ * call succeeds. */
+struct busy {
+	store_t *s;
+	int id, ok;
+};
+
+static void *
+busy_thread(void *arg)
+{
+	struct busy *x = arg;
+	char key[32];
+	buf_t b;
+
+	buf_init(&b, 64);
+	for (int i = 0; i < 50; i++) {
+		snprintf(key, sizeof(key), "busy%d.%d", x->id, i);
+		x->ok += store_put(x->s, STORE_TOKENS, key, key, strlen(key)) == PO_OK;
+		buf_reset(&b);
+		x->ok += store_get(x->s, STORE_TOKENS, key, &b) == PO_OK && strcmp(buf_str(&b), key) == 0;
+	}
+	buf_free(&b);
+	return NULL;
+}
+
+static void
+test_pool_shared_by_threads(void)
+{
+	enum {
+		N = 3 * LIM_STORE_CONNS
+	};
+	store_t *s = store_default();
+	struct busy x[N];
+	pthread_t th[N];
+	store_stats_t st;
+	int i, ok = 0;
+
+	for (i = 0; i < N; i++) {
+		x[i] = (struct busy){ .s = s, .id = i };
+		pthread_create(&th[i], NULL, busy_thread, &x[i]);
+	}
+	for (i = 0; i < N; i++) {
+		pthread_join(th[i], NULL);
+		ok += x[i].ok;
+	}
+	T_EQ_INT(ok, N * 100);
+	store_stats(s, &st);
+	T_CHECK(st.connects >= 1 && st.connects <= LIM_STORE_CONNS);
+	T_EQ_INT(st.connect_failures, 0);
+	store_free(s);
+}
+
 /* Another client writes the key between our GET and EXEC: EXEC is
  * refused, the callback runs again on the new value. */
 struct sneaky {
@@ -837,6 +890,7 @@ main(void)
 	T_RUN(test_prefixes);
 	T_RUN(test_concurrent_take_and_redeem);
 	T_RUN(test_concurrent_updates);
+	T_RUN(test_pool_shared_by_threads);
 	T_RUN(test_update_conflict_runs_again);
 	T_RUN(test_tcp_and_db);
 	T_RUN(test_auth);
