@@ -220,7 +220,7 @@ start_store(struct app *a)
 		return rc;
 	}
 	log_info("store: Redis at %s, keys under \"%s\"", cfg->store_url, store_redis_prefix(a->store));
-	store_health(a->store, true, &h);
+	store_health(a->store, true, &h); /* connects now; a failure is logged */
 	return PO_OK;
 }
 
@@ -336,7 +336,8 @@ app_start(const config_t *cfg, const app_opts_t *opts, app_t **out)
 		log_warn("%s", cfg->warnings[i]);
 	if ((a->rl = ratelimit_new()) == NULL || (a->metrics = metrics_new()) == NULL)
 		goto out;
-	if ((rc = start_store(a)) != PO_OK || (rc = ip_allow_new(cfg->trusted_proxies, cfg->n_trusted_proxies, &a->trusted)) != PO_OK ||
+	if ((rc = start_store(a)) != PO_OK ||
+	    (rc = ip_allow_new(cfg->trusted_proxies, cfg->n_trusted_proxies, &a->trusted)) != PO_OK ||
 	    (rc = ensure_dir(cfg->data_dir)) != PO_OK ||
 	    (rc = jose_key_load_or_create(cfg->data_dir, &a->key, NULL)) != PO_OK ||
 	    (rc = plex_id_load_or_create(cfg->data_dir, a->plex_client_id, sizeof(a->plex_client_id))) != PO_OK ||
