@@ -8,7 +8,8 @@
 // Checked: a Chromium sign-in through nginx whose requests alternate
 // between the replicas (nginx's log names the replica of every request,
 // and each replica's own log shows its share), then the token exchange
-// and userinfo; a code redeemed on A is refused on B (and what it issued
+// and userinfo; plex.tv is polled once a second however the status
+// requests are spread over the replicas; a code redeemed on A is refused on B (and what it issued
 // is revoked); two redemptions of one code at the same moment, one on
 // each replica, give exactly one success; killing A in the middle of a
 // sign-in lets it finish on B; every key in Redis is under the issuer's
@@ -214,6 +215,31 @@ describe('replicas sharing Redis behind nginx', { concurrency: 1 }, () => {
     for (let i = 1; i < mine.length; i++) assert.notEqual(mine[i].upstream, mine[i - 1].upstream, list);
     // the state each step needs was written by the other replica
     assert.ok(A.logText().includes(`client=${ctx.jar.ip}`) && B.logText().includes(`client=${ctx.jar.ip}`));
+  });
+
+  test('one PIN poll at a time, whichever replica the status requests reach', async () => {
+    const jar = new CookieJar();
+    const req = authRequest(front);
+    const a = await authorize(front, req.params, { jar });
+    const s = await loginStart(front, a.loginId, jar);
+    assert.equal(s.res.status, 302);
+    const pinId = (await fake.pins()).find((p) => p.code === s.link.code).id;
+    // Status requests ten times a second, taking turns between A and B.
+    const t0 = Date.now();
+    while (Date.now() - t0 < 4500) {
+      const st = await loginStatus(front, a.loginId, jar);
+      assert.equal(st.body.state, 'waiting');
+      await sleep(100);
+    }
+    const polls = (await fake.log()).filter((e) => e.endpoint === 'pins.get' && e.path.endsWith(`/${pinId}`))
+      .map((e) => e.t_ms);
+    assert.ok(polls.length >= 3 && polls.length <= 6, `${polls.length} polls of plex.tv in 4.5 s`);
+    for (let i = 1; i < polls.length; i++) {
+      assert.ok(polls[i] - polls[i - 1] >= LIM.LIM_PLEX_POLL_INTERVAL_MS - 100,
+        `polls ${polls[i] - polls[i - 1]} ms apart: ${polls.join(', ')}`);
+    }
+    await fake.approve(s.link.code, 'alice');
+    assert.equal((await waitOutcome(front, a.loginId, jar)).state, 'done');
   });
 
   test('a code redeemed on A is refused on B, and what it issued is revoked', async () => {
