@@ -6,7 +6,7 @@
 # The build stage installs its packages with scripts/install-deps build, the
 # same script CI and the Makefile use, then runs make (warnings are errors).
 # The runtime stage holds the binary, the shared libraries it links
-# (libmicrohttpd, jansson, libcurl, OpenSSL), the CA certificates for
+# (libmicrohttpd, jansson, libcurl, OpenSSL, hiredis), the CA certificates for
 # plex.tv and curl for the health check; no compiler, no sources, no test
 # tools. It runs as the unprivileged user plex-oidc (uid and gid 10001).
 #
@@ -43,7 +43,7 @@ FROM ${BASE}
 # apt cleans up after itself here, whatever hooks the base has.
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      libmicrohttpd12 libjansson4 libcurl4 libssl3 ca-certificates curl \
+      libmicrohttpd12 libjansson4 libcurl4 libssl3 libhiredis0.14 ca-certificates curl \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/debconf/*-old \
       /var/lib/dpkg/*-old /var/log/apt/* /var/log/dpkg.log /var/log/alternatives.log \

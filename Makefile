@@ -19,7 +19,7 @@
 # The version, in one place: the VERSION file (--version, the package, the
 # source tarball).
 VERSION := $(shell cat VERSION)
-PKGS := libmicrohttpd jansson libcurl libcrypto
+PKGS := libmicrohttpd jansson libcurl libcrypto hiredis
 CC ?= cc
 
 ifeq ($(SAN),1)

@@ -20,6 +20,14 @@ libraries and threads, no provider code), Glewlwyd and node oidc-provider:
               CPU per request; then TOKENS more from TOKEN_CONC clients.
               The floor answers the same POST (same headers and body) with a
               fixed body: the request cost floor.
+  authorize   TOKENS authorization requests, each from a new browser (a
+              pending login written to the store and the login page),
+              sequential over one keep-alive connection: median, p99, CPU.
+  store       plex-oidc-redis: the same binary with [store] on a loopback
+              redis-server this script starts (its own configuration,
+              127.0.0.1:18090, a password, no persistence), measured with
+              the same phases as plex-oidc in the same run; Redis's own CPU
+              per token exchange is reported beside plex-oidc's.
   login       LOGINS whole logins (authorization request to token) from
               LOGIN_CONC parallel browsers: server CPU per login, requests
               per login, and the sum of the provider's own request latencies
@@ -472,7 +480,7 @@ def token_seq(peer, pid, n):
     """n exchanges of fresh codes, sequential over one keep-alive connection.
     Codes are minted in batches (plex-oidc's codes live 60 s) and the
     exchanges of each batch are timed; minting is not."""
-    lat, cpu, wall, body = [], 0.0, 0.0, b''
+    lat, cpu, rcpu, wall, body = [], 0.0, 0.0, 0.0, b''
     s = Sampler(pid)
     s.start()
     t_mint = 0.0
@@ -488,6 +496,7 @@ def token_seq(peer, pid, n):
         # per-client token budget (a rate limit) is not what gets measured
         hdrs = [({'X-Forwarded-For': xff(next_login_no())} if peer.get('xff') else {}) for _ in codes]
         cpu0 = proc_cpu_s(pid)
+        rcpu0 = proc_cpu_s(peer['redis_pid']) if peer.get('redis_pid') else None
         t0 = time.perf_counter()
         for code, hdr in zip(codes, hdrs):
             t = time.perf_counter()
@@ -497,6 +506,8 @@ def token_seq(peer, pid, n):
             assert st == 200 and b'id_token' in body, ('token', st, body[:300])
         wall += time.perf_counter() - t0
         cpu += proc_cpu_s(pid) - cpu0
+        if rcpu0 is not None:
+            rcpu += proc_cpu_s(peer['redis_pid']) - rcpu0
         c.close()
         left -= k
     s.stop()
@@ -504,6 +515,7 @@ def token_seq(peer, pid, n):
     return {'n': n, 'mint_s': round(t_mint, 2), 'median_ms': statistics.median(lat), 'p90_ms': pct(lat, 90),
             'p99_ms': pct(lat, 99), 'min_ms': min(lat), 'max_ms': max(lat), 'seq_rps': n / wall,
             'server_cpu_us_per_req': round(cpu * 1e6 / n, 1), 'max_rss_kb': s.max_rss,
+            'redis_cpu_us_per_req': round(rcpu * 1e6 / n, 1) if peer.get('redis_pid') else None,
             'response_bytes': len(body), 'response_fields': sorted(tok.keys())}
 
 
@@ -547,6 +559,27 @@ def token_conc(peer, pid, n, conc):
     return {'n': n, 'conc': conc, 'rps': n / total, 'median_ms': statistics.median(lat), 'p99_ms': pct(lat, 99),
             'server_cpu_us_per_req': round((cpu1 - cpu0) * 1e6 / n, 1), 'max_rss_kb': s.max_rss,
             'max_threads': s.max_threads}
+
+
+def authorize_seq(peer, pid, n):
+    """n authorization requests, each from a new browser (no cookies, its
+    own address), sequential over one keep-alive connection: what showing
+    the login page costs, a pending login written to the store included."""
+    c = Client('127.0.0.1', peer['port'])
+    c.request('GET', peer['disc'])      # open the connection outside the timing
+    lat = []
+    cpu0 = proc_cpu_s(pid)
+    for i in range(n):
+        hdr = {'X-Forwarded-For': xff(next_login_no())} if peer.get('xff') else {}
+        t = time.perf_counter()
+        st, _, b = c.request('GET', peer['authorize_path'](i), headers=hdr, send_cookies=False)
+        lat.append((time.perf_counter() - t) * 1000)
+        assert st == 200 and b'data-login-id' in b, ('authorize', st, b[:300])
+        c.cookies.clear()
+    cpu = proc_cpu_s(pid) - cpu0
+    c.close()
+    return {'n': n, 'median_ms': statistics.median(lat), 'p90_ms': pct(lat, 90), 'p99_ms': pct(lat, 99),
+            'server_cpu_us_per_req': round(cpu * 1e6 / n, 1)}
 
 
 def floor_post(peer, pid, n):
@@ -658,7 +691,8 @@ def pending_bench(peer, pid, n, conc=8):
 
 
 # ---------------------------------------------------------------- providers
-def po_conf(path, port, data_dir, fake_port, level, secret):
+def po_conf(path, port, data_dir, fake_port, level, secret, store=None):
+    store_section = ''.join([f'[store]\n'] + [f'{k} = {v}\n' for k, v in store.items()]) if store else ''
     open(path, 'w').write(f"""; plex-oidc benchmark configuration (written by bench/bench.py)
 [server]
 listen = 127.0.0.1:{port}
@@ -670,10 +704,40 @@ trusted_proxies = 127.0.0.1
 server_id = {SERVER_ID}
 api_url = http://127.0.0.1:{fake_port}
 auth_url = http://127.0.0.1:{fake_port}/auth
-[client.{CLIENT_ID}]
+{store_section}[client.{CLIENT_ID}]
 secret = {secret}
 redirect_uris = {REDIRECT_URI}
 """)
+
+
+REDIS_PORT = 18090
+
+
+def start_redis(outdir):
+    """A private redis-server on 127.0.0.1:REDIS_PORT for plex-oidc-redis:
+    its own configuration in SCR/redis, a password, no persistence.
+    Returns (Popen, password file)."""
+    d = os.path.join(SCR, 'redis')
+    os.makedirs(d, exist_ok=True)
+    if port_busy(REDIS_PORT):
+        raise RuntimeError(f'127.0.0.1:{REDIS_PORT} already in use; stop that process first')
+    pw = secrets.token_urlsafe(24)
+    pwfile = os.path.join(d, 'redis.password')
+    with open(os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 'w') as f:
+        f.write(pw + '\n')
+    conf = os.path.join(d, 'redis.conf')
+    with open(os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 'w') as f:
+        f.write(f'bind 127.0.0.1\nport {REDIS_PORT}\ndir {d}\nsave ""\nappendonly no\ndaemonize no\n'
+                f'requirepass {pw}\n')
+    p = start_proc('redis-server', ['redis-server', conf], logpath=os.path.join(outdir, 'logs', 'redis.log'))
+    deadline = time.perf_counter() + 10
+    while time.perf_counter() < deadline:
+        r = subprocess.run(['redis-cli', '-p', str(REDIS_PORT), 'PING'], capture_output=True, text=True,
+                           env=dict(os.environ, REDISCLI_AUTH=pw))
+        if r.stdout.strip() == 'PONG':
+            return p, pwfile
+        time.sleep(0.05)
+    raise RuntimeError('redis-server did not answer')
 
 
 def providers(fake_port, secret):
@@ -688,18 +752,28 @@ def providers(fake_port, secret):
         shutil.copyfile(prov_db, os.path.join(run_dir, 'glewlwyd.db'))
         gprov.write_conf(run_dir, 4593)
 
-    def prep_po(level, port, name):
+    def prep_po(level, port, name, store=None):
         def f():
-            po_conf(os.path.join(po_dir, f'{name}.ini'), port, os.path.join(po_dir, 'data'), fake_port, level, secret)
+            po_conf(os.path.join(po_dir, f'{name}.ini'), port, os.path.join(po_dir, 'data'), fake_port, level, secret,
+                    store)
         return f
+    redis_store = {'url': f'redis://127.0.0.1:{REDIS_PORT}/0',
+                   'password_file': os.path.join(SCR, 'redis', 'redis.password')}
     disc = '/.well-known/openid-configuration'
     return {
         'plex-oidc': dict(port=18080, cmd=[A.bin, '--config', os.path.join(po_dir, 'plex-oidc.ini')],
                           prep=prep_po(A.log_level, 18080, 'plex-oidc'), disc=disc, jwks='/jwks',
                           token_path='/token', secret=secret, mint=po_codes, login=po_login,
                           pending_path=po_pending_path, fake_port=fake_port, batch=A.batch, xff=A.xff,
-                          plex_wait=('login/start',), pending_probe=True,
+                          plex_wait=('login/start',), pending_probe=True, authorize_path=po_pending_path,
                           binary=A.bin),
+        # the same binary with [store] on a loopback Redis (replicas):
+        # no pending-logins phase (they are in Redis, not in its memory)
+        'plex-oidc-redis': dict(port=18086, cmd=[A.bin, '--config', os.path.join(po_dir, 'plex-oidc-redis.ini')],
+                                prep=prep_po(A.log_level, 18086, 'plex-oidc-redis', redis_store), disc=disc,
+                                jwks='/jwks', token_path='/token', secret=secret, mint=po_codes, login=po_login,
+                                fake_port=fake_port, batch=A.batch, xff=A.xff, plex_wait=('login/start',),
+                                authorize_path=po_pending_path, binary=A.bin),
         # a second build (patched) measured the same way, same config and key
         'candidate': dict(port=18085, cmd=[getattr(A, 'candidate', None) or '-', '--config', os.path.join(po_dir, 'candidate.ini')],
                           prep=prep_po(A.log_level, 18085, 'candidate'), disc=disc, jwks='/jwks',
@@ -764,6 +838,9 @@ def load_phases(name, peer, p, r):
     if peer.get('post_floor') and A.tokens > 0:
         time.sleep(0.5)
         phase('post_floor', floor_post, peer, pid, A.tokens)
+    if peer.get('authorize_path') and A.tokens > 0:
+        time.sleep(0.5)
+        phase('authorize', authorize_seq, peer, pid, A.tokens)
     if peer.get('token_path') and A.tokens > 0:
         time.sleep(1)
         phase('token', token_seq, peer, pid, A.tokens)
@@ -906,7 +983,7 @@ def binary_info(path):
     return info
 
 
-COLS = ['plex-oidc', 'candidate', 'floor', 'stack-floor', 'glewlwyd', 'oidc-provider']
+COLS = ['plex-oidc', 'candidate', 'plex-oidc-redis', 'floor', 'stack-floor', 'glewlwyd', 'oidc-provider']
 PEERS = ['glewlwyd', 'oidc-provider']
 
 
@@ -961,11 +1038,15 @@ def summary(results, extra):
     row('token exchange, sequential: median (ms)', (), cells=[fmt(tok(c, 'median_ms'), 1, 3) for c in cols])
     row('token exchange, sequential: p99 (ms)', (), cells=[fmt(tok(c, 'p99_ms'), 1, 3) for c in cols])
     row('token exchange: server CPU (µs/req)', (), cells=[fmt(tok(c, 'server_cpu_us_per_req'), 1, 0) for c in cols])
+    row("  Redis's own CPU per token exchange (µs, plex-oidc-redis)", ('token', 'redis_cpu_us_per_req'), 1, 0)
     row(f'token exchange, {A.token_conc} clients: req/s', ('token_conc', 'rps'), 1, 0)
     row(f'token exchange, {A.token_conc} clients: median / p99 (ms)', (), cells=[
         (f'{fmt(med(by[c], "token_conc", "median_ms"), 1, 2, False)} / '
          f'{fmt(med(by[c], "token_conc", "p99_ms"), 1, 2, False)}' if med(by[c], 'token_conc', 'rps') else '–')
         for c in cols])
+    row('/authorize (new browser), sequential: median (ms)', ('authorize', 'median_ms'), 1, 3)
+    row('/authorize (new browser), sequential: p99 (ms)', ('authorize', 'p99_ms'), 1, 3)
+    row('/authorize: server CPU (µs/req)', ('authorize', 'server_cpu_us_per_req'), 1, 0)
     row('whole login: server CPU per login (ms)', ('login', 'server_cpu_ms_per_login'), 1, 3)
     row('whole login: requests to the provider per login', ('login', 'requests_per_login'), 1, 1)
     row('whole login: sum of the provider\'s request latencies (ms)', ('login', 'latency_sum_ms_median'), 1, 2)
@@ -994,6 +1075,14 @@ def summary(results, extra):
             f'{k} {statistics.median([x[k] for x in lb]):.2f}' for k in lb[0]) +
             ' (/login/start waits for the PIN creation at the fake plex.tv).')
     L.append('')
+    if by.get('plex-oidc-redis') and by.get('plex-oidc'):
+        T = store_targets(by)
+        extra['store_targets'] = T
+        L.append('| the shared store (Redis on loopback) vs memory, same run | plex-oidc-redis | bound | result |')
+        L.append('|---|---|---|---|')
+        for t in T:
+            L.append(f'| {t["name"]} | {t["value"]} | {t["bound"]} | **{t["result"]}** |')
+        L.append('')
     extra['targets'], extra['cpu_view'] = {}, {}
     for who in [w for w in ('plex-oidc', 'candidate') if by.get(w)]:
         T = targets(by, extra, who)
@@ -1015,6 +1104,30 @@ def summary(results, extra):
                 L.append(f'| {t["name"]} | {t["value"]} | {t["bound"]} | {t["result"]} |')
         L.append('')
     return '\n'.join(L) + '\n'
+
+
+def store_targets(by):
+    """plex-oidc with [store] on a loopback Redis against the memory store
+    of the same run: the token exchange may cost at most 0.3 ms more
+    (median); /authorize and the concurrent rate are reported."""
+    T = []
+
+    def m(c, *k):
+        x = med(by.get(c, []), *k)
+        return x[0] if x else None
+    tm, tr = m('plex-oidc', 'token', 'median_ms'), m('plex-oidc-redis', 'token', 'median_ms')
+    if tm and tr:
+        T.append({'name': 'token exchange median: Redis - memory', 'value': f'{tr:.3f} - {tm:.3f} = {tr - tm:+.3f} ms',
+                  'bound': '<= +0.3 ms', 'result': 'PASS' if tr - tm <= 0.3 else 'MISS', 'raw': tr - tm})
+    am, ar = m('plex-oidc', 'authorize', 'median_ms'), m('plex-oidc-redis', 'authorize', 'median_ms')
+    if am and ar:
+        T.append({'name': '/authorize median: Redis - memory (reported)',
+                  'value': f'{ar:.3f} - {am:.3f} = {ar - am:+.3f} ms', 'bound': '–', 'result': 'n/a', 'raw': ar - am})
+    cm, cr = m('plex-oidc', 'token_conc', 'rps'), m('plex-oidc-redis', 'token_conc', 'rps')
+    if cm and cr:
+        T.append({'name': f'token exchanges/s, {A.token_conc} clients: Redis / memory (reported)',
+                  'value': f'{cr:.0f} / {cm:.0f} = {cr / cm:.2f}', 'bound': '–', 'result': 'n/a', 'raw': cr / cm})
+    return T
 
 
 def targets(by, extra, who='plex-oidc'):
@@ -1168,6 +1281,10 @@ def main():
         secret = ''.join(secrets.choice(string.ascii_letters + string.digits) for _ in range(40))
         os.makedirs(os.path.join(SCR, 'plex-oidc'), exist_ok=True)
         P = providers(fake_port, secret)
+        if 'plex-oidc-redis' in names:
+            rp, _ = start_redis(A.outdir)
+            P['plex-oidc-redis']['redis_pid'] = rp.pid
+            log(f'redis-server on 127.0.0.1:{REDIS_PORT} (pid {rp.pid})')
         if 'plex-oidc' in names:
             extra['keygen_ms'] = keygen_starts(P, A.outdir, max(1, A.keygen_starts))
         extra['binaries'] = {n: binary_info(P[n].get('binary')) for n in names}

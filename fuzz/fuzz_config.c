@@ -47,6 +47,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(!config_client_redirect_ok(cl, ""));
 		}
 		FUZZ_CHECK(config_client_find(cfg, "") == NULL);
+		/* [store]: a url is a host or a socket, never both */
+		if (cfg->store_url != NULL)
+			FUZZ_CHECK((cfg->store_host != NULL) != (cfg->store_socket != NULL));
+		else
+			FUZZ_CHECK(cfg->store_host == NULL && cfg->store_socket == NULL && cfg->store_password == NULL);
 	}
 	config_free(cfg);
 	buf_free(&errmsg);

@@ -33,12 +33,18 @@
 #include "session/access.h"
 #include "store/ratelimit.h"
 #include "store/store.h"
+#include "store/store_redis.h"
 #include "ui/page.h"
 #include "ui/ui.h"
 
 /* HTTP worker threads: handlers never block (plex.tv calls run on the
  * plex client's thread), so two keep both cores busy. */
 #define APP_HTTP_THREADS 2
+/* With a shared store, handlers wait for Redis (a round trip or a few per
+ * request): more threads keep both cores busy meanwhile (bench/run,
+ * docs/PERFORMANCE.md). At most LIM_STORE_CONNS - 1 of them use the store
+ * at once, so none waits for a connection. */
+#define APP_HTTP_THREADS_SHARED 4
 /* Seconds a client is told to wait after 429, as text, when the limiter
  * gives none. */
 #define APP_RETRY_AFTER_MAX 16
@@ -131,8 +137,23 @@ serve_asset(void *arg, http_req_t *req, http_resp_t *resp)
 static void
 healthz(void *arg, http_req_t *req, http_resp_t *resp)
 {
+	struct app *a = arg;
+	store_health_t h;
+
 	/* The server only listens once the key is loaded and the documents
-	 * are built: answering means ready. */
+	 * are built: answering means ready. A shared store is asked, and
+	 * said, but the answer stays 200 when it is down: discovery and JWKS
+	 * still work, and neither a restart nor taking every replica out of
+	 * the load balancer brings Redis back (docs/OPERATIONS.md). Its
+	 * address and the reason are in the log, not on this public page. */
+	if (store_shared(a->store)) {
+		store_health(a->store, true, &h);
+		http_resp_begin(resp, 200, "text/plain; charset=utf-8");
+		if (http_resp_fail(resp, buf_appendf(&resp->body, "ok\nstore: %s %s\n", h.backend,
+		                             h.up ? "ok" : "unreachable (see the log)")) == PO_OK)
+			(void)http_resp_fail(resp, http_resp_header(resp, "Cache-Control", "no-store"));
+		return;
+	}
 	if (http_resp_text(resp, 200, "text/plain; charset=utf-8", "ok\n") == PO_OK)
 		(void)http_resp_fail(resp, http_resp_header(resp, "Cache-Control", "no-store"));
 }
@@ -182,6 +203,37 @@ add_routes(struct app *a)
 }
 
 /* ---- start and stop ---- */
+
+/* The store: in memory, or [store]'s Redis (not in setup mode, which has
+ * no [store]). A Redis that is down at start is said in the log; plex-oidc
+ * starts anyway and reconnects by itself. */
+static int
+start_store(struct app *a)
+{
+	const config_t *cfg = a->cfg;
+	store_redis_opts_t ro = { 0 };
+	store_health_t h;
+	int rc;
+
+	if (cfg->store_url == NULL)
+		return (a->store = store_mem_new()) != NULL ? PO_OK : PO_ERR_NOMEM;
+	ro.host = cfg->store_host;
+	ro.port = cfg->store_port;
+	ro.socket = cfg->store_socket;
+	ro.db = cfg->store_db;
+	ro.username = cfg->store_username;
+	ro.password = cfg->store_password;
+	ro.prefix = cfg->store_prefix;
+	ro.issuer = cfg->issuer;
+	ro.where = cfg->store_url;
+	if ((rc = store_redis_new(&ro, &a->store)) != PO_OK) {
+		log_error_fr(rc, "cannot set up the store at %s", cfg->store_url);
+		return rc;
+	}
+	log_info("store: Redis at %s, keys under \"%s\"", cfg->store_url, store_redis_prefix(a->store));
+	store_health(a->store, true, &h); /* connects now; a failure is logged */
+	return PO_OK;
+}
 
 /* Creates dir (and only the last component) with mode 0700 if missing. */
 static int
@@ -447,11 +499,13 @@ app_start(const config_t *cfg, const app_opts_t *opts, app_t **out)
 	/* Setup mode's own configuration has nothing to warn about. */
 	for (size_t i = 0; !opts->setup_mode && i < cfg->n_warnings; i++)
 		log_warn("%s", cfg->warnings[i]);
-	if ((a->rl = ratelimit_new()) == NULL || (a->metrics = metrics_new()) == NULL || (a->store = store_mem_new()) == NULL)
+	if ((a->rl = ratelimit_new()) == NULL || (a->metrics = metrics_new()) == NULL)
 		goto out;
-	store_lifetimes(a);
 	/* The keys before the Plex client identifier: a first start that
 	 * stops in between must not look like lost keys the next time. */
+	if ((rc = start_store(a)) != PO_OK)
+		goto out;
+	store_lifetimes(a);
 	if ((rc = ip_allow_new(cfg->trusted_proxies, cfg->n_trusted_proxies, &a->trusted)) != PO_OK ||
 	    (rc = ensure_dir(cfg->data_dir)) != PO_OK || (rc = start_keys(a)) != PO_OK ||
 	    (rc = plex_id_load_or_create(cfg->data_dir, a->plex_client_id, sizeof(a->plex_client_id))) != PO_OK ||
@@ -460,7 +514,7 @@ app_start(const config_t *cfg, const app_opts_t *opts, app_t **out)
 		goto out;
 	ho.host = cfg->listen_host;
 	ho.port = cfg->listen_port;
-	ho.threads = APP_HTTP_THREADS;
+	ho.threads = store_shared(a->store) ? APP_HTTP_THREADS_SHARED : APP_HTTP_THREADS;
 	ho.handler = router_handle;
 	ho.arg = a->router;
 	ho.trusted = &a->trusted;

@@ -115,6 +115,73 @@ histogram(metrics_t *m, buf_t *out)
 	return PO_OK;
 }
 
+/* One counter per store call, labelled op. */
+static int
+per_op(buf_t *out, const char *name, const char *help, const uint64_t *v)
+{
+	int rc, op;
+
+	if ((rc = buf_appendf(out, "# HELP %s %s\n# TYPE %s counter\n", name, help, name)) != PO_OK)
+		return rc;
+	for (op = 0; op < STORE_OP_COUNT; op++)
+		if ((rc = buf_appendf(out, "%s{op=\"%s\"} %llu\n", name, store_op_name(op), (unsigned long long)v[op])) !=
+		    PO_OK)
+			return rc;
+	return PO_OK;
+}
+
+/* The shared store's families (none for the memory store): whether it is
+ * reachable, its calls, failures and latency per call, the transactions
+ * redone, and the connections opened. */
+static int
+store_metrics(store_t *store, buf_t *out)
+{
+	static const char h[] = "plexoidc_store_request_duration_seconds";
+	store_health_t health;
+	store_stats_t st;
+	int rc, op;
+	size_t i;
+
+	store_health(store, false, &health);
+	store_stats(store, &st);
+	if ((rc = buf_appendf(out,
+	         "# HELP plexoidc_store_up Whether the last call to the shared store (%s) reached it.\n"
+	         "# TYPE plexoidc_store_up gauge\nplexoidc_store_up %d\n",
+	         health.backend, health.up ? 1 : 0)) != PO_OK ||
+	    (rc = per_op(out, "plexoidc_store_requests_total", "Calls to the shared store.", st.calls)) != PO_OK ||
+	    (rc = per_op(out, "plexoidc_store_errors_total",
+	         "Calls to the shared store that failed (unreachable, timed out, refused): answered \"try again\".",
+	         st.errors)) != PO_OK ||
+	    (rc = buf_appendf(out, "# HELP %s Latency of calls to the shared store.\n# TYPE %s histogram\n", h, h)) != PO_OK)
+		return rc;
+	for (op = 0; op < STORE_OP_COUNT; op++) {
+		const char *o = store_op_name(op);
+		uint64_t cum = 0;
+
+		for (i = 0; i < STORE_LAT_BUCKETS; i++) {
+			cum += st.lat[op][i];
+			if (i < STORE_LAT_BUCKETS - 1)
+				rc = buf_appendf(out, "%s_bucket{op=\"%s\",le=\"%g\"} %llu\n", h, o,
+				    (double)store_lat_bound_us[i] / 1e6, (unsigned long long)cum);
+			else
+				rc = buf_appendf(out, "%s_bucket{op=\"%s\",le=\"+Inf\"} %llu\n", h, o, (unsigned long long)cum);
+			if (rc != PO_OK)
+				return rc;
+		}
+		if ((rc = buf_appendf(out, "%s_sum{op=\"%s\"} %.6f\n%s_count{op=\"%s\"} %llu\n", h, o,
+		         (double)st.lat_sum_us[op] / 1e6, h, o, (unsigned long long)cum)) != PO_OK)
+			return rc;
+	}
+	return buf_appendf(out,
+	    "# HELP plexoidc_store_conflicts_total Updates tried again because another replica changed the record.\n"
+	    "# TYPE plexoidc_store_conflicts_total counter\nplexoidc_store_conflicts_total %llu\n"
+	    "# HELP plexoidc_store_connects_total Connections opened to the shared store.\n"
+	    "# TYPE plexoidc_store_connects_total counter\nplexoidc_store_connects_total %llu\n"
+	    "# HELP plexoidc_store_connect_failures_total Connections to the shared store that could not be opened.\n"
+	    "# TYPE plexoidc_store_connect_failures_total counter\nplexoidc_store_connect_failures_total %llu\n",
+	    (unsigned long long)st.conflicts, (unsigned long long)st.connects, (unsigned long long)st.connect_failures);
+}
+
 int
 metrics_render(metrics_t *m, store_t *store, buf_t *out)
 {
@@ -124,10 +191,13 @@ metrics_render(metrics_t *m, store_t *store, buf_t *out)
 		if ((rc = buf_appendf(out, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counters[i].name, counters[i].help,
 		         counters[i].name, counters[i].name, (unsigned long long)LOAD(m->c[i]))) != PO_OK)
 			goto out;
-	if ((rc = buf_appendf(out,
-	         "# HELP plexoidc_pending_logins Logins waiting in memory.\n"
-	         "# TYPE plexoidc_pending_logins gauge\nplexoidc_pending_logins %zu\n",
-	         store_count(store, STORE_LOGINS))) != PO_OK ||
+	/* A shared store is not counted (it is every replica's): no gauge. */
+	if ((!store_shared(store) &&
+	        (rc = buf_appendf(out,
+	             "# HELP plexoidc_pending_logins Logins waiting in memory.\n"
+	             "# TYPE plexoidc_pending_logins gauge\nplexoidc_pending_logins %zu\n",
+	             store_count(store, STORE_LOGINS))) != PO_OK) ||
+	    (store_shared(store) && (rc = store_metrics(store, out)) != PO_OK) ||
 	    (rc = per_endpoint(out, "plexoidc_plex_requests_total", "Calls to plex.tv by endpoint.", m->plex_calls)) != PO_OK ||
 	    (rc = per_endpoint(out, "plexoidc_plex_errors_total",
 	         "Calls to plex.tv that failed (transport error or non-2xx).", m->plex_errors)) != PO_OK)

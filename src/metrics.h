@@ -37,8 +37,10 @@ void metrics_inc(metrics_t *m, enum metric c);
 /* The plex client's observer (plex_client_set_observer, arg = m): counts
  * calls, errors and latency per endpoint. */
 void metrics_plex_observe(void *arg, enum plex_endpoint ep, long http_status, int64_t latency_us);
-/* Appends the exposition to out; the pending-logins gauge comes from the
- * store. PO_OK or PO_ERR_LIMIT / PO_ERR_NOMEM. */
+/* Appends the exposition to out; the pending-logins gauge comes from a
+ * memory store, the plexoidc_store_* families from a shared one (its
+ * last known state: rendering never calls Redis). PO_OK or PO_ERR_LIMIT /
+ * PO_ERR_NOMEM. */
 int metrics_render(metrics_t *m, store_t *store, buf_t *out) PO_WUR;
 
 #endif

@@ -164,6 +164,48 @@
 /* ID token lifetime. Relying parties check it once at login. */
 #define LIM_ID_TOKEN_TTL_S 3600
 
+/* ---- The shared store (store/store_redis.c, store/rpool.c) ---- */
+/* Opening a connection to Redis: on a LAN or loopback it takes well under
+ * a millisecond; 500 ms covers a busy network. A stopped Redis refuses at
+ * once; an unreachable host costs this much once, then the back-off below
+ * answers "try again" without waiting. */
+#define LIM_STORE_CONNECT_TIMEOUT_MS 500
+/* One command or pipelined batch: Redis answers in microseconds, so a
+ * second means it is stalled; an HTTP thread must not wait longer. Also
+ * how long a caller waits for a free connection. */
+#define LIM_STORE_COMMAND_TIMEOUT_MS 1000
+/* Connections to Redis per process: the HTTP threads (4 with a shared
+ * store, app.c) and the plex.tv thread use the store at once; 6 leave one
+ * spare, so no caller waits for a connection. */
+#define LIM_STORE_CONNS 6
+/* After a failed connect the next one waits 100 ms, doubling up to 5 s: a
+ * restarting Redis is back within a few seconds and a down one is not
+ * hammered by every request. */
+#define LIM_STORE_RECONNECT_MIN_MS 100
+#define LIM_STORE_RECONNECT_MAX_MS 5000
+/* store_update() on Redis is an optimistic transaction (WATCH ... EXEC),
+ * run again (after a short random pause, store_redis.c) when another
+ * writer changed the key meanwhile. A login's record has at most a few
+ * writers racing (the browser's requests and a plex.tv answer); 32 tries
+ * still carry eight writers hammering one key (tests/unit) and only end a
+ * pathological storm, within ~50 ms of pauses. */
+#define LIM_STORE_UPDATE_TRIES 32
+/* [store] prefix: the default "plex-oidc:" + 12 hex digits + ":" is 23
+ * characters; 64 leave room for an operator's own scheme. */
+#define LIM_STORE_PREFIX_MAX 64
+/* [store] password_file: Redis accepts any length; generated passwords
+ * are 32-64 characters. 1 KiB stops a wrong file (a log, a key). */
+#define LIM_STORE_PASSWORD_MAX 1024
+/* [store] username: an ACL user name. */
+#define LIM_STORE_USERNAME_MAX 128
+/* [store] url: "unix:" + a socket path (108 bytes on Linux) + "?db=N"
+ * or "redis://" + a DNS name (253) + port and database. */
+#define LIM_STORE_URL_MAX 512
+/* A permanent record (store_perm_*: the key ring): a few RSA keys in PEM
+ * (~1.7 KiB for RSA-2048, ~3.3 KiB for RSA-4096) and symmetric keys, as
+ * JSON; 256 KiB is far above and still refuses a runaway. */
+#define LIM_STORE_PERM_VALUE_MAX (256 * 1024)
+
 /* ---- Protocol values ---- */
 /* RFC 7636 §4.1: code_verifier is 43..128 unreserved characters. */
 #define LIM_PKCE_VERIFIER_MIN 43
@@ -210,6 +252,11 @@
  * connect and total timeouts, plus a margin) was lost with the instance
  * that sent it: another may poll. */
 #define LIM_PLEX_POLL_STALE_MS (LIM_PLEX_TOTAL_TIMEOUT_MS + 2000)
+/* A PIN being created for longer than any plex.tv call can take was lost
+ * with the instance that asked for it (a replica killed mid-login), or its
+ * answer could not be recorded (the store was down): the next "start" of
+ * the login asks for a new one instead of waiting forever. */
+#define LIM_PLEX_PIN_STALE_MS (LIM_PLEX_TOTAL_TIMEOUT_MS + 2000)
 /* A user or resources call answered 429 is asked again (after the client's
  * back-off) this many times before the login says "try again". */
 #define LIM_PLEX_RATE_LIMITED_RETRIES 3

@@ -79,7 +79,7 @@ cfg_get(cfg_parse_t *x, raw_sect_t *s, int k, const char *example)
 }
 
 /* Takes over the raw value of key k (NULL if unset). */
-static char *
+char *
 cfg_take(raw_sect_t *s, int k)
 {
 	char *v = s->val[k].v;
@@ -90,7 +90,7 @@ cfg_take(raw_sect_t *s, int k)
 
 /* A path from the file: relative ones are relative to the file's
  * directory, so the config works whatever the current directory is. */
-static char *
+char *
 cfg_path(const cfg_parse_t *x, const char *p)
 {
 	size_t dl, pl, n;
@@ -124,7 +124,7 @@ cfg_path_key(cfg_parse_t *x, raw_sect_t *s, int k, char **out)
 /* Reads a whole file of at most max bytes into one buffer allocated up
  * front (max + 2 bytes), NUL-terminated. PO_OK, PO_ERR_IO (*err = errno),
  * PO_ERR_LIMIT or PO_ERR_NOMEM. The caller wipes and frees *out. */
-static int
+int
 cfg_read_file(const char *path, size_t max, char **out, size_t *out_len, int *err)
 {
 	char *data = NULL;
@@ -585,7 +585,8 @@ config_parse(const char *buf, size_t len, const char *filename, char *const *env
 		goto out;
 	}
 	if ((rc = cfg_build_server(x, c)) != PO_OK || (rc = cfg_build_plex(x, c)) != PO_OK ||
-	    (rc = cfg_build_ui(x, c)) != PO_OK || (rc = cfg_build_clients(x, c)) != PO_OK)
+	    (rc = cfg_build_ui(x, c)) != PO_OK || (rc = cfg_build_store(x, c)) != PO_OK ||
+	    (rc = cfg_build_clients(x, c)) != PO_OK)
 		goto out;
 	if (x->fatal != PO_OK) {
 		rc = x->fatal;
@@ -688,6 +689,12 @@ config_free(config_t *c)
 	free(c->ui_accent_color);
 	free(c->ui_custom_css);
 	free(c->ui_assets_dir);
+	free(c->store_url);
+	free(c->store_host);
+	free(c->store_socket);
+	free(c->store_username);
+	str_free_secret(c->store_password);
+	free(c->store_prefix);
 	for (i = 0; i < c->n_clients; i++) {
 		cl = &c->clients[i];
 		free(cl->id);

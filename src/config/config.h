@@ -6,7 +6,8 @@
  * headers, "key = value" lines, full-line comments starting with ';' or '#',
  * and inline comments introduced by " ;" or " #" (whitespace then ; or #)
  * anywhere but at the start of a value ("accent_color = #fa0" is a colour).
- * Sections: [server], [plex], [ui], and any number of [client.ID].
+ * Sections: [server], [plex], [ui], [store] (optional: the shared store of
+ * replicas), and any number of [client.ID].
  * Tokenizing is config/ini.h's; the text is at most LIM_CONFIG_FILE_MAX.
  *
  * Every problem (unknown section or key, missing required key, bad value,
@@ -20,7 +21,7 @@
  * PLEX_OIDC_CLIENT_GRAFANA_SECRET). They override keys of the known sections
  * and of client sections present in the file; an error in one names the
  * variable instead of file:line. A variable set to "" counts as unset. An
- * unknown name under PLEX_OIDC_SERVER_, _PLEX_, _UI_ or _CLIENT_ is an
+ * unknown name under PLEX_OIDC_SERVER_, _PLEX_, _UI_, _STORE_ or _CLIENT_ is an
  * error; other PLEX_OIDC_* names are left to the rest of the program.
  *
  * Secrets: every "secret" key has a "secret_file" twin (path relative to the
@@ -95,6 +96,16 @@ typedef struct config {
 	char *ui_accent_color; /* "#rgb" or "#rrggbb" */
 	char *ui_custom_css;  /* path to a CSS file loaded after the built-in one */
 	char *ui_assets_dir;  /* directory whose files override built-in assets by name */
+
+	/* [store]: all NULL/0 without a url (the memory store) */
+	char *store_url;      /* as written, for logs: "redis://HOST[:PORT][/DB]" or "unix:/PATH[?db=N]" */
+	char *store_host;     /* redis://: the host (no brackets); NULL for a socket */
+	uint16_t store_port;  /* redis://: default 6379 */
+	char *store_socket;   /* unix:: the socket's path (relative ones resolved) */
+	unsigned store_db;    /* default 0 */
+	char *store_username; /* optional ACL user */
+	char *store_password; /* from password_file (a secret, wiped); NULL: none */
+	char *store_prefix;   /* NULL: derived from the issuer (store_redis.h) */
 
 	config_client_t *clients;
 	size_t n_clients;

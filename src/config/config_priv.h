@@ -27,7 +27,7 @@
 #define CFG_QUOTE_MAX 80
 #define CFG_CLIP(n) ((int)((n) > CFG_QUOTE_MAX ? CFG_QUOTE_MAX : (n)))
 
-enum sect_kind { SECT_SERVER, SECT_PLEX, SECT_UI, SECT_CLIENT, SECT_KINDS };
+enum sect_kind { SECT_SERVER, SECT_PLEX, SECT_UI, SECT_STORE, SECT_CLIENT, SECT_KINDS };
 /* Key indexes, per section kind, in the order of cfg_keys. */
 enum {
 	K_LISTEN, K_ISSUER, K_DATA_DIR, K_LOG_LEVEL, K_TRUSTED_PROXIES, K_SESSION_LIFETIME, K_ACCESS_RECHECK,
@@ -36,6 +36,7 @@ enum {
 enum { K_SERVER_ID, K_OWNER_ID, K_PRODUCT, K_API_URL, K_AUTH_URL };
 enum { K_TITLE, K_MESSAGE, K_LOGO, K_BACKGROUND, K_CUSTOM_CSS, K_ASSETS_DIR, K_ACCENT_COLOR };
 enum { K_SECRET, K_SECRET_FILE, K_REDIRECT_URIS, K_NAME, K_ID_TOKEN_ALG, K_REFRESH_TOKENS };
+enum { K_STORE_URL, K_STORE_PASSWORD_FILE, K_STORE_USERNAME, K_STORE_PREFIX, K_STORE_TLS };
 #define KEYS_MAX 10
 
 /* Key names per section kind, NULL-terminated. */
@@ -63,7 +64,7 @@ typedef struct cfg_msg {
 typedef struct cfg_parse {
 	const char *file;              /* the file name, for messages */
 	char *dir;                     /* its directory; NULL: the current one */
-	raw_sect_t fixed[SECT_CLIENT]; /* [server], [plex], [ui] */
+	raw_sect_t fixed[SECT_CLIENT]; /* [server], [plex], [ui], [store] */
 	raw_sect_t *clients;           /* LIM_CLIENTS_MAX slots, allocated at the first */
 	size_t n_clients;
 	raw_sect_t *cur;               /* section being read; NULL in a rejected one */
@@ -110,6 +111,14 @@ void cfg_err(cfg_parse_t *x, size_t line, const char *fmt, ...) __attribute__((f
  * from (file line or variable), or at the section header when unset. */
 void cfg_key_err(cfg_parse_t *x, const raw_sect_t *s, int k, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Shared by config.c, config_session.c and config_store.c (config.c). */
+char *cfg_take(raw_sect_t *s, int k);
+char *cfg_path(const cfg_parse_t *x, const char *p);
+int cfg_read_file(const char *path, size_t max, char **out, size_t *out_len, int *err);
+/* Pass 3 of [store] (config_store.c): fills c->store_*. PO_OK or
+ * PO_ERR_NOMEM; problems are recorded. */
+int cfg_build_store(cfg_parse_t *x, struct config *c);
 
 /* Records a warning about key k of section s (same location rules); the
  * load still succeeds and the config carries it (config.h). */

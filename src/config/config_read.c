@@ -34,13 +34,14 @@
 #define CFG_ORDER_FILE (SIZE_MAX - 1)
 #define CFG_ORDER_ENV SIZE_MAX
 
-static const char *const cfg_sect_names[SECT_KINDS] = { "server", "plex", "ui", "client" };
+static const char *const cfg_sect_names[SECT_KINDS] = { "server", "plex", "ui", "store", "client" };
 const char *const cfg_keys[SECT_KINDS][KEYS_MAX + 1] = {
 	[SECT_SERVER] = { "listen", "issuer", "data_dir", "log_level", "trusted_proxies", "session_lifetime",
 	    "access_recheck", "access_grace", "refresh_lifetime", "key_rotation", NULL },
 	[SECT_PLEX] = { "server_id", "owner_id", "product", "api_url", "auth_url", NULL },
 	[SECT_UI] = { "title", "message", "logo", "background", "custom_css", "assets_dir",
 	    "accent_color", NULL },
+	[SECT_STORE] = { "url", "password_file", "username", "prefix", "tls", NULL },
 	[SECT_CLIENT] = { "secret", "secret_file", "redirect_uris", "name", "id_token_signed_response_alg",
 	    "refresh_tokens", NULL },
 };
@@ -240,8 +241,8 @@ cfg_on_section(void *ctx, size_t line, const char *name, size_t len)
 		if (len == strlen("client") && memcmp(name, "client", len) == 0)
 			cfg_err(x, line, "[client]: a client section needs an id: [client.ID], e.g. [client.grafana]");
 		else
-			cfg_err(x, line, "unknown section [%.*s]; the sections are [server], [plex], [ui] and "
-			    "[client.ID]", CFG_CLIP(len), name);
+			cfg_err(x, line, "unknown section [%.*s]; the sections are [server], [plex], [ui], [store] "
+			    "and [client.ID]", CFG_CLIP(len), name);
 		return x->fatal;
 	}
 	id = name + strlen("client.");
@@ -283,7 +284,7 @@ cfg_on_pair(void *ctx, size_t line, const char *key, size_t klen, const char *va
 	int k;
 
 	if (!x->in_section) {
-		cfg_err(x, line, "%.*s: key outside any section; put it under [server], [plex], [ui] or "
+		cfg_err(x, line, "%.*s: key outside any section; put it under [server], [plex], [ui], [store] or "
 		    "[client.ID]", CFG_CLIP(klen), key);
 		return x->fatal;
 	}

@@ -23,7 +23,8 @@ static const signed char next_state[LOGIN_STATES][LEV_COUNT] = {
 		[LEV_ALLOWED] = NO, [LEV_DENIED] = NO, [LEV_CHECK_FAILED] = NO, [LEV_SIGNED_OUT] = NO, [LEV_FINISH] = NO,
 	},
 	[LOGIN_PIN_PENDING] = {
-		/* START here is a double click: the PIN is on its way. */
+		/* START here is a double click: the PIN is on its way (after
+		 * LIM_PLEX_PIN_STALE_MS it is lost, and START asks again). */
 		[LEV_VIEW] = SAME, [LEV_START] = SAME, [LEV_PIN_CREATED] = LOGIN_WAITING,
 		[LEV_PIN_FAILED] = LOGIN_UNAVAILABLE, [LEV_POLL] = SAME, [LEV_POLL_DROPPED] = SAME, [LEV_PIN_PENDING] = NO,
 		[LEV_PIN_APPROVED] = NO, [LEV_PIN_GONE] = NO, [LEV_POLL_FAILED] = NO, [LEV_SLOW_DOWN] = NO,
@@ -101,6 +102,16 @@ poll_due(const login_t *l, int64_t now_ms)
 	return now_ms - l->poll_at_ms >= LIM_PLEX_POLL_INTERVAL_MS;
 }
 
+/* The PIN asked for at poll_at_ms never came: the instance creating it
+ * died, or its answer could not be recorded (a replica killed, the store
+ * down for a moment). START asks again rather than waiting for a PIN that
+ * will not come. */
+static bool
+pin_stale(const login_t *l, int64_t now_ms)
+{
+	return l->st == LOGIN_PIN_PENDING && now_ms - l->poll_at_ms >= LIM_PLEX_PIN_STALE_MS;
+}
+
 int
 login_step(login_t *l, const login_event_data_t *e, int64_t now_ms, login_effect_t *eff)
 {
@@ -137,13 +148,15 @@ login_step(login_t *l, const login_event_data_t *e, int64_t now_ms, login_effect
 
 	switch (e->ev) {
 	case LEV_START:
-		if (next != (int)l->st) {
-			/* A new PIN, also after a failure ("try again"). */
+		/* A new PIN, also after a failure ("try again"), and when the
+		 * one asked for never came (pin_stale). */
+		if (next != (int)l->st || pin_stale(l, now_ms)) {
 			free(l->pin_code);
 			l->pin_code = NULL;
 			l->pin_id = 0;
 			l->poll_failures = 0;
 			l->polling = false;
+			l->poll_at_ms = now_ms; /* in PIN_PENDING: when the PIN was asked for */
 			eff->create_pin = true;
 		}
 		break;

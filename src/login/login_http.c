@@ -132,12 +132,18 @@ page_gone(login_http_t *lh, http_resp_t *resp)
 	    NULL, NULL);
 }
 
-/* The store could not be read or written: try again, never "denied". */
+/* "The store cannot be reached": when to come back (seconds, as text). A
+ * Redis restart or failover takes seconds. */
+#define LOGIN_STORE_RETRY_AFTER "5"
+
+/* The store could not be read or written (a shared store out of reach):
+ * try again, never "denied". */
 static void
 page_unavailable(login_http_t *lh, http_resp_t *resp)
 {
 	page_error(lh->o.ui, base(lh), resp, 503, "unavailable", "Something went wrong",
 	    "The sign-in could not be continued. Please try again in a moment.", NULL, NULL);
+	(void)http_resp_fail(resp, http_resp_header(resp, "Retry-After", LOGIN_STORE_RETRY_AFTER));
 }
 
 static const char *

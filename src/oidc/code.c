@@ -70,20 +70,42 @@ out:
 	return rc;
 }
 
+/* "Try again" after a failure: seconds, as text. The shared store is
+ * usually back within seconds. */
+#define CODE_RETRY_AFTER "5"
+
+static int door_retry_url(void *arg, const login_t *l, buf_t *out);
+
 static void
 door_finish(void *arg, const login_t *l, http_req_t *req, http_resp_t *resp)
 {
 	oidc_t *o = arg;
 	authz_req_t r = { 0 };
+	buf_t retry;
 	int rc;
 
-	if ((rc = authz_req_from_query(l->cont, strlen(l->cont), &r)) != PO_OK ||
-	    (rc = oidc_code_redirect(o, &r, l->who, resp)) != PO_OK) {
-		log_error_fr(rc, "cannot issue an authorization code");
-		oidc_error_page(o, resp, rc == PO_ERR_UPSTREAM ? 503 : 500, "error", "Something went wrong",
+	buf_init(&retry, LIM_LOGIN_CONT_MAX + LIM_URL_MAX);
+	if ((rc = authz_req_from_query(l->cont, strlen(l->cont), &r)) == PO_OK &&
+	    (rc = oidc_code_redirect(o, &r, l->who, resp)) == PO_OK)
+		goto out;
+	log_error_fr(rc, "cannot issue an authorization code");
+	if (rc == PO_ERR_UPSTREAM) {
+		/* The shared store is out of reach: the login is spent, so "try
+		 * again" starts it over from the app's own request. */
+		if (door_retry_url(o, l, &retry) != PO_OK)
+			buf_reset(&retry);
+		oidc_error_page(o, resp, 503, "unavailable", "Please try again",
+		    "The sign-in service is briefly unavailable, so this sign-in could not be completed. Please try "
+		    "again in a moment.",
+		    retry.len ? buf_str(&retry) : NULL, "Try again");
+		(void)http_resp_fail(resp, http_resp_header(resp, "Retry-After", CODE_RETRY_AFTER));
+	} else {
+		oidc_error_page(o, resp, 500, "error", "Something went wrong",
 		    "The sign-in could not be completed. Please try again.", NULL, NULL);
 	}
+out:
 	authz_req_clear(&r);
+	buf_free(&retry);
 }
 
 /* "Try again": the app's own request against our own endpoint. */

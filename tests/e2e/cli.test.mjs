@@ -400,8 +400,8 @@ function docKeys(text) {
 // The keys the binary knows, from its "unknown key; the keys of [S] are: ..."
 // messages.
 function binaryKeys() {
-  const file = writeIni(['[server]', 'zzz = 1', '[plex]', 'zzz = 1', '[ui]', 'zzz = 1', '[client.a]', 'zzz = 1'],
-    'unknown-keys.ini');
+  const file = writeIni(['[server]', 'zzz = 1', '[plex]', 'zzz = 1', '[ui]', 'zzz = 1', '[store]', 'zzz = 1',
+    '[client.a]', 'zzz = 1'], 'unknown-keys.ini');
   const r = run(['check-config', file]);
   assert.equal(r.status, 1);
   const keys = new Set();
@@ -409,7 +409,7 @@ function binaryKeys() {
     const s = m[1].startsWith('client.') ? 'client' : m[1];
     for (const k of m[2].split(',')) keys.add(`${s}.${k.trim()}`);
   }
-  assert.equal(new Set([...keys].map((k) => k.split('.')[0])).size, 4, `four sections:\n${r.stderr}`);
+  assert.equal(new Set([...keys].map((k) => k.split('.')[0])).size, 5, `five sections:\n${r.stderr}`);
   return keys;
 }
 

@@ -269,7 +269,7 @@ test_errors(void)
 		    "secret_file, redirect_uris, name, id_token_signed_response_alg, refresh_tokens",
 		    1 },
 		{ "unknown section, its keys skipped", VALID "[serverx]\nlisten = 1\nfoo = 2\n",
-		    "t.ini:10: unknown section [serverx]; the sections are [server], [plex], [ui] and "
+		    "t.ini:10: unknown section [serverx]; the sections are [server], [plex], [ui], [store] and "
 		    "[client.ID]",
 		    1 },
 		{ "section names are case-sensitive", VALID "[UI]\n", "t.ini:10: unknown section [UI]", 1 },
@@ -285,7 +285,7 @@ test_errors(void)
 		{ "duplicate key", "[server]\n" LISTEN LISTEN ISSUER DATADIR PLEX CLIENT,
 		    "t.ini:3: [server] listen: duplicate key (first set at line 2)", 1 },
 		{ "key outside a section", "log_level = debug\n" VALID,
-		    "t.ini:1: log_level: key outside any section; put it under [server], [plex], [ui] or "
+		    "t.ini:1: log_level: key outside any section; put it under [server], [plex], [ui], [store] or "
 		    "[client.ID]",
 		    1 },
 		{ "malformed line", SERVER "garbage\n" PLEX CLIENT,

@@ -136,6 +136,14 @@ test_step_details(void)
 	T_CHECK(eff.create_pin);
 	T_EQ_INT(login_step(&l, &e, 1001, &eff), PO_OK);
 	T_CHECK(!eff.create_pin);
+	/* ...unless the PIN never came (its instance died): then again */
+	T_EQ_INT(login_step(&l, &e, 1000 + LIM_PLEX_PIN_STALE_MS - 1, &eff), PO_OK);
+	T_CHECK(!eff.create_pin);
+	T_EQ_INT(login_step(&l, &e, 1000 + LIM_PLEX_PIN_STALE_MS, &eff), PO_OK);
+	T_CHECK(eff.create_pin);
+	T_EQ_INT(l.st, LOGIN_PIN_PENDING);
+	T_EQ_INT(login_step(&l, &e, 1001 + LIM_PLEX_PIN_STALE_MS, &eff), PO_OK);
+	T_CHECK(!eff.create_pin); /* counted from the new request */
 	/* a PIN without a code or id is refused */
 	e = (login_event_data_t){ .ev = LEV_PIN_CREATED, .pin_id = 0, .pin_code = "x" };
 	T_EQ_INT(login_step(&l, &e, 1002, &eff), PO_ERR_INVALID);

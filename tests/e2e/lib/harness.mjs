@@ -305,16 +305,18 @@ export function readLimits() {
 
 // ---------------------------------------------------------------- the provider
 
-// clients: {id: {secret, redirect_uris: [..], name?}}
-// server: extra [server] lines ('access_recheck = 10s'); a client may carry
-// extra lines of its own (c.extra).
+// clients: {id: {secret, redirect_uris: [..], name?, extra?}}; issuer: the
+// public URL when it is not the listen address (replicas behind a proxy);
+// store: the [store] section's keys ({url, password_file, prefix...}), if
+// any; server: extra [server] lines ('access_recheck = 10s'); a client may
+// carry extra lines of its own (c.extra).
 export function writeConfig(file, { port, dataDir, fake, clients, serverId = SERVER_ID, logLevel = 'debug',
-  ownerId, server = [] }) {
+  ownerId, issuer, store, server = [] }) {
   const lines = [
     '# written by tests/e2e/lib/harness.mjs',
     '[server]',
     `listen = 127.0.0.1:${port}`,
-    `issuer = http://127.0.0.1:${port}`,
+    `issuer = ${issuer ?? `http://127.0.0.1:${port}`}`,
     `data_dir = ${dataDir}`,
     `log_level = ${logLevel}`,
     // The harness plays a reverse proxy: see CookieJar.
@@ -328,6 +330,7 @@ export function writeConfig(file, { port, dataDir, fake, clients, serverId = SER
     `auth_url = ${fake.url}/auth`,
     '',
   ];
+  if (store) lines.push('[store]', ...Object.entries(store).map(([k, v]) => `${k} = ${v}`), '');
   for (const [id, c] of Object.entries(clients)) {
     recordSecret(c.secret);
     lines.push(`[client.${id}]`, `secret = ${c.secret}`, `redirect_uris = ${c.redirect_uris.join(' ')}`);
@@ -364,9 +367,10 @@ export class Provider {
       } catch (e) {
         // freePort() is racy: another process may take the port before the
         // provider binds it. Then pick another one (the issuer names it).
-        if (opts.port || attempt >= 3 || !/cannot listen/.test(p.logText())) throw e;
+        if (opts.port || opts.configPath || attempt >= 3 || !/cannot listen/.test(p.logText())) throw e;
         p.port = await freePort();
-        p.base = `http://127.0.0.1:${p.port}`;
+        p.direct = `http://127.0.0.1:${p.port}`;
+        p.base = p.issuer ?? p.direct;
         p.writeConfig();
         fs.writeFileSync(p.logPath, '');
       }
@@ -378,11 +382,18 @@ export class Provider {
   // restart tests turn it off to see the provider create its own).
   // spawnPrefix: a command the binary is run through, e.g. ['prlimit',
   // '--nofile=8192:8192', '--'] (it must exec the binary, keeping the pid).
+  // issuer, store, server: see writeConfig(). configPath: run this existing
+  // configuration file instead of writing one (replicas sharing one file);
+  // env: extra environment (PLEX_OIDC_SERVER_LISTEN for such a replica).
   constructor({ fake, clients = defaultClients(), dataDir, port, serverId = SERVER_ID, logLevel = 'debug', ownerId,
-    seedKey = true, spawnPrefix = [], server = [] }) {
+    seedKey = true, spawnPrefix = [], server = [], issuer, store, configPath, env = {} }) {
     this.fake = fake;
     this.server = server;
     this.spawnPrefix = spawnPrefix;
+    this.issuer = issuer;
+    this.store = store;
+    this.sharedConfig = configPath;
+    this.extraEnv = env;
     this.seedKey = seedKey;
     this.clients = clients;
     this.dataDir = dataDir;
@@ -403,10 +414,12 @@ export class Provider {
       }
     }
     if (!this.port) this.port = await freePort();
-    this.base = `http://127.0.0.1:${this.port}`;
-    this.configPath = path.join(this.dir, 'plex-oidc.ini');
+    // base: where clients reach it (the issuer); direct: its own socket.
+    this.direct = `http://127.0.0.1:${this.port}`;
+    this.base = this.issuer ?? this.direct;
+    this.configPath = this.sharedConfig ?? path.join(this.dir, 'plex-oidc.ini');
     this.logPath = runLogPath(this.dir, 'provider.log');
-    this.writeConfig();
+    if (!this.sharedConfig) this.writeConfig();
   }
 
   writeConfig() {
@@ -415,6 +428,8 @@ export class Provider {
       ownerId: this.ownerId,
       logLevel: this.logLevel,
       server: this.server,
+      issuer: this.issuer,
+      store: this.store,
     });
   }
 
@@ -424,7 +439,10 @@ export class Provider {
     try {
       // PLEX_OIDC_<SECTION>_<KEY> variables override the config file: keep
       // the caller's out, so the config written here is the whole story.
-      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PLEX_OIDC_')));
+      const env = {
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PLEX_OIDC_'))),
+        ...this.extraEnv,
+      };
       const [cmd, ...args] = [...this.spawnPrefix, BIN, '--config', this.configPath];
       this.child = track(spawn(cmd, args, { stdio: ['ignore', fd, fd], env }));
     } finally {
@@ -437,7 +455,7 @@ export class Provider {
         throw new Error(`plex-oidc exited (${child.exitCode ?? child.signalCode}) at start:\n${this.logText()}`);
       }
       try {
-        const r = await fetch(`${this.base}/healthz`, { signal: AbortSignal.timeout(1000) });
+        const r = await fetch(`${this.direct}/healthz`, { signal: AbortSignal.timeout(1000) });
         await r.arrayBuffer();
         if (r.status === 200) return;
       } catch { /* not up yet */ }
