@@ -394,6 +394,9 @@
 #define LIM_ACCESS_RETRY_S 15
 /* A kept re-check outcome: {"k":..,"g":..,"r":..,"s":..}. */
 #define LIM_ACCESS_RECORD_MAX 96
+/* The logout confirmation page's form is good this long: long enough to
+ * read it, short enough that an old page's token is no use. */
+#define LIM_LOGOUT_CONFIRM_S 600
 /* key_rotation: at least a day (far above LIM_KEY_PREPUBLISH_S, and it
  * bounds how many previous sealing keys pile up), at most a year. */
 #define LIM_KEY_ROTATION_MIN_S 86400

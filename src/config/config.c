@@ -534,6 +534,10 @@ cfg_build_client(cfg_parse_t *x, raw_sect_t *s, config_client_t *cl)
 	}
 	if (cfg_get(x, s, K_NAME, NULL) != NULL)
 		cl->name = cfg_take(s, K_NAME);
+	if (cfg_get(x, s, K_POST_LOGOUT_URIS, NULL) != NULL &&
+	    (rc = cfg_words(x, s, K_POST_LOGOUT_URIS, LIM_REDIRECT_URIS_MAX, cfg_check_redirect,
+	         &cl->post_logout_redirect_uris, &cl->n_post_logout_redirect_uris)) != PO_OK)
+		return rc;
 	return cfg_build_client_tokens(x, s, cl);
 }
 
@@ -664,6 +668,20 @@ config_client_redirect_ok(const config_client_t *cl, const char *uri)
 	return false;
 }
 
+bool
+config_client_post_logout_ok(const config_client_t *cl, const char *uri)
+{
+	size_t i;
+
+	if (cl == NULL || uri == NULL)
+		return false;
+	/* Exact comparison, as for redirect_uris (RP-Initiated Logout §3). */
+	for (i = 0; i < cl->n_post_logout_redirect_uris; i++)
+		if (str_eq(cl->post_logout_redirect_uris[i], uri))
+			return true;
+	return false;
+}
+
 void
 config_free(config_t *c)
 {
@@ -700,6 +718,7 @@ config_free(config_t *c)
 		free(cl->id);
 		str_free_secret(cl->secret);
 		cfg_free_list(cl->redirect_uris, cl->n_redirect_uris);
+		cfg_free_list(cl->post_logout_redirect_uris, cl->n_post_logout_redirect_uris);
 		free(cl->name);
 	}
 	free(c->clients);

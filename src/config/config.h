@@ -59,6 +59,9 @@ typedef struct config_client {
 	const char *id_token_alg; /* static: "RS256" (default), "ES256" or "EdDSA" (JWA names,
 	                           * id_token_signed_response_alg) */
 	bool refresh_tokens;      /* may get refresh tokens (offline_access); default true */
+	char **post_logout_redirect_uris; /* where logout may send the browser back to (RP-Initiated
+	                                   * Logout 1.0 §2); absolute http(s) URLs; may be empty */
+	size_t n_post_logout_redirect_uris;
 } config_client_t;
 
 typedef struct config {
@@ -135,6 +138,8 @@ const config_client_t *config_client_find(const config_t *c, const char *id);
 /* true if uri is one of the client's redirect_uris (exact string match,
  * RFC 6749 §3.1.2.3 / OIDC Core §3.1.2.1). */
 bool config_client_redirect_ok(const config_client_t *cl, const char *uri);
+/* The same for post_logout_redirect_uris (RP-Initiated Logout 1.0 §3). */
+bool config_client_post_logout_ok(const config_client_t *cl, const char *uri);
 /* Frees the config, wiping secrets. Accepts NULL. */
 void config_free(config_t *c);
 

@@ -43,7 +43,7 @@ const char *const cfg_keys[SECT_KINDS][KEYS_MAX + 1] = {
 	    "accent_color", NULL },
 	[SECT_STORE] = { "url", "password_file", "username", "prefix", "tls", NULL },
 	[SECT_CLIENT] = { "secret", "secret_file", "redirect_uris", "name", "id_token_signed_response_alg",
-	    "refresh_tokens", NULL },
+	    "refresh_tokens", "post_logout_redirect_uris", NULL },
 };
 
 /* ---- messages ---- */

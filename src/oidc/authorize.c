@@ -256,10 +256,15 @@ silent(struct authz *z, http_req_t *req, http_resp_t *resp)
 		if (session_seal(z->ring, z->o->o.cfg->issuer, s, &sealed) != PO_OK ||
 		    session_set_cookie(resp, z->o->o.cfg->issuer_https, sealed, s->expires, z->now) != PO_OK)
 			log_warn("authorize: the session's newer access check was not stored in its cookie");
-		free(sealed);
 	}
 	borrowed_req(z->f, &r);
-	if ((rc = oidc_code_redirect(z->o, &r, s->who, resp)) != PO_OK) {
+	/* offline_access: the refresh token will need the session (sealed
+	 * again, with the newer check). */
+	if ((r.scopes & SCOPE_OFFLINE_ACCESS) && sealed == NULL && session_seal(z->ring, z->o->o.cfg->issuer, s, &sealed) != PO_OK)
+		log_warn("authorize: no session kept with the code: no refresh token");
+	rc = oidc_code_redirect(z->o, &r, s->who, sealed, resp);
+	free(sealed);
+	if (rc != PO_OK) {
 		log_error_fr(rc, "cannot issue an authorization code");
 		redirect_error(z, resp, rc == PO_ERR_UPSTREAM ? OE_TEMPORARILY_UNAVAILABLE : OE_SERVER_ERROR, NULL);
 	}

@@ -15,7 +15,8 @@ scope_parse(const char *scope)
 	static const struct {
 		const char *name;
 		unsigned bit;
-	} known[] = { { "openid", SCOPE_OPENID }, { "profile", SCOPE_PROFILE }, { "email", SCOPE_EMAIL } };
+	} known[] = { { "openid", SCOPE_OPENID }, { "profile", SCOPE_PROFILE }, { "email", SCOPE_EMAIL },
+		{ "offline_access", SCOPE_OFFLINE_ACCESS } };
 	unsigned bits = 0;
 	const char *p = scope;
 
@@ -35,8 +36,9 @@ scope_parse(const char *scope)
 void
 scope_format(unsigned scopes, char *out, size_t outsz)
 {
-	snprintf(out, outsz, "%s%s%s", scopes & SCOPE_OPENID ? "openid" : "",
-	    scopes & SCOPE_PROFILE ? " profile" : "", scopes & SCOPE_EMAIL ? " email" : "");
+	snprintf(out, outsz, "%s%s%s%s", scopes & SCOPE_OPENID ? "openid" : "",
+	    scopes & SCOPE_PROFILE ? " profile" : "", scopes & SCOPE_EMAIL ? " email" : "",
+	    scopes & SCOPE_OFFLINE_ACCESS ? " offline_access" : "");
 }
 
 static int

@@ -16,17 +16,19 @@ enum {
 	SCOPE_OPENID = 1 << 0,
 	SCOPE_PROFILE = 1 << 1,
 	SCOPE_EMAIL = 1 << 2,
+	/* OIDC Core §11: a refresh token, when the client may have one. */
+	SCOPE_OFFLINE_ACCESS = 1 << 3,
 };
 
-/* "openid profile email" and its NUL. */
+/* "openid profile email offline_access" and its NUL. */
 #define SCOPE_STR_MAX 64
 
 /* Parses a space-separated scope list (RFC 6749 §3.3) into SCOPE_* bits;
  * unknown scopes are ignored (OIDC conformance: address, phone...). NULL
  * gives 0. */
 unsigned scope_parse(const char *scope);
-/* Writes the granted scopes ("openid profile email" subset) into out
- * (SCOPE_STR_MAX bytes). */
+/* Writes the granted scopes ("openid profile email offline_access"
+ * subset) into out (SCOPE_STR_MAX bytes). */
 void scope_format(unsigned scopes, char *out, size_t outsz);
 
 /* Adds the user claims the scopes release to obj: sub always; name,

@@ -6,6 +6,7 @@
  * browser goes back to the registered redirect URI with code, state and
  * iss (RFC 9207).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 #include "core/rnd.h"
 #include "core/str.h"
 #include "http/form.h"
+#include "oidc/claims.h"
 #include "oidc/errors.h"
 #include "oidc/internal.h"
 #include "po_limits.h"
@@ -38,7 +40,7 @@ code_location(const oidc_t *o, const code_grant_t *g, const char *code, buf_t *l
 }
 
 int
-oidc_code_redirect(oidc_t *o, const authz_req_t *r, const identity_t *who, http_resp_t *resp)
+oidc_code_redirect(oidc_t *o, const authz_req_t *r, const identity_t *who, const char *sess, http_resp_t *resp)
 {
 	code_grant_t g = { 0 };
 	char code[GRANT_TOKEN_SIZE] = "";
@@ -48,8 +50,12 @@ oidc_code_redirect(oidc_t *o, const authz_req_t *r, const identity_t *who, http_
 	buf_init(&rec, LIM_STORE_VALUE_MAX);
 	buf_init(&loc, strlen(r->redirect_uri) + GRANT_TOKEN_SIZE + strlen(o->o.cfg->issuer) * 3 +
 	                   (r->state ? strlen(r->state) * 3 : 0) + LIM_URL_MAX);
-	/* The grant borrows the request's strings for the encoding only. */
+	/* The grant borrows the request's strings (and the sealed session) for
+	 * the encoding only. A refresh token needs the session's Plex token:
+	 * the code carries the session only when one may be asked for. */
 	g.req = *r;
+	if (r->scopes & SCOPE_OFFLINE_ACCESS)
+		g.sess = (char *)(uintptr_t)sess;
 	g.issued_ms = clock_now_ms();
 	if ((g.who = identity_dup(who)) == NULL)
 		goto out;
@@ -86,7 +92,7 @@ door_finish(void *arg, const login_t *l, http_req_t *req, http_resp_t *resp)
 
 	buf_init(&retry, LIM_LOGIN_CONT_MAX + LIM_URL_MAX);
 	if ((rc = authz_req_from_query(l->cont, strlen(l->cont), &r)) == PO_OK &&
-	    (rc = oidc_code_redirect(o, &r, l->who, resp)) == PO_OK)
+	    (rc = oidc_code_redirect(o, &r, l->who, l->sess, resp)) == PO_OK)
 		goto out;
 	log_error_fr(rc, "cannot issue an authorization code");
 	if (rc == PO_ERR_UPSTREAM) {

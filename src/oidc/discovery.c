@@ -65,10 +65,12 @@ put(json_t *d, const char *k, json_t *v, bool *ok)
 int
 oidc_build_discovery(oidc_t *o)
 {
-	static const char *const scopes[] = { "openid", "profile", "email", NULL };
+	static const char *const scopes[] = { "openid", "profile", "email", "offline_access", NULL };
 	static const char *const rtypes[] = { "code", NULL };
 	static const char *const rmodes[] = { "query", NULL };
-	static const char *const grants[] = { "authorization_code", NULL };
+	static const char *const grants[] = { "authorization_code", "refresh_token", NULL };
+	/* OIDC Core §3.1.2.1; Discovery 1.0 (prompt_values_supported). */
+	static const char *const prompts[] = { "none", "login", "consent", "select_account", NULL };
 	static const char *const subjects[] = { "public", NULL };
 	static const char *const auths[] = { "client_secret_basic", "client_secret_post", NULL };
 	static const char *const pkce[] = { "S256", NULL };
@@ -93,6 +95,8 @@ oidc_build_discovery(oidc_t *o)
 	put(d, "token_endpoint", endpoint(iss, "/token"), &ok);
 	put(d, "userinfo_endpoint", endpoint(iss, "/userinfo"), &ok);
 	put(d, "jwks_uri", endpoint(iss, "/jwks"), &ok);
+	/* RP-Initiated Logout 1.0 §2.1. */
+	put(d, "end_session_endpoint", endpoint(iss, "/logout"), &ok);
 	put(d, "scopes_supported", str_array(scopes), &ok);
 	put(d, "response_types_supported", str_array(rtypes), &ok);
 	put(d, "response_modes_supported", str_array(rmodes), &ok);
@@ -102,6 +106,7 @@ oidc_build_discovery(oidc_t *o)
 	put(d, "token_endpoint_auth_methods_supported", str_array(auths), &ok);
 	put(d, "code_challenge_methods_supported", str_array(pkce), &ok);
 	put(d, "claims_supported", str_array(claims), &ok);
+	put(d, "prompt_values_supported", str_array(prompts), &ok);
 	/* Discovery §3: request_uri_parameter_supported defaults to true, so
 	 * say false explicitly. */
 	put(d, "request_parameter_supported", json_false(), &ok);

@@ -150,6 +150,7 @@ code_grant_clear(code_grant_t *g)
 {
 	authz_req_clear(&g->req);
 	identity_free(g->who);
+	free(g->sess);
 	str_wipe(g, sizeof(*g));
 	memset(g, 0, sizeof(*g));
 }
@@ -169,7 +170,8 @@ code_grant_encode(const code_grant_t *g, buf_t *out)
 	    (rc = set(o, "iat", json_integer(g->issued_ms))) != PO_OK ||
 	    (g->used && (rc = set(o, "u", json_true())) != PO_OK) ||
 	    (g->replayed && (rc = set(o, "rp", json_true())) != PO_OK) ||
-	    (g->access_token[0] && (rc = set_str(o, "at", g->access_token)) != PO_OK)) {
+	    (g->access_token[0] && (rc = set_str(o, "at", g->access_token)) != PO_OK) ||
+	    (rc = set_str(o, "ss", g->sess)) != PO_OK) {
 		json_decref(o);
 		return rc;
 	}
@@ -190,7 +192,7 @@ code_grant_decode(const char *buf, size_t len, code_grant_t *g)
 	    !get_str(o, "ru", LIM_URL_MAX, &g->req.redirect_uri) || g->req.redirect_uri == NULL ||
 	    !get_str(o, "st", LIM_PARAM_LEN_MAX, &g->req.state) || !get_str(o, "nc", LIM_PARAM_LEN_MAX, &g->req.nonce) ||
 	    !get_str(o, "cc", LIM_PKCE_CHALLENGE_LEN, &g->req.code_challenge) ||
-	    !get_str(o, "at", GRANT_TOKEN_SIZE - 1, &at))
+	    !get_str(o, "at", GRANT_TOKEN_SIZE - 1, &at) || !get_str(o, "ss", LIM_SEALED_MAX, &g->sess))
 		goto out;
 	if (!json_is_integer(v = json_object_get(o, "sc")) || !json_is_integer(json_object_get(o, "iat")))
 		goto out;

@@ -32,6 +32,8 @@ typedef struct authz_req {
 typedef struct code_grant {
 	authz_req_t req;
 	identity_t *who;
+	char *sess;          /* the sign-on session, sealed: where a refresh token
+	                      * gets the Plex token from (offline_access); may be NULL */
 	int64_t issued_ms;   /* wall clock, for the 60 s rule */
 	bool used;
 	bool replayed;       /* presented again: revoke whatever it issued */

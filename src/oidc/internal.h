@@ -78,10 +78,32 @@ const char *oidc_logout_url(const oidc_t *o);
 #define OIDC_UNAVAILABLE_RETRY_AFTER "30"
 
 /* code.c: issues a code for the request r (the client and redirect URI
- * validated) and the user who, and answers with the redirect back to the
- * app (302). PO_OK, or an error and nothing answered (PO_ERR_UPSTREAM: the
+ * validated) and the user who (sess: the sealed sign-on session, kept with
+ * the code when offline_access asks for a refresh token; may be NULL), and
+ * answers with the redirect back to the app (302). PO_OK, or an error and nothing answered (PO_ERR_UPSTREAM: the
  * store is out of reach). */
-int oidc_code_redirect(oidc_t *o, const authz_req_t *r, const identity_t *who, http_resp_t *resp) PO_WUR;
+int oidc_code_redirect(oidc_t *o, const authz_req_t *r, const identity_t *who, const char *sess, http_resp_t *resp)
+    PO_WUR;
+/* token.c: what an answer of the token endpoint carries. */
+typedef struct oidc_issue {
+	const config_client_t *cl;
+	const identity_t *who;
+	unsigned scopes;
+	const char *nonce;         /* the authorization request's (code grant only) */
+	const char *code;          /* the code redeemed: it remembers the access token,
+	                            * to revoke it on a replay; NULL on a refresh */
+	const char *refresh_token; /* the (new) refresh token, or NULL */
+} oidc_issue_t;
+/* Issues an access token and an ID token and answers with them (RFC 6749
+ * §5.1, OIDC Core §3.1.3.3 and §12.2), or with the error. */
+void oidc_issue_tokens(oidc_t *o, const oidc_issue_t *in, http_resp_t *resp);
+/* refresh.c: the first refresh token of a chain, from the sealed sign-on
+ * session kept with the code (its Plex token and check times) and the
+ * granted scopes. *out: malloc'd. PO_OK or an error (no refresh token). */
+int oidc_refresh_first(oidc_t *o, const config_client_t *cl, const char *sess, unsigned scopes, char **out) PO_WUR;
+/* refresh.c: grant_type=refresh_token (RFC 6749 §6) for client cl. */
+void oidc_refresh_grant(oidc_t *o, const config_client_t *cl, const form_t *f, http_req_t *req, http_resp_t *resp);
+
 /* code.c: the OIDC door of the login pages. */
 extern const login_door_ops_t oidc_door;
 
@@ -90,6 +112,7 @@ void oidc_authorize(void *o, http_req_t *req, http_resp_t *resp);
 void oidc_token(void *o, http_req_t *req, http_resp_t *resp);
 void oidc_userinfo(void *o, http_req_t *req, http_resp_t *resp);
 void oidc_discovery(void *o, http_req_t *req, http_resp_t *resp);
+void oidc_logout(void *o, http_req_t *req, http_resp_t *resp);
 void oidc_jwks(void *o, http_req_t *req, http_resp_t *resp);
 int oidc_setup_routes(oidc_t *o, router_t *r, int begin_guard) PO_WUR;
 

@@ -133,6 +133,7 @@ oidc_routes(oidc_t *o, router_t *r, int authorize_guard, int token_guard)
 		{ "/authorize", false, ROUTE_GET | ROUTE_POST, false, authorize_guard, oidc_authorize, o },
 		{ "/token", false, ROUTE_POST, true, token_guard, oidc_token, o },
 		{ "/userinfo", false, ROUTE_GET | ROUTE_POST, true, -1, oidc_userinfo, o },
+		{ "/logout", false, ROUTE_GET | ROUTE_POST, false, authorize_guard, oidc_logout, o },
 	};
 	size_t i;
 	int rc;

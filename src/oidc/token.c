@@ -177,9 +177,9 @@ remember_fn(void *arg, const char *val, size_t len, buf_t *next)
 /* Builds and signs the ID token (OIDC Core §2, §3.1.3.6) with the
  * current key of the client's algorithm. */
 static int
-id_token(const oidc_t *o, const config_client_t *cl, const code_grant_t *g, const char *access_token, int64_t now,
-    char **out)
+id_token(const oidc_t *o, const oidc_issue_t *in, const char *access_token, int64_t now, char **out)
 {
+	const config_client_t *cl = in->cl;
 	enum jose_alg alg = oidc_client_alg(cl);
 	keyring_t *ring = keyholder_get(o->o.keys);
 	const jose_key_t *key = keyring_signer(ring, alg);
@@ -188,7 +188,7 @@ id_token(const oidc_t *o, const config_client_t *cl, const code_grant_t *g, cons
 	int rc = PO_ERR_NOMEM;
 
 	*out = NULL;
-	if (c == NULL || (rc = claims_to_json(g->who, g->req.scopes, c)) != PO_OK ||
+	if (c == NULL || (rc = claims_to_json(in->who, in->scopes, c)) != PO_OK ||
 	    (rc = jose_at_hash_alg(alg, access_token, strlen(access_token), at_hash, sizeof(at_hash))) != PO_OK)
 		goto out;
 	rc = PO_ERR_INTERNAL;
@@ -196,11 +196,11 @@ id_token(const oidc_t *o, const config_client_t *cl, const code_grant_t *g, cons
 		goto out; /* the ring was loaded for every algorithm in use */
 	rc = PO_ERR_NOMEM;
 	if (json_object_set_new(c, "iss", json_string(o->o.cfg->issuer)) != 0 ||
-	    json_object_set_new(c, "aud", json_string(g->req.client_id)) != 0 ||
+	    json_object_set_new(c, "aud", json_string(cl->id)) != 0 ||
 	    json_object_set_new(c, "exp", json_integer(now + LIM_ID_TOKEN_TTL_S)) != 0 ||
 	    json_object_set_new(c, "iat", json_integer(now)) != 0 ||
-	    json_object_set_new(c, "auth_time", json_integer(g->who->auth_time)) != 0 ||
-	    (g->req.nonce && json_object_set_new(c, "nonce", json_string(g->req.nonce)) != 0) ||
+	    json_object_set_new(c, "auth_time", json_integer(in->who->auth_time)) != 0 ||
+	    (in->nonce && json_object_set_new(c, "nonce", json_string(in->nonce)) != 0) ||
 	    json_object_set_new(c, "at_hash", json_string(at_hash)) != 0 ||
 	    (payload = json_dumps(c, JSON_COMPACT)) == NULL)
 		goto out;
@@ -214,7 +214,7 @@ out:
 
 /* The 200 answer (RFC 6749 §5.1). */
 static int
-token_answer(http_resp_t *resp, const char *at, const char *jwt, unsigned scopes)
+token_answer(http_resp_t *resp, const char *at, const char *jwt, unsigned scopes, const char *refresh)
 {
 	char scope[SCOPE_STR_MAX];
 	json_t *j = json_object();
@@ -226,7 +226,9 @@ token_answer(http_resp_t *resp, const char *at, const char *jwt, unsigned scopes
 	    json_object_set_new(j, "token_type", json_string("Bearer")) != 0 ||
 	    json_object_set_new(j, "expires_in", json_integer(LIM_ACCESS_TOKEN_TTL_S)) != 0 ||
 	    json_object_set_new(j, "id_token", json_string(jwt)) != 0 ||
-	    json_object_set_new(j, "scope", json_string(scope)) != 0 || (body = json_dumps(j, JSON_COMPACT)) == NULL)
+	    json_object_set_new(j, "scope", json_string(scope)) != 0 ||
+	    (refresh && json_object_set_new(j, "refresh_token", json_string(refresh)) != 0) ||
+	    (body = json_dumps(j, JSON_COMPACT)) == NULL)
 		goto out;
 	if ((rc = http_resp_text(resp, 200, "application/json", body)) != PO_OK ||
 	    (rc = http_resp_header(resp, "Cache-Control", "no-store")) != PO_OK)
@@ -275,34 +277,39 @@ check_grant(const form_t *f, const code_grant_t *g, int *status, const char **de
 	return NULL;
 }
 
-/* Issues the access token and the ID token for a redeemed code. */
-static void
-issue(const oidc_t *o, const config_client_t *cl, const char *code, const code_grant_t *g, http_resp_t *resp)
+void
+oidc_issue_tokens(oidc_t *o, const oidc_issue_t *in, http_resp_t *resp)
 {
 	token_grant_t tg = { 0 };
 	struct remember rm = { 0 };
 	char at[GRANT_TOKEN_SIZE] = "", *jwt = NULL;
+	unsigned scopes = in->scopes & ~(unsigned)SCOPE_OFFLINE_ACCESS;
 	buf_t rec;
 	int rc;
 
 	buf_init(&rec, LIM_STORE_VALUE_MAX);
-	tg.scopes = g->req.scopes;
-	tg.client_id = g->req.client_id; /* borrowed for the encoding */
-	tg.who = g->who;
+	/* offline_access is granted only with the refresh token it asks for. */
+	if (in->refresh_token)
+		scopes |= SCOPE_OFFLINE_ACCESS;
+	tg.scopes = scopes;
+	tg.client_id = in->cl->id; /* borrowed for the encoding */
+	tg.who = (identity_t *)(uintptr_t)in->who;
 	if ((rc = rnd_token(at, sizeof(at), LIM_RANDOM_TOKEN_BYTES)) != PO_OK ||
-	    (rc = id_token(o, cl, g, at, clock_now_s(), &jwt)) != PO_OK || (rc = token_grant_encode(&tg, &rec)) != PO_OK ||
+	    (rc = id_token(o, in, at, clock_now_s(), &jwt)) != PO_OK || (rc = token_grant_encode(&tg, &rec)) != PO_OK ||
 	    (rc = store_put(o->o.store, STORE_TOKENS, at, rec.data, rec.len)) != PO_OK)
 		goto fail;
-	rm.token = at;
-	if ((rc = store_update(o->o.store, STORE_CODES, code, remember_fn, &rm)) != PO_OK)
-		rc = rc == PO_ERR_NOTFOUND ? PO_OK : rc; /* evicted meanwhile: nothing to remember it by */
-	if (rc == PO_OK && rm.replayed) {
-		/* Replayed while we were signing: nothing it issued may live. */
-		(void)store_del(o->o.store, STORE_TOKENS, at);
-		oidc_error_json(resp, 400, OE_INVALID_GRANT, "the code was already used");
-		goto out;
+	if (in->code) {
+		rm.token = at;
+		if ((rc = store_update(o->o.store, STORE_CODES, in->code, remember_fn, &rm)) != PO_OK)
+			rc = rc == PO_ERR_NOTFOUND ? PO_OK : rc; /* evicted meanwhile: nothing to remember it by */
+		if (rc == PO_OK && rm.replayed) {
+			/* Replayed while we were signing: nothing it issued may live. */
+			(void)store_del(o->o.store, STORE_TOKENS, at);
+			oidc_error_json(resp, 400, OE_INVALID_GRANT, "the code was already used");
+			goto out;
+		}
 	}
-	if (rc != PO_OK || (rc = token_answer(resp, at, jwt, g->req.scopes)) != PO_OK)
+	if (rc != PO_OK || (rc = token_answer(resp, at, jwt, scopes, in->refresh_token)) != PO_OK)
 		goto fail;
 	metrics_inc(o->o.metrics, M_TOKENS_ISSUED);
 	goto out;
@@ -317,16 +324,72 @@ out:
 	buf_free(&rec);
 }
 
+/* The code grant (RFC 6749 §4.1.3): redeemed once, checked, then tokens,
+ * and a refresh token when offline_access was granted and the client may
+ * have one. */
+static void
+code_grant(oidc_t *o, const config_client_t *cl, const form_t *f, http_resp_t *resp)
+{
+	struct redeem rd = { 0 };
+	oidc_issue_t in = { 0 };
+	const char *err, *desc, *code;
+	char *refresh = NULL;
+	int status, rc;
+
+	if ((code = form_get(f, "code")) == NULL || code[0] == '\0') {
+		oidc_error_json(resp, 400, OE_INVALID_REQUEST, "code is required");
+		goto out;
+	}
+	rd.client_id = cl->id;
+	if ((rc = store_update(o->o.store, STORE_CODES, code, redeem_fn, &rd)) == PO_OK)
+		rc = rd.rc;
+	if (rc == PO_ERR_UPSTREAM) {
+		oidc_error_json(resp, 503, OE_TEMPORARILY_UNAVAILABLE, "try again in a moment");
+		goto out;
+	}
+	if (rc != PO_OK) {
+		oidc_error_json(resp, 400, OE_INVALID_GRANT, "the code is invalid or expired");
+		goto out;
+	}
+	if (rd.replay) {
+		if (rd.revoke[0])
+			(void)store_del(o->o.store, STORE_TOKENS, rd.revoke);
+		log_warn("token: authorization code replayed by client %s; its tokens were revoked", cl->id);
+		oidc_error_json(resp, 400, OE_INVALID_GRANT, "the code was already used");
+		goto out;
+	}
+	if (rd.wrong_client) {
+		oidc_error_json(resp, 400, OE_INVALID_GRANT, "the code was issued to another client");
+		goto out;
+	}
+	if ((err = check_grant(f, &rd.copy, &status, &desc)) != NULL) {
+		oidc_error_json(resp, status, err, desc);
+		goto out;
+	}
+	if ((rd.copy.req.scopes & SCOPE_OFFLINE_ACCESS) && cl->refresh_tokens && rd.copy.sess &&
+	    (rc = oidc_refresh_first(o, cl, rd.copy.sess, rd.copy.req.scopes, &refresh)) != PO_OK)
+		log_warn_fr(rc, "no refresh token for client %s", cl->id);
+	in.cl = cl;
+	in.who = rd.copy.who;
+	in.scopes = rd.copy.req.scopes;
+	in.nonce = rd.copy.req.nonce;
+	in.code = code;
+	in.refresh_token = refresh;
+	oidc_issue_tokens(o, &in, resp);
+out:
+	free(refresh);
+	code_grant_clear(&rd.copy);
+	str_wipe(rd.revoke, sizeof(rd.revoke));
+}
+
 void
 oidc_token(void *arg, http_req_t *req, http_resp_t *resp)
 {
 	oidc_t *o = arg;
 	form_t f = { 0 };
 	struct creds cr = { 0 };
-	struct redeem rd = { 0 };
 	const config_client_t *cl = NULL;
-	const char *err, *desc, *grant, *code;
-	int status, rc;
+	const char *err, *grant;
 
 	if (!oidc_form_body(req)) {
 		oidc_error_json(resp, 400, OE_INVALID_REQUEST, "the body must be application/x-www-form-urlencoded");
@@ -359,44 +422,13 @@ oidc_token(void *arg, http_req_t *req, http_resp_t *resp)
 		oidc_error_json(resp, 400, OE_INVALID_REQUEST, "grant_type is required");
 		goto out;
 	}
-	if (strcmp(grant, "authorization_code") != 0) {
-		oidc_error_json(resp, 400, OE_UNSUPPORTED_GRANT_TYPE, "only authorization_code is supported");
-		goto out;
-	}
-	if ((code = form_get(&f, "code")) == NULL || code[0] == '\0') {
-		oidc_error_json(resp, 400, OE_INVALID_REQUEST, "code is required");
-		goto out;
-	}
-	rd.client_id = cl->id;
-	if ((rc = store_update(o->o.store, STORE_CODES, code, redeem_fn, &rd)) == PO_OK)
-		rc = rd.rc;
-	if (rc == PO_ERR_UPSTREAM) {
-		oidc_error_json(resp, 503, OE_TEMPORARILY_UNAVAILABLE, "try again in a moment");
-		goto out;
-	}
-	if (rc != PO_OK) {
-		oidc_error_json(resp, 400, OE_INVALID_GRANT, "the code is invalid or expired");
-		goto out;
-	}
-	if (rd.replay) {
-		if (rd.revoke[0])
-			(void)store_del(o->o.store, STORE_TOKENS, rd.revoke);
-		log_warn("token: authorization code replayed by client %s; its tokens were revoked", cl->id);
-		oidc_error_json(resp, 400, OE_INVALID_GRANT, "the code was already used");
-		goto out;
-	}
-	if (rd.wrong_client) {
-		oidc_error_json(resp, 400, OE_INVALID_GRANT, "the code was issued to another client");
-		goto out;
-	}
-	if ((err = check_grant(&f, &rd.copy, &status, &desc)) != NULL) {
-		oidc_error_json(resp, status, err, desc);
-		goto out;
-	}
-	issue(o, cl, code, &rd.copy, resp);
+	if (strcmp(grant, "authorization_code") == 0)
+		code_grant(o, cl, &f, resp);
+	else if (strcmp(grant, "refresh_token") == 0)
+		oidc_refresh_grant(o, cl, &f, req, resp);
+	else
+		oidc_error_json(resp, 400, OE_UNSUPPORTED_GRANT_TYPE, "only authorization_code and refresh_token are supported");
 out:
-	code_grant_clear(&rd.copy);
-	str_wipe(rd.revoke, sizeof(rd.revoke));
 	creds_clear(&cr);
 	form_clear(&f);
 }

@@ -1,28 +1,42 @@
 /*
  * page.c - HTML answers (see page.h).
  */
+#include <stdio.h>
+#include <string.h>
+
 #include "core/log.h"
+#include "po_limits.h"
 #include "ui/page.h"
 
 /* No inline script or style anywhere, so the policy can be this strict. */
-#define PAGE_CSP                                                                                 \
+#define PAGE_CSP_HEAD                                                                            \
 	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "          \
-	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	"connect-src 'self'; form-action 'self'"
+#define PAGE_CSP_TAIL "; frame-ancestors 'none'; base-uri 'none'"
+#define PAGE_CSP PAGE_CSP_HEAD PAGE_CSP_TAIL
+/* The policy with one more form-action origin. */
+#define PAGE_CSP_MAX (sizeof(PAGE_CSP) + LIM_URL_MAX + 2)
 
-int
-page_headers(http_resp_t *resp)
+static int
+headers_csp(http_resp_t *resp, const char *csp)
 {
 	int rc;
 
-	if ((rc = http_resp_header(resp, "Content-Security-Policy", PAGE_CSP)) != PO_OK ||
+	if ((rc = http_resp_header(resp, "Content-Security-Policy", csp)) != PO_OK ||
 	    (rc = http_resp_header(resp, "X-Frame-Options", "DENY")) != PO_OK)
 		return rc;
 	return http_resp_header(resp, "Cache-Control", "no-store");
 }
 
-void
-page_render(const ui_t *ui, const char *base, http_resp_t *resp, int status, const char *tpl, const ui_var_t *vars,
-    size_t n)
+int
+page_headers(http_resp_t *resp)
+{
+	return headers_csp(resp, PAGE_CSP);
+}
+
+static void
+render(const ui_t *ui, const char *base, http_resp_t *resp, int status, const char *tpl, const ui_var_t *vars,
+    size_t n, const char *csp)
 {
 	ui_var_t all[PAGE_VARS_MAX + 1];
 	size_t i;
@@ -38,7 +52,30 @@ page_render(const ui_t *ui, const char *base, http_resp_t *resp, int status, con
 		(void)http_resp_fail(resp, rc);
 		return;
 	}
-	(void)http_resp_fail(resp, page_headers(resp));
+	(void)http_resp_fail(resp, headers_csp(resp, csp));
+}
+
+void
+page_render(const ui_t *ui, const char *base, http_resp_t *resp, int status, const char *tpl, const ui_var_t *vars,
+    size_t n)
+{
+	render(ui, base, resp, status, tpl, vars, n, PAGE_CSP);
+}
+
+void
+page_render_form_to(const ui_t *ui, const char *base, http_resp_t *resp, int status, const char *tpl,
+    const ui_var_t *vars, size_t n, const char *origin)
+{
+	char csp[PAGE_CSP_MAX];
+
+	/* An origin is scheme://host[:port]: nothing that could end the
+	 * directive. */
+	if (origin == NULL || strpbrk(origin, " ;,'\"\r\n") != NULL ||
+	    snprintf(csp, sizeof(csp), "%s %s%s", PAGE_CSP_HEAD, origin, PAGE_CSP_TAIL) >= (int)sizeof(csp)) {
+		render(ui, base, resp, status, tpl, vars, n, PAGE_CSP);
+		return;
+	}
+	render(ui, base, resp, status, tpl, vars, n, csp);
 }
 
 void

@@ -20,6 +20,12 @@
  * answer with status. */
 void page_render(const ui_t *ui, const char *base, http_resp_t *resp, int status, const char *tpl,
     const ui_var_t *vars, size_t n);
+/* page_render for a page whose form, once posted, is redirected to another
+ * origin (form-action applies to the redirect, CSP Level 3 §6.4.1): origin
+ * ("https://app.example.com") joins 'self' there. It must be one the
+ * server trusts (a registered URI's). */
+void page_render_form_to(const ui_t *ui, const char *base, http_resp_t *resp, int status, const char *tpl,
+    const ui_var_t *vars, size_t n, const char *origin);
 /* message.html (ui.h lists its variables). */
 void page_message(const ui_t *ui, const char *base, http_resp_t *resp, int status, const ui_var_t *vars, size_t n);
 /* message.html with a kind ("error", "denied", "unavailable", "expired",

@@ -316,7 +316,7 @@ describe('replicas sharing Redis behind nginx', { concurrency: 1 }, () => {
       assert.equal(d.status, 200);
       const j = await timed('jwks', () => request(front.url('/jwks')));
       assert.equal(j.status, 200);
-      assert.equal(j.json().keys.length, 1);
+      assert.equal(j.json().keys.length, 2, 'the current and the next signing key');
     }
     for (let i = 0; i < 2; i++) {
       const r = authRequest(front);

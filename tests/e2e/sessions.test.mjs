@@ -30,8 +30,10 @@ before(async () => {
     ownerId: 22526914,
     server: [`access_recheck = ${RECHECK_S}s`, `access_grace = ${GRACE_S}s`],
     clients: {
-      app: { secret: randomSecret(), redirect_uris: [`${rpServer.base}/cb`], name: 'Grafana' },
+      app: { secret: randomSecret(), redirect_uris: [`${rpServer.base}/cb`], name: 'Grafana',
+        extra: [`post_logout_redirect_uris = ${rpServer.base}/bye`] },
       other: { secret: randomSecret(), redirect_uris: [`${rpServer.base}/cb2`], name: 'Jellyfin' },
+      norefresh: { secret: randomSecret(), redirect_uris: [`${rpServer.base}/cb3`], extra: ['refresh_tokens = no'] },
     },
   });
   browser = await launchBrowser();
@@ -60,15 +62,15 @@ async function newBrowser() {
 // in the popup); without it, the page must not show. Ends on the RP's
 // callback: returns {params} of the callback, and, when a code came back,
 // the tokens and claims from openid-client.
-async function appSignIn(b, { client = 'app', extra = {}, user = 'alice', expectPage = false } = {}) {
+async function appSignIn(b, { client = 'app', extra = {}, user = 'alice', expectPage = false, scope = 'openid profile email' } = {}) {
   const rp = await relyingParty(p, { client });
   const { o, config } = rp;
-  const redirectUri = `${rpServer.base}/${client === 'app' ? 'cb' : 'cb2'}`;
+  const redirectUri = `${rpServer.base}/${{ app: 'cb', other: 'cb2', norefresh: 'cb3' }[client]}`;
   const verifier = o.randomPKCECodeVerifier();
   const state = o.randomState();
   const nonce = o.randomNonce();
   const url = o.buildAuthorizationUrl(config, {
-    redirect_uri: redirectUri, scope: 'openid profile email', code_challenge: await o.calculatePKCECodeChallenge(verifier),
+    redirect_uri: redirectUri, scope, code_challenge: await o.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256', state, nonce, ...extra,
   });
   const page = await b.context.newPage();
@@ -90,7 +92,7 @@ async function appSignIn(b, { client = 'app', extra = {}, user = 'alice', expect
     await page.waitForURL((u) => u.href.startsWith(`${redirectUri}?`), { timeout: 30000 });
     const callback = new URL(page.url());
     const params = Object.fromEntries(callback.searchParams);
-    const out = { params, main };
+    const out = { params, main, rp };
     if (params.code) {
       const tokens = await o.authorizationCodeGrant(config, callback, {
         pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true,
@@ -322,6 +324,178 @@ describe('keys', () => {
       assert.equal(decodeJwt(after1.tokens.id_token).header.kid, nextKid, 'signed with the pre-published key');
       // The token from before the rotation verifies against the new JWKS.
       assert.ok(verifyRs256(before1.tokens.id_token, jwks2.keys.find((k) => k.kid === oldKid)));
+    } finally {
+      await b.context.close();
+    }
+  });
+});
+
+describe('refresh tokens', () => {
+  const refresh = async (client, token, extra = {}) => {
+    const c = p.client(client);
+    return request(`${p.base}/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${c.id}:${c.secret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token, ...extra }),
+    });
+  };
+
+  test('offline_access gives a refresh token; refresh works (openid-client), rotates, and refuses reuse', async () => {
+    const b = await newBrowser();
+    try {
+      const s = await appSignIn(b, { expectPage: true, user: 'hank', scope: 'openid profile email offline_access' });
+      const rt1 = s.tokens.refresh_token;
+      assert.ok(rt1, 'a refresh token');
+      assert.match(s.tokens.scope, /offline_access/);
+      // openid-client's refresh grant: a new ID token for the same user and sign-in.
+      const t2 = await s.rp.o.refreshTokenGrant(s.rp.config, rt1);
+      assert.equal(t2.claims().sub, USERS.hank.uuid);
+      assert.equal(t2.claims().auth_time, s.claims.auth_time, 'the original sign-in (OIDC Core §12.2)');
+      assert.equal(t2.claims().nonce, undefined);
+      assert.ok(t2.refresh_token && t2.refresh_token !== rt1, 'rotated');
+      const info = await s.rp.o.fetchUserInfo(s.rp.config, t2.access_token, USERS.hank.uuid);
+      assert.equal(info.email, USERS.hank.email);
+      // The old token again: a reuse; the whole chain ends.
+      const reuse = await refresh('app', rt1);
+      assert.equal(reuse.status, 400);
+      assert.equal(reuse.json().error, 'invalid_grant');
+      const afterReuse = await refresh('app', t2.refresh_token);
+      assert.equal(afterReuse.json().error, 'invalid_grant', 'the newer token of the chain is revoked too');
+    } finally {
+      await b.context.close();
+    }
+  });
+
+  test('bound to its client; a narrower scope only; refresh_tokens = no; tampered tokens', async () => {
+    const b = await newBrowser();
+    try {
+      const s = await appSignIn(b, { expectPage: true, user: 'alice', scope: 'openid profile offline_access' });
+      const rt = s.tokens.refresh_token;
+      const other = await refresh('other', rt);
+      assert.equal(other.status, 400);
+      assert.equal(other.json().error, 'invalid_grant');
+      const wider = await refresh('app', rt, { scope: 'openid profile email' });
+      assert.equal(wider.json().error, 'invalid_scope', 'email was not granted');
+      const narrow = await refresh('app', rt, { scope: 'openid' });
+      assert.equal(narrow.status, 200, narrow.text);
+      assert.equal(decodeJwt(narrow.json().id_token).payload.name, undefined, 'openid alone: no profile claims');
+      const flipped = `${narrow.json().refresh_token.slice(0, 30)}${narrow.json().refresh_token[30] === 'A' ? 'B' : 'A'}` +
+        narrow.json().refresh_token.slice(31);
+      const tampered = await refresh('app', flipped);
+      assert.equal(tampered.json().error, 'invalid_grant');
+      // A client with refresh_tokens = no gets none, and may not use one.
+      const nr = await appSignIn(b, { client: 'norefresh', scope: 'openid offline_access' });
+      assert.equal(nr.tokens.refresh_token, undefined);
+      assert.doesNotMatch(nr.tokens.scope, /offline_access/);
+      const refused = await refresh('norefresh', narrow.json().refresh_token);
+      assert.equal(refused.json().error, 'unauthorized_client');
+    } finally {
+      await b.context.close();
+    }
+  });
+
+  test('a refresh token survives a restart; an un-shared friend is refused at the next re-check', async () => {
+    const b = await newBrowser();
+    try {
+      const s = await appSignIn(b, { expectPage: true, user: 'fred', scope: 'openid offline_access' });
+      assert.equal((await p.stop()).code, 0);
+      await p.launch();
+      const r1 = await refresh('app', s.tokens.refresh_token);
+      assert.equal(r1.status, 200, r1.text);
+      await fake.unshare('fred');
+      await sleep(RECHECK_S * 1000 + 500);
+      const r2 = await refresh('app', r1.json().refresh_token);
+      assert.equal(r2.status, 400);
+      assert.equal(r2.json().error, 'invalid_grant');
+      assert.match(r2.json().error_description, /no longer shared/);
+    } finally {
+      await fake.share('fred');
+      await b.context.close();
+    }
+  });
+});
+
+describe('logout (RP-Initiated Logout 1.0)', () => {
+  test('discovery lists the end_session_endpoint, prompt values, refresh_token and offline_access', async () => {
+    const d = (await request(`${p.base}/.well-known/openid-configuration`)).json();
+    assert.equal(d.end_session_endpoint, `${p.base}/logout`);
+    assert.deepEqual(d.prompt_values_supported, ['none', 'login', 'consent', 'select_account']);
+    assert.ok(d.grant_types_supported.includes('refresh_token'));
+    assert.ok(d.scopes_supported.includes('offline_access'));
+  });
+
+  test('with the ID token as hint: signed out at once, back to the registered address with state', async () => {
+    const b = await newBrowser();
+    try {
+      const s = await appSignIn(b, { expectPage: true, user: 'alice' });
+      const kept = (await b.context.cookies(p.base)).find((c) => c.name === 'plexoidc_session');
+      const page = await b.context.newPage();
+      const u = new URL(`${p.base}/logout`);
+      u.searchParams.set('id_token_hint', s.tokens.id_token);
+      u.searchParams.set('post_logout_redirect_uri', `${rpServer.base}/bye`);
+      u.searchParams.set('state', 'xyz');
+      await page.goto(u.href);
+      await page.waitForURL((x) => x.href.startsWith(`${rpServer.base}/bye`));
+      assert.equal(new URL(page.url()).searchParams.get('state'), 'xyz');
+      await page.close();
+      assert.equal((await b.context.cookies(p.base)).find((c) => c.name === 'plexoidc_session'), undefined);
+      const none = await appSignIn(b, { extra: { prompt: 'none' } });
+      assert.equal(none.params.error, 'login_required');
+      // The cookie from before the logout, replayed, is refused.
+      const replay = await request(`${p.base}/authorize?client_id=app&redirect_uri=${encodeURIComponent(`${rpServer.base}/cb`)}` +
+        '&response_type=code&scope=openid&prompt=none&state=r', { headers: { cookie: `${kept.name}=${kept.value}` } });
+      assert.equal(new URL(replay.location).searchParams.get('error'), 'login_required');
+    } finally {
+      await b.context.close();
+    }
+  });
+
+  test('without a hint: the user confirms; a link alone signs nobody out', async () => {
+    const b = await newBrowser();
+    try {
+      await appSignIn(b, { expectPage: true, user: 'hank' });
+      const page = await b.context.newPage();
+      await page.goto(`${p.base}/logout?client_id=app&post_logout_redirect_uri=${encodeURIComponent(`${rpServer.base}/bye`)}`);
+      await page.waitForSelector('#signout');
+      assert.match(await page.textContent('body'), /Sign out\?/);
+      assert.match(await page.textContent('body'), /Hank Pym/);
+      // Only visiting the page changed nothing.
+      const still = await appSignIn(b, { client: 'other', extra: { prompt: 'none' } });
+      assert.equal(still.claims.sub, USERS.hank.uuid);
+      await page.click('#signout');
+      await page.waitForURL((x) => x.href.startsWith(`${rpServer.base}/bye`));
+      await page.close();
+      const gone = await appSignIn(b, { extra: { prompt: 'none' } });
+      assert.equal(gone.params.error, 'login_required');
+    } finally {
+      await b.context.close();
+    }
+  });
+
+  test('an unregistered post_logout_redirect_uri gets an error page, never a redirect', async () => {
+    for (const q of [`client_id=app&post_logout_redirect_uri=${encodeURIComponent('https://evil.example/')}`,
+      `post_logout_redirect_uri=${encodeURIComponent(`${rpServer.base}/bye`)}`,
+      `client_id=nobody&post_logout_redirect_uri=${encodeURIComponent(`${rpServer.base}/bye`)}`]) {
+      const r = await request(`${p.base}/logout?${q}`);
+      assert.equal(r.status, 400, q);
+      assert.equal(r.location, null);
+    }
+  });
+
+  test('the login page offers "Sign out" when the browser has a session', async () => {
+    const b = await newBrowser();
+    try {
+      await appSignIn(b, { expectPage: true, user: 'alice' });
+      const page = await b.context.newPage();
+      const u = new URL(`${p.base}/authorize`);
+      for (const [k, v] of Object.entries({ client_id: 'app', redirect_uri: `${rpServer.base}/cb`, response_type: 'code',
+        scope: 'openid', prompt: 'login' })) u.searchParams.set(k, v);
+      await page.goto(u.href);
+      await page.waitForSelector('#signin');
+      const link = await page.$('a[href$="/logout"]');
+      assert.ok(link, 'a Sign out link');
+      assert.match(await link.textContent(), /Sign out/);
+      await page.close();
     } finally {
       await b.context.close();
     }
