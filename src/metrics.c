@@ -22,6 +22,8 @@ static const struct {
 		"Shares of the server refused because plex.tv sent them without ownerId while [plex] owner_id is set." },
 	[M_TOKENS_ISSUED] = { "plexoidc_tokens_issued_total", "Successful code exchanges at the token endpoint." },
 	[M_RATE_LIMITED] = { "plexoidc_rate_limited_total", "Requests answered 429 Too Many Requests." },
+	[M_APP_DENIED] = { "plexoidc_app_denied_total",
+		"Users with access to the Plex server refused by an app's allow list." },
 };
 
 struct metrics {

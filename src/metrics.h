@@ -24,6 +24,7 @@ enum metric {
 	M_ACCESS_UNVERIFIABLE, /* shares refused because they carry no ownerId */
 	M_TOKENS_ISSUED,      /* successful code exchanges */
 	M_RATE_LIMITED,       /* requests answered 429 */
+	M_APP_DENIED,         /* a user refused by an app's allow list */
 	M_COUNT
 };
 

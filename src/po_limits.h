@@ -274,6 +274,15 @@
 #define LIM_CONFIG_FILE_MAX (1024 * 1024)
 /* Clients and redirect URIs per client. */
 #define LIM_CLIENTS_MAX 256
+/* Named groups ([group.NAME]) and the users one lists; guarded apps
+ * ([app.NAME]) and the host names one lists. A household has a few of
+ * each; the bounds stop a generated file from growing without end. */
+#define LIM_GROUPS_MAX 64
+#define LIM_GROUP_USERS_MAX 256
+#define LIM_APPS_MAX 256
+#define LIM_APP_HOSTS_MAX 32
+/* Plex servers in [plex] server_id: one per house, a few at most. */
+#define LIM_PLEX_SERVERS_MAX 16
 #define LIM_REDIRECT_URIS_MAX 32
 /* A URL in config (issuer, redirect URI). */
 #define LIM_URL_MAX 2048

@@ -36,7 +36,6 @@
 /* What old versions took as "setup mode": refused, so that no value in a
  * file or the environment can turn authorization off. */
 #define CFG_RESERVED_SERVER_ID "setup-mode"
-#define CFG_SECRET_HINT "generate one with: openssl rand -base64 48 | tr '+/' '-_' | tr -d '='"
 
 /* A message about the file as a whole, when the caller wants messages. One
  * that does not fit errmsg is cut short: the load fails either way and the
@@ -179,8 +178,8 @@ cfg_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* Next blank-separated word of *p: false at the end. */
-static bool
+/* config_priv.h */
+bool
 cfg_next_word(const char **p, const char **w, size_t *wl)
 {
 	const char *q = *p;
@@ -197,7 +196,7 @@ cfg_next_word(const char **p, const char **w, size_t *wl)
 	return true;
 }
 
-static void
+void
 cfg_free_list(char **list, size_t n)
 {
 	size_t i;
@@ -207,10 +206,8 @@ cfg_free_list(char **list, size_t n)
 	free(list);
 }
 
-/* Splits the space-separated list of key k into a new array of new strings,
- * checking each with `check` (NULL or a phrase). At most max entries.
- * Problems are reported; the return is PO_OK or PO_ERR_NOMEM. */
-static int
+/* Splits the space-separated list of key k (config_priv.h). */
+int
 cfg_words(cfg_parse_t *x, raw_sect_t *s, int k, size_t max, const char *(*check)(const char *),
     char ***out, size_t *n_out)
 {
@@ -254,7 +251,7 @@ cfg_check_proxy(const char *w)
 
 /* RFC 6749 §3.1.2: "The endpoint URI MUST NOT include a fragment
  * component"; the query is allowed. */
-static const char *
+const char *
 cfg_check_redirect(const char *w)
 {
 	const char *why;
@@ -366,6 +363,20 @@ cfg_base_url(cfg_parse_t *x, raw_sect_t *s, int k, const char *def, char **out)
 	return *out != NULL ? PO_OK : PO_ERR_NOMEM;
 }
 
+_Static_assert(CV_PLEX_SERVER_ID_MAX == 128, "the message below says 128");
+
+static const char *
+cfg_check_server_id(const char *w)
+{
+	if (strcasecmp(w, CFG_RESERVED_SERVER_ID) == 0)
+		return "is not a server id: setup mode starts when plex-oidc runs without --config, never from a "
+		       "configuration; put your server's machine identifier here";
+	if (!cv_plex_server_id_ok(w, strlen(w)))
+		return "is not a server id: use 1 to 128 letters, digits or '-': your Plex "
+		       "server's machine identifier, as machineIdentifier at http://YOUR-SERVER:32400/identity";
+	return NULL;
+}
+
 static int
 cfg_build_plex(cfg_parse_t *x, config_t *c)
 {
@@ -373,16 +384,13 @@ cfg_build_plex(cfg_parse_t *x, config_t *c)
 	const char *v;
 	int rc;
 
-	v = cfg_get(x, s, K_SERVER_ID, "server_id = 0123456789abcdef0123456789abcdef01234567");
-	if (v != NULL && strcasecmp(v, CFG_RESERVED_SERVER_ID) == 0)
-		cfg_key_err(x, s, K_SERVER_ID, "\"%s\" is not a server id: setup mode starts when plex-oidc runs "
-		    "without --config, never from a configuration; put your server's machine identifier here",
-		    CFG_RESERVED_SERVER_ID);
-	else if (v != NULL && !cv_plex_server_id_ok(v, strlen(v)))
-		cfg_key_err(x, s, K_SERVER_ID, "must be 1 to %d letters, digits or '-': your Plex server's "
-		    "machine identifier, as machineIdentifier at http://YOUR-SERVER:32400/identity",
-		    CV_PLEX_SERVER_ID_MAX);
-	c->plex_server_id = cfg_take(s, K_SERVER_ID);
+	if (cfg_get(x, s, K_SERVER_ID, "server_id = 0123456789abcdef0123456789abcdef01234567") != NULL) {
+		if ((rc = cfg_words(x, s, K_SERVER_ID, LIM_PLEX_SERVERS_MAX, cfg_check_server_id, &c->plex_server_ids,
+		         &c->n_plex_server_ids)) != PO_OK)
+			return rc;
+		if (c->n_plex_server_ids == 0)
+			cfg_key_err(x, s, K_SERVER_ID, "lists no server");
+	}
 	if ((v = cfg_get(x, s, K_OWNER_ID, NULL)) != NULL) {
 		uint64_t id;
 		if (str_to_u64(v, strlen(v), INT64_MAX, &id) != PO_OK || id == 0)
@@ -430,138 +438,6 @@ cfg_build_ui(cfg_parse_t *x, config_t *c)
 	return PO_OK;
 }
 
-/* Checks a client secret (len bytes). `path` names the secret file it came
- * from, NULL if inline. The secret itself never appears in a message. */
-static bool
-cfg_secret_ok(cfg_parse_t *x, raw_sect_t *s, int k, const char *v, size_t len, const char *path)
-{
-	const char *in = path != NULL ? " in " : "", *where = path != NULL ? path : "";
-
-	if (len == 0) {
-		cfg_key_err(x, s, k, "the secret%s%s is empty; " CFG_SECRET_HINT, in, where);
-	} else if (!cv_secret_chars_ok(v, len)) {
-		cfg_key_err(x, s, k, "the secret%s%s has characters other than A-Z a-z 0-9 - . _ ~ "
-		    "(URL-safe): Cloudflare Access sends client secrets without URL-encoding them, so "
-		    "any other character breaks sign-in; " CFG_SECRET_HINT, in, where);
-	} else if (len < LIM_CLIENT_SECRET_MIN) {
-		cfg_key_err(x, s, k, "the secret%s%s is %zu characters long; at least %d are required; "
-		    CFG_SECRET_HINT, in, where, len, LIM_CLIENT_SECRET_MIN);
-	} else if (len > LIM_CLIENT_SECRET_MAX) {
-		cfg_key_err(x, s, k, "the secret%s%s is %zu characters long; at most %d are allowed", in,
-		    where, len, LIM_CLIENT_SECRET_MAX);
-	} else {
-		return true;
-	}
-	return false;
-}
-
-/* secret or secret_file: exactly one (config.h). */
-static int
-cfg_client_secret(cfg_parse_t *x, raw_sect_t *s, config_client_t *cl)
-{
-	const raw_val_t *sv = &s->val[K_SECRET], *fv = &s->val[K_SECRET_FILE];
-	char *path = NULL, *data = NULL;
-	const char *v;
-	size_t len = 0;
-	int rc = PO_OK, e;
-
-	if (sv->v != NULL && fv->v != NULL) {
-		cfg_key_err(x, s, K_SECRET_FILE, "set together with secret; give only one of secret and "
-		    "secret_file");
-		goto out;
-	}
-	if (sv->v == NULL && fv->v == NULL) {
-		cfg_key_err(x, s, K_SECRET, "missing; set secret_file = PATH (a file holding the secret) "
-		    "or secret = SECRET; " CFG_SECRET_HINT);
-		goto out;
-	}
-	if (sv->v != NULL) {
-		if ((v = cfg_get(x, s, K_SECRET, NULL)) != NULL &&
-		    cfg_secret_ok(x, s, K_SECRET, v, strlen(v), NULL))
-			cl->secret = cfg_take(s, K_SECRET);
-		goto out;
-	}
-	if ((v = cfg_get(x, s, K_SECRET_FILE, NULL)) == NULL)
-		goto out;
-	if ((path = cfg_path(x, v)) == NULL) {
-		rc = PO_ERR_NOMEM;
-		goto out;
-	}
-	/* + 2: the "\r\n" an editor may add. */
-	rc = cfg_read_file(path, LIM_CLIENT_SECRET_MAX + 2, &data, &len, &e);
-	if (rc == PO_ERR_IO || rc == PO_ERR_LIMIT) {
-		if (rc == PO_ERR_IO)
-			cfg_key_err(x, s, K_SECRET_FILE, "cannot read %s: %s", path, strerror(e));
-		else
-			cfg_key_err(x, s, K_SECRET_FILE, "%s is larger than %d bytes; it must hold only the "
-			    "secret", path, LIM_CLIENT_SECRET_MAX);
-		rc = PO_OK;
-		goto out;
-	}
-	if (rc != PO_OK)
-		goto out;
-	/* One trailing newline, as `echo` and editors write it (config.h). */
-	if (len > 0 && data[len - 1] == '\n')
-		len--;
-	if (len > 0 && data[len - 1] == '\r')
-		len--;
-	data[len] = '\0';
-	if (cfg_secret_ok(x, s, K_SECRET_FILE, data, len, path)) {
-		cl->secret = data;
-		data = NULL; /* transferred */
-	}
-out:
-	free(path);
-	str_free_secret(data);
-	return rc;
-}
-
-static int
-cfg_build_client(cfg_parse_t *x, raw_sect_t *s, config_client_t *cl)
-{
-	int rc;
-
-	if ((cl->id = str_dup(s->label + strlen("client."))) == NULL)
-		return PO_ERR_NOMEM;
-	if ((rc = cfg_client_secret(x, s, cl)) != PO_OK)
-		return rc;
-	if (cfg_get(x, s, K_REDIRECT_URIS, "redirect_uris = https://app.example.com/callback") != NULL) {
-		if ((rc = cfg_words(x, s, K_REDIRECT_URIS, LIM_REDIRECT_URIS_MAX, cfg_check_redirect,
-		    &cl->redirect_uris, &cl->n_redirect_uris)) != PO_OK)
-			return rc;
-		if (cl->n_redirect_uris == 0)
-			cfg_key_err(x, s, K_REDIRECT_URIS, "lists no URI");
-	}
-	if (cfg_get(x, s, K_NAME, NULL) != NULL)
-		cl->name = cfg_take(s, K_NAME);
-	if (cfg_get(x, s, K_POST_LOGOUT_URIS, NULL) != NULL &&
-	    (rc = cfg_words(x, s, K_POST_LOGOUT_URIS, LIM_REDIRECT_URIS_MAX, cfg_check_redirect,
-	         &cl->post_logout_redirect_uris, &cl->n_post_logout_redirect_uris)) != PO_OK)
-		return rc;
-	return cfg_build_client_tokens(x, s, cl);
-}
-
-static int
-cfg_build_clients(cfg_parse_t *x, config_t *c)
-{
-	size_t i;
-	int rc;
-
-	if (x->n_clients == 0) {
-		cfg_err(x, 0, "no [client.ID] section: add one for each application that signs in "
-		    "through plex-oidc (see plex-oidc.example.ini)");
-		return PO_OK;
-	}
-	if ((c->clients = calloc(x->n_clients, sizeof(*c->clients))) == NULL)
-		return PO_ERR_NOMEM;
-	for (i = 0; i < x->n_clients; i++) {
-		c->n_clients++; /* counted first, so config_free() frees a partial client */
-		if ((rc = cfg_build_client(x, &x->clients[i], &c->clients[i])) != PO_OK)
-			return rc;
-	}
-	return PO_OK;
-}
-
 /* ---- public ---- */
 
 int
@@ -590,8 +466,10 @@ config_parse(const char *buf, size_t len, const char *filename, char *const *env
 	}
 	if ((rc = cfg_build_server(x, c)) != PO_OK || (rc = cfg_build_plex(x, c)) != PO_OK ||
 	    (rc = cfg_build_ui(x, c)) != PO_OK || (rc = cfg_build_store(x, c)) != PO_OK ||
-	    (rc = cfg_build_clients(x, c)) != PO_OK)
+	    (rc = cfg_build_groups(x, c)) != PO_OK || (rc = cfg_build_clients(x, c)) != PO_OK ||
+	    (rc = cfg_build_apps(x, c)) != PO_OK)
 		goto out;
+	cfg_unused_groups(x, c);
 	if (x->fatal != PO_OK) {
 		rc = x->fatal;
 		goto out;
@@ -640,54 +518,9 @@ out:
 	return rc;
 }
 
-const config_client_t *
-config_client_find(const config_t *c, const char *id)
-{
-	size_t i;
-
-	if (c == NULL || id == NULL)
-		return NULL;
-	for (i = 0; i < c->n_clients; i++)
-		if (str_eq(c->clients[i].id, id))
-			return &c->clients[i];
-	return NULL;
-}
-
-bool
-config_client_redirect_ok(const config_client_t *cl, const char *uri)
-{
-	size_t i;
-
-	if (cl == NULL || uri == NULL)
-		return false;
-	/* Exact string comparison: no normalisation, no prefix match
-	 * (RFC 6749 §3.1.2.3, OpenID Connect Core §3.1.2.1). */
-	for (i = 0; i < cl->n_redirect_uris; i++)
-		if (str_eq(cl->redirect_uris[i], uri))
-			return true;
-	return false;
-}
-
-bool
-config_client_post_logout_ok(const config_client_t *cl, const char *uri)
-{
-	size_t i;
-
-	if (cl == NULL || uri == NULL)
-		return false;
-	/* Exact comparison, as for redirect_uris (RP-Initiated Logout §3). */
-	for (i = 0; i < cl->n_post_logout_redirect_uris; i++)
-		if (str_eq(cl->post_logout_redirect_uris[i], uri))
-			return true;
-	return false;
-}
-
 void
 config_free(config_t *c)
 {
-	config_client_t *cl;
-	size_t i;
-
 	if (c == NULL)
 		return;
 	free(c->listen_host);
@@ -696,7 +529,7 @@ config_free(config_t *c)
 	free(c->data_dir);
 	free(c->log_level);
 	cfg_free_list(c->trusted_proxies, c->n_trusted_proxies);
-	free(c->plex_server_id);
+	cfg_free_list(c->plex_server_ids, c->n_plex_server_ids);
 	free(c->plex_product);
 	free(c->plex_api_url);
 	free(c->plex_auth_url);
@@ -713,15 +546,8 @@ config_free(config_t *c)
 	free(c->store_username);
 	str_free_secret(c->store_password);
 	free(c->store_prefix);
-	for (i = 0; i < c->n_clients; i++) {
-		cl = &c->clients[i];
-		free(cl->id);
-		str_free_secret(cl->secret);
-		cfg_free_list(cl->redirect_uris, cl->n_redirect_uris);
-		cfg_free_list(cl->post_logout_redirect_uris, cl->n_post_logout_redirect_uris);
-		free(cl->name);
-	}
-	free(c->clients);
+	cfg_free_clients(c);
+	cfg_free_access(c);
 	cfg_free_list(c->warnings, c->n_warnings);
 	free(c);
 }

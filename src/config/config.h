@@ -7,7 +7,9 @@
  * and inline comments introduced by " ;" or " #" (whitespace then ; or #)
  * anywhere but at the start of a value ("accent_color = #fa0" is a colour).
  * Sections: [server], [plex], [ui], [store] (optional: the shared store of
- * replicas), and any number of [client.ID].
+ * replicas), and any number of [client.ID] (OpenID Connect clients),
+ * [group.NAME] (named groups of Plex users) and [app.NAME] (apps guarded by
+ * forward auth).
  * Tokenizing is config/ini.h's; the text is at most LIM_CONFIG_FILE_MAX.
  *
  * Every problem (unknown section or key, missing required key, bad value,
@@ -42,6 +44,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "po_limits.h"
 
 /* Defaults of the [server] durations (docs/CONFIGURATION.md); the bounds
  * are in po_limits.h (LIM_SESSION_LIFETIME_MIN_S ...). */
@@ -49,6 +52,55 @@
 #define CONFIG_ACCESS_RECHECK_DEFAULT_S (10 * 60)
 #define CONFIG_ACCESS_GRACE_DEFAULT_S (60 * 60)
 #define CONFIG_REFRESH_LIFETIME_DEFAULT_S (30 * 86400)
+
+/* Groups are numbered: the three built-in ones (one per Plex relationship,
+ * policy.h) first, then the [group.NAME] sections in file order. */
+enum { CONFIG_GROUP_OWNER, CONFIG_GROUP_HOME, CONFIG_GROUP_FRIEND, CONFIG_GROUPS_BUILTIN };
+#define CONFIG_GROUPS_MAX (CONFIG_GROUPS_BUILTIN + LIM_GROUPS_MAX)
+
+/* A set of groups, by number: what an allow list admits, what a user is in. */
+typedef struct config_groupset {
+	uint64_t w[(CONFIG_GROUPS_MAX + 63) / 64];
+} config_groupset_t;
+
+static inline void
+config_groupset_add(config_groupset_t *g, size_t i)
+{
+	g->w[i / 64] |= (uint64_t)1 << (i % 64);
+}
+static inline bool
+config_groupset_has(const config_groupset_t *g, size_t i)
+{
+	return (g->w[i / 64] >> (i % 64)) & 1;
+}
+/* true if a and b share a group. */
+static inline bool
+config_groupset_meets(const config_groupset_t *a, const config_groupset_t *b)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(a->w) / sizeof(a->w[0]); i++)
+		if (a->w[i] & b->w[i])
+			return true;
+	return false;
+}
+
+typedef struct config_group {
+	char *name;   /* "plex-owner", "plex-home", "plex-friend", or NAME of [group.NAME] */
+	char **users; /* [group.NAME] users: Plex usernames, emails or uuids, as written (compared
+	               * case-insensitively); none for the built-in groups */
+	size_t n_users;
+	size_t line;  /* of the section header; 0 for the built-in groups */
+} config_group_t;
+
+/* An app guarded by forward auth ([app.NAME]). */
+typedef struct config_app {
+	char *id;     /* NAME */
+	char *name;   /* display name; default the id */
+	char **hosts; /* lower-cased exact host names, or "*.example.com" (one leading wildcard label) */
+	size_t n_hosts;
+	config_groupset_t allow; /* default: plex-owner */
+} config_app_t;
 
 typedef struct config_client {
 	char *id;            /* from "[client.ID]": [A-Za-z0-9._-]{1,64} */
@@ -62,6 +114,7 @@ typedef struct config_client {
 	char **post_logout_redirect_uris; /* where logout may send the browser back to (RP-Initiated
 	                                   * Logout 1.0 §2); absolute http(s) URLs; may be empty */
 	size_t n_post_logout_redirect_uris;
+	config_groupset_t allow; /* who may sign in; default: the three built-in groups */
 } config_client_t;
 
 typedef struct config {
@@ -85,8 +138,10 @@ typedef struct config {
 	int64_t key_rotation_s;     /* rotate the key ring this often; 0: never (manual) */
 
 	/* [plex] */
-	char *plex_server_id; /* required: [A-Za-z0-9-]{1,128} */
-	int64_t plex_owner_id; /* optional: the owner's Plex account id; 0 = unset */
+	char **plex_server_ids; /* required, at least one: [A-Za-z0-9-]{1,128} each; a user is let in
+	                         * when any of them is owned by or shared with them */
+	size_t n_plex_server_ids;
+	int64_t plex_owner_id; /* optional: the owner's Plex account id (of every server); 0 = unset */
 	char *plex_product;   /* default "Plex Login" */
 	char *plex_api_url;   /* default "https://plex.tv"; no trailing slash */
 	char *plex_auth_url;  /* default "https://app.plex.tv/auth" */
@@ -112,6 +167,10 @@ typedef struct config {
 
 	config_client_t *clients;
 	size_t n_clients;
+	config_group_t *groups; /* CONFIG_GROUPS_BUILTIN + the named ones (numbering above) */
+	size_t n_groups;
+	config_app_t *apps;
+	size_t n_apps;
 
 	/* Settings that load but deserve a look ("FILE:LINE: warning: [plex]
 	 * owner_id: not set; ..."), sorted by line: check-config prints them
@@ -140,6 +199,8 @@ const config_client_t *config_client_find(const config_t *c, const char *id);
 bool config_client_redirect_ok(const config_client_t *cl, const char *uri);
 /* The same for post_logout_redirect_uris (RP-Initiated Logout 1.0 §3). */
 bool config_client_post_logout_ok(const config_client_t *cl, const char *uri);
+/* The number of the group called name, or -1 (exact match). */
+int config_group_find(const config_t *c, const char *name);
 /* Frees the config, wiping secrets. Accepts NULL. */
 void config_free(config_t *c);
 

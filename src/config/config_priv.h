@@ -27,7 +27,10 @@
 #define CFG_QUOTE_MAX 80
 #define CFG_CLIP(n) ((int)((n) > CFG_QUOTE_MAX ? CFG_QUOTE_MAX : (n)))
 
-enum sect_kind { SECT_SERVER, SECT_PLEX, SECT_UI, SECT_STORE, SECT_CLIENT, SECT_KINDS };
+/* Fixed sections come first; from SECT_CLIENT on, sections are named
+ * ("[client.ID]", "[group.NAME]", "[app.NAME]"), any number of each. */
+enum sect_kind { SECT_SERVER, SECT_PLEX, SECT_UI, SECT_STORE, SECT_CLIENT, SECT_GROUP, SECT_APP, SECT_KINDS };
+#define SECT_FIXED SECT_CLIENT /* how many fixed sections */
 /* Key indexes, per section kind, in the order of cfg_keys. */
 enum {
 	K_LISTEN, K_ISSUER, K_DATA_DIR, K_LOG_LEVEL, K_TRUSTED_PROXIES, K_SESSION_LIFETIME, K_ACCESS_RECHECK,
@@ -35,9 +38,16 @@ enum {
 };
 enum { K_SERVER_ID, K_OWNER_ID, K_PRODUCT, K_API_URL, K_AUTH_URL };
 enum { K_TITLE, K_MESSAGE, K_LOGO, K_BACKGROUND, K_CUSTOM_CSS, K_ASSETS_DIR, K_ACCENT_COLOR };
-enum { K_SECRET, K_SECRET_FILE, K_REDIRECT_URIS, K_NAME, K_ID_TOKEN_ALG, K_REFRESH_TOKENS, K_POST_LOGOUT_URIS };
+enum {
+	K_SECRET, K_SECRET_FILE, K_REDIRECT_URIS, K_NAME, K_ID_TOKEN_ALG, K_REFRESH_TOKENS, K_POST_LOGOUT_URIS,
+	K_CLIENT_ALLOW
+};
+enum { K_GROUP_USERS };
+enum { K_APP_HOSTS, K_APP_ALLOW, K_APP_NAME };
 enum { K_STORE_URL, K_STORE_PASSWORD_FILE, K_STORE_USERNAME, K_STORE_PREFIX, K_STORE_TLS };
 #define KEYS_MAX 10
+/* Named sections at most: clients, groups and apps. */
+#define CFG_NAMED_MAX (LIM_CLIENTS_MAX + LIM_GROUPS_MAX + LIM_APPS_MAX)
 
 /* Key names per section kind, NULL-terminated. */
 extern const char *const cfg_keys[SECT_KINDS][KEYS_MAX + 1];
@@ -50,7 +60,7 @@ typedef struct raw_val {
 
 typedef struct raw_sect {
 	enum sect_kind kind;
-	char label[sizeof("client.") + CV_CLIENT_ID_MAX]; /* "server", "client.grafana" */
+	char label[sizeof("client.") + CV_CLIENT_ID_MAX]; /* "server", "client.grafana", "group.family" */
 	size_t line;                                      /* of the header; 0: not in the file */
 	raw_val_t val[KEYS_MAX];
 } raw_sect_t;
@@ -64,9 +74,11 @@ typedef struct cfg_msg {
 typedef struct cfg_parse {
 	const char *file;              /* the file name, for messages */
 	char *dir;                     /* its directory; NULL: the current one */
-	raw_sect_t fixed[SECT_CLIENT]; /* [server], [plex], [ui], [store] */
-	raw_sect_t *clients;           /* LIM_CLIENTS_MAX slots, allocated at the first */
-	size_t n_clients;
+	raw_sect_t fixed[SECT_FIXED]; /* [server], [plex], [ui], [store] */
+	raw_sect_t *named;            /* every named section in file order
+	                               * (CFG_NAMED_MAX slots, allocated at the first) */
+	size_t n_named;
+	size_t n_kind[SECT_KINDS];    /* named sections of each kind */
 	raw_sect_t *cur;               /* section being read; NULL in a rejected one */
 	bool in_section;               /* a header was seen */
 	cfg_msg_t msgs[CFG_MSGS_MAX];
@@ -112,6 +124,33 @@ void cfg_err(cfg_parse_t *x, size_t line, const char *fmt, ...) __attribute__((f
 void cfg_key_err(cfg_parse_t *x, const raw_sect_t *s, int k, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Space-separated lists (config.c): the words of key k of s as a new
+ * array of new strings, each checked by `check` (NULL or a phrase saying
+ * what is wrong), at most max. Problems are reported; PO_OK or
+ * PO_ERR_NOMEM. */
+int cfg_words(cfg_parse_t *x, raw_sect_t *s, int k, size_t max, const char *(*check)(const char *), char ***out,
+    size_t *n_out);
+void cfg_free_list(char **list, size_t n);
+/* An absolute http(s) URL without fragment (RFC 6749 §3.1.2); NULL or why not. */
+const char *cfg_check_redirect(const char *w);
+/* [group.NAME], then [client.ID] and [app.NAME] with their allow lists
+ * (config_client.c, config_access.c). PO_OK or PO_ERR_NOMEM; problems are
+ * recorded. */
+int cfg_build_groups(cfg_parse_t *x, struct config *c);
+int cfg_build_clients(cfg_parse_t *x, struct config *c);
+int cfg_build_apps(cfg_parse_t *x, struct config *c);
+/* The groups of the space-separated list of key k of s into *out; unknown
+ * names and an empty list are reported (config_access.c). */
+struct config_groupset;
+void cfg_allow(cfg_parse_t *x, const struct config *c, raw_sect_t *s, int k, struct config_groupset *out);
+/* Warns about named groups no client or app allows (config_access.c). */
+void cfg_unused_groups(cfg_parse_t *x, const struct config *c);
+/* Frees what config_free() must for clients, groups and apps. */
+void cfg_free_clients(struct config *c);
+void cfg_free_access(struct config *c);
+
+/* The name of a named section: what follows "client.", "group.", "app.". */
+const char *cfg_sect_name(const raw_sect_t *s);
 /* Shared by config.c, config_session.c and config_store.c (config.c). */
 char *cfg_take(raw_sect_t *s, int k);
 char *cfg_path(const cfg_parse_t *x, const char *p);
@@ -124,6 +163,11 @@ int cfg_build_store(cfg_parse_t *x, struct config *c);
  * load still succeeds and the config carries it (config.h). */
 void cfg_key_warn(cfg_parse_t *x, const raw_sect_t *s, int k, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* A warning about a line of the file. */
+void cfg_warn(cfg_parse_t *x, size_t line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Next blank-separated word of *p into (*w, *wl), advancing *p; false at
+ * the end (config.c). */
+bool cfg_next_word(const char **p, const char **w, size_t *wl);
 /* Hands the warnings over, sorted by line, as a new array of strings (free
  * each and the array). PO_OK or PO_ERR_NOMEM. */
 int cfg_take_warnings(cfg_parse_t *x, char ***out, size_t *n);

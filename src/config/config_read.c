@@ -34,7 +34,30 @@
 #define CFG_ORDER_FILE (SIZE_MAX - 1)
 #define CFG_ORDER_ENV SIZE_MAX
 
-static const char *const cfg_sect_names[SECT_KINDS] = { "server", "plex", "ui", "store", "client" };
+static const char *const cfg_sect_names[SECT_KINDS] = { "server", "plex", "ui", "store", "client", "group", "app" };
+
+/* The named section kinds: what their header looks like, how many a file
+ * may have, and an example for messages. */
+static const struct {
+	const char *what; /* "client", as in the messages */
+	const char *id;   /* what its name is called: "id", "name" */
+	const char *ID;   /* ...as a placeholder */
+	const char *a;    /* its article */
+	size_t max;
+	const char *example;
+} cfg_named[SECT_KINDS] = {
+	[SECT_CLIENT] = { "client", "id", "ID", "an", LIM_CLIENTS_MAX, "[client.grafana]" },
+	[SECT_GROUP] = { "group", "name", "NAME", "a", LIM_GROUPS_MAX, "[group.family]" },
+	[SECT_APP] = { "app", "name", "NAME", "a", LIM_APPS_MAX, "[app.sonarr]" },
+};
+
+const char *
+cfg_sect_name(const raw_sect_t *s)
+{
+	const char *dot = strchr(s->label, '.');
+
+	return dot ? dot + 1 : s->label;
+}
 const char *const cfg_keys[SECT_KINDS][KEYS_MAX + 1] = {
 	[SECT_SERVER] = { "listen", "issuer", "data_dir", "log_level", "trusted_proxies", "session_lifetime",
 	    "access_recheck", "access_grace", "refresh_lifetime", "key_rotation", NULL },
@@ -43,7 +66,9 @@ const char *const cfg_keys[SECT_KINDS][KEYS_MAX + 1] = {
 	    "accent_color", NULL },
 	[SECT_STORE] = { "url", "password_file", "username", "prefix", "tls", NULL },
 	[SECT_CLIENT] = { "secret", "secret_file", "redirect_uris", "name", "id_token_signed_response_alg",
-	    "refresh_tokens", "post_logout_redirect_uris", NULL },
+	    "refresh_tokens", "post_logout_redirect_uris", "allow", NULL },
+	[SECT_GROUP] = { "users", NULL },
+	[SECT_APP] = { "hosts", "allow", "name", NULL },
 };
 
 /* ---- messages ---- */
@@ -141,6 +166,16 @@ cfg_key_warn(cfg_parse_t *x, const raw_sect_t *s, int k, const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+cfg_warn(cfg_parse_t *x, size_t line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cfg_vmsg(x, true, line, NULL, NULL, NULL, fmt, ap);
+	va_end(ap);
+}
+
 static int
 cfg_msg_cmp(const void *a, const void *b)
 {
@@ -224,7 +259,7 @@ cfg_on_section(void *ctx, size_t line, const char *name, size_t len)
 
 	x->in_section = true;
 	x->cur = NULL; /* until the header is accepted: keys of a rejected section are skipped */
-	for (k = 0; k < SECT_CLIENT; k++) {
+	for (k = 0; k < SECT_FIXED; k++) {
 		if (len != strlen(cfg_sect_names[k]) || memcmp(name, cfg_sect_names[k], len) != 0)
 			continue;
 		s = &x->fixed[k];
@@ -237,37 +272,47 @@ cfg_on_section(void *ctx, size_t line, const char *name, size_t len)
 		x->cur = s;
 		return PO_OK;
 	}
-	if (!str_has_prefix(name, len, "client.")) {
-		if (len == strlen("client") && memcmp(name, "client", len) == 0)
-			cfg_err(x, line, "[client]: a client section needs an id: [client.ID], e.g. [client.grafana]");
-		else
-			cfg_err(x, line, "unknown section [%.*s]; the sections are [server], [plex], [ui], [store] "
-			    "and [client.ID]", CFG_CLIP(len), name);
-		return x->fatal;
-	}
-	id = name + strlen("client.");
-	idlen = len - strlen("client.");
-	if (!cv_client_id_ok(id, idlen)) {
-		cfg_err(x, line, "[%.*s]: invalid client id \"%.*s\": use 1 to %d characters among A-Z a-z 0-9 . _ -",
-		    CFG_CLIP(len), name, CFG_CLIP(idlen), id, CV_CLIENT_ID_MAX);
-		return x->fatal;
-	}
-	for (i = 0; i < x->n_clients; i++) {
-		s = &x->clients[i];
-		if (strlen(s->label) == len && memcmp(s->label, name, len) == 0) {
-			cfg_err(x, line, "[%s]: duplicate client id (first defined at line %zu)", s->label, s->line);
+	for (k = SECT_FIXED; k < SECT_KINDS; k++) {
+		size_t pl = strlen(cfg_sect_names[k]);
+		if (len > pl && name[pl] == '.' && memcmp(name, cfg_sect_names[k], pl) == 0)
+			break;
+		if (len == pl && memcmp(name, cfg_sect_names[k], pl) == 0) {
+			cfg_err(x, line, "[%s]: a %s section needs %s %s: [%s.%s], e.g. %s", cfg_sect_names[k],
+			    cfg_named[k].what, cfg_named[k].a, cfg_named[k].id, cfg_sect_names[k], cfg_named[k].ID, cfg_named[k].example);
 			return x->fatal;
 		}
 	}
-	if (x->n_clients == LIM_CLIENTS_MAX) {
-		cfg_err(x, line, "[%.*s]: too many clients (at most %d)", CFG_CLIP(len), name, LIM_CLIENTS_MAX);
+	if (k == SECT_KINDS) {
+		cfg_err(x, line, "unknown section [%.*s]; the sections are [server], [plex], [ui], [store], "
+		    "[client.ID], [group.NAME] and [app.NAME]", CFG_CLIP(len), name);
 		return x->fatal;
 	}
-	if (x->clients == NULL && (x->clients = calloc(LIM_CLIENTS_MAX, sizeof(*x->clients))) == NULL)
+	id = name + strlen(cfg_sect_names[k]) + 1;
+	idlen = len - strlen(cfg_sect_names[k]) - 1;
+	if (!cv_client_id_ok(id, idlen)) {
+		cfg_err(x, line, "[%.*s]: invalid %s %s \"%.*s\": use 1 to %d characters among A-Z a-z 0-9 . _ -",
+		    CFG_CLIP(len), name, cfg_named[k].what, cfg_named[k].id, CFG_CLIP(idlen), id, CV_CLIENT_ID_MAX);
+		return x->fatal;
+	}
+	for (i = 0; i < x->n_named; i++) {
+		s = &x->named[i];
+		if (strlen(s->label) == len && memcmp(s->label, name, len) == 0) {
+			cfg_err(x, line, "[%s]: duplicate %s %s (first defined at line %zu)", s->label, cfg_named[k].what,
+			    cfg_named[k].id, s->line);
+			return x->fatal;
+		}
+	}
+	if (x->n_kind[k] == cfg_named[k].max) {
+		cfg_err(x, line, "[%.*s]: too many %ss (at most %zu)", CFG_CLIP(len), name, cfg_named[k].what,
+		    cfg_named[k].max);
+		return x->fatal;
+	}
+	if (x->named == NULL && (x->named = calloc(CFG_NAMED_MAX, sizeof(*x->named))) == NULL)
 		return x->fatal = PO_ERR_NOMEM;
-	s = &x->clients[x->n_clients++];
-	s->kind = SECT_CLIENT;
-	memcpy(s->label, name, len); /* fits: the id was checked above */
+	s = &x->named[x->n_named++];
+	x->n_kind[k]++;
+	s->kind = (enum sect_kind)k;
+	memcpy(s->label, name, len); /* fits: the name was checked above */
 	s->label[len] = '\0';
 	s->line = line;
 	x->cur = s;
@@ -297,7 +342,8 @@ cfg_on_pair(void *ctx, size_t line, const char *key, size_t klen, const char *va
 		buf_init(&kt, CFG_MSG_LEN_MAX);
 		cfg_keys_text(s->kind, &kt);
 		cfg_err(x, line, "[%s] %.*s: unknown key; the keys of [%s] are: %s", s->label, CFG_CLIP(klen),
-		    key, s->kind == SECT_CLIENT ? "client.ID" : s->label, buf_str(&kt));
+		    key, s->kind == SECT_CLIENT ? "client.ID" : s->kind == SECT_GROUP ? "group.NAME"
+		                                : s->kind == SECT_APP ? "app.NAME" : s->label, buf_str(&kt));
 		buf_free(&kt);
 		return x->fatal;
 	}
@@ -361,8 +407,8 @@ cfg_env_one(cfg_parse_t *x, const char *e)
 	if (eq == NULL || !str_has_prefix(e, (size_t)(eq - e), CFG_ENV_PREFIX))
 		return PO_OK;
 	nlen = (size_t)(eq - e);
-	for (i = 0; i < SECT_CLIENT + x->n_clients; i++) {
-		s = i < SECT_CLIENT ? &x->fixed[i] : &x->clients[i - SECT_CLIENT];
+	for (i = 0; i < SECT_FIXED + x->n_named; i++) {
+		s = i < SECT_FIXED ? &x->fixed[i] : &x->named[i - SECT_FIXED];
 		for (k = 0; cfg_keys[s->kind][k] != NULL; k++) {
 			wl = cfg_env_name(want, sizeof(want), s->label, cfg_keys[s->kind][k]);
 			if (wl != nlen || memcmp(want, e, nlen) != 0)
@@ -387,12 +433,13 @@ cfg_env_one(cfg_parse_t *x, const char *e)
 			wl = cfg_env_name(want, sizeof(want), cfg_sect_names[k], "");
 			if (!str_has_prefix(e, nlen, want))
 				continue;
-			if (k == SECT_CLIENT) {
+			if (k >= SECT_FIXED) {
 				buf_init(&kt, CFG_MSG_LEN_MAX);
-				cfg_keys_text(SECT_CLIENT, &kt);
-				cfg_env_err(x, name, "matches no key of a [client.ID] section in the file; the "
-				    "environment can override a key (%s) of a client the file defines, not add a "
-				    "client", buf_str(&kt));
+				cfg_keys_text((enum sect_kind)k, &kt);
+				cfg_env_err(x, name, "matches no key of a [%s.%s] section in the file; the "
+				    "environment can override a key (%s) of a %s the file defines, not add a "
+				    "%s", cfg_sect_names[k], cfg_named[k].ID, buf_str(&kt), cfg_named[k].what,
+				    cfg_named[k].what);
 				buf_free(&kt);
 			} else {
 				buf_init(&kt, CFG_MSG_LEN_MAX);
@@ -406,7 +453,7 @@ cfg_env_one(cfg_parse_t *x, const char *e)
 	}
 	if (hit2 != NULL) {
 		cfg_env_err(x, name, "is ambiguous: it names a key of both [%s] and [%s]; rename one of "
-		    "these clients", hit->label, hit2->label);
+		    "these sections", hit->label, hit2->label);
 		return x->fatal;
 	}
 	val = eq + 1;
@@ -440,7 +487,7 @@ cfg_parse_init(cfg_parse_t *x, const char *filename)
 
 	memset(x, 0, sizeof(*x));
 	x->file = filename != NULL ? filename : "(config)";
-	for (k = 0; k < SECT_CLIENT; k++) {
+	for (k = 0; k < SECT_FIXED; k++) {
 		x->fixed[k].kind = (enum sect_kind)k;
 		memcpy(x->fixed[k].label, cfg_sect_names[k], strlen(cfg_sect_names[k]) + 1);
 	}
@@ -464,11 +511,11 @@ cfg_parse_free(cfg_parse_t *x)
 {
 	size_t i;
 
-	for (i = 0; i < SECT_CLIENT; i++)
+	for (i = 0; i < SECT_FIXED; i++)
 		cfg_sect_clear(&x->fixed[i]);
-	for (i = 0; i < x->n_clients; i++)
-		cfg_sect_clear(&x->clients[i]);
-	free(x->clients);
+	for (i = 0; i < x->n_named; i++)
+		cfg_sect_clear(&x->named[i]);
+	free(x->named);
 	for (i = 0; i < x->n_msgs; i++)
 		free(x->msgs[i].text);
 	for (i = 0; i < x->n_warns; i++)

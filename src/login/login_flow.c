@@ -355,7 +355,7 @@ on_resources(void *arg, enum plex_status st, const plex_resources_t *res)
 		check_failed(c, st, "resources");
 		goto done;
 	}
-	c->who->access = policy_server_access(res, cfg->plex_server_id, c->who->plex_id, cfg->plex_owner_id, &rep);
+	c->who->access = policy_server_access(res, cfg->plex_server_ids, cfg->n_plex_server_ids, c->who->plex_id, cfg->plex_owner_id, &rep);
 	if (c->f->o.setup_mode) {
 		/* Setup: any account may sign in, to see the servers it owns. */
 		if (c->f->hook)

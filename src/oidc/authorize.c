@@ -169,6 +169,7 @@ wake_request(void *conn)
 /* One request's authorization: what it asked, and the browser's session. */
 struct authz {
 	oidc_t *o;
+	const config_client_t *cl;
 	const form_t *f;
 	const char *redirect_uri;
 	const char *state;
@@ -258,6 +259,17 @@ silent(struct authz *z, http_req_t *req, http_resp_t *resp)
 			log_warn("authorize: the session's newer access check was not stored in its cookie");
 	}
 	borrowed_req(z->f, &r);
+	if (!oidc_client_admits(z->o, z->cl, s->who)) {
+		/* Signed in for other apps, not this one: the page says so, with
+		 * no new sign-in; a silent request gets the error (OIDC Core
+		 * §3.1.2.6). */
+		if (z->p.none)
+			redirect_error(z, resp, OE_ACCESS_DENIED, "this account may not use this application");
+		else
+			oidc_no_access_page(z->o, resp, s->who->name, oidc_client_label(z->cl));
+		free(sealed);
+		return;
+	}
 	/* offline_access: the refresh token will need the session (sealed
 	 * again, with the newer check). */
 	if ((r.scopes & SCOPE_OFFLINE_ACCESS) && sealed == NULL && session_seal(z->ring, z->o->o.cfg->issuer, s, &sealed) != PO_OK)
@@ -336,6 +348,7 @@ oidc_authorize(void *arg, http_req_t *req, http_resp_t *resp)
 		goto out;
 	}
 	z.o = o;
+	z.cl = cl;
 	z.f = &f;
 	z.redirect_uri = redirect_uri;
 	z.state = form_count(&f, "state") == 1 ? form_get(&f, "state") : NULL;

@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "core/str.h"
 #include "oidc/claims.h"
+#include "policy/policy.h"
 
 unsigned
 scope_parse(const char *scope)
@@ -16,7 +17,7 @@ scope_parse(const char *scope)
 		const char *name;
 		unsigned bit;
 	} known[] = { { "openid", SCOPE_OPENID }, { "profile", SCOPE_PROFILE }, { "email", SCOPE_EMAIL },
-		{ "offline_access", SCOPE_OFFLINE_ACCESS } };
+		{ "offline_access", SCOPE_OFFLINE_ACCESS }, { "groups", SCOPE_GROUPS } };
 	unsigned bits = 0;
 	const char *p = scope;
 
@@ -36,9 +37,9 @@ scope_parse(const char *scope)
 void
 scope_format(unsigned scopes, char *out, size_t outsz)
 {
-	snprintf(out, outsz, "%s%s%s%s", scopes & SCOPE_OPENID ? "openid" : "",
+	snprintf(out, outsz, "%s%s%s%s%s", scopes & SCOPE_OPENID ? "openid" : "",
 	    scopes & SCOPE_PROFILE ? " profile" : "", scopes & SCOPE_EMAIL ? " email" : "",
-	    scopes & SCOPE_OFFLINE_ACCESS ? " offline_access" : "");
+	    scopes & SCOPE_OFFLINE_ACCESS ? " offline_access" : "", scopes & SCOPE_GROUPS ? " groups" : "");
 }
 
 static int
@@ -50,9 +51,11 @@ set_str(json_t *obj, const char *k, const char *v)
 }
 
 int
-claims_to_json(const identity_t *c, unsigned scopes, json_t *obj)
+claims_to_json(const config_t *cfg, const identity_t *c, unsigned scopes, json_t *obj)
 {
 	int rc = set_str(obj, "sub", c->sub);
+	config_groupset_t g;
+	json_t *names;
 
 	if (rc == PO_OK && (scopes & SCOPE_PROFILE)) {
 		if ((rc = set_str(obj, "name", c->name)) == PO_OK &&
@@ -62,6 +65,11 @@ claims_to_json(const identity_t *c, unsigned scopes, json_t *obj)
 	if (rc == PO_OK && (scopes & SCOPE_EMAIL) && c->email) {
 		if ((rc = set_str(obj, "email", c->email)) == PO_OK &&
 		    json_object_set_new(obj, "email_verified", json_boolean(c->email_verified)) != 0)
+			rc = PO_ERR_NOMEM;
+	}
+	if (rc == PO_OK && (scopes & SCOPE_GROUPS)) {
+		policy_groups(cfg, c, &g);
+		if ((names = policy_group_names(cfg, &g)) == NULL || json_object_set_new(obj, "groups", names) != 0)
 			rc = PO_ERR_NOMEM;
 	}
 	return rc;

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "config/config.h"
 #include "policy/identity.h"
 
 enum {
@@ -18,9 +19,12 @@ enum {
 	SCOPE_EMAIL = 1 << 2,
 	/* OIDC Core §11: a refresh token, when the client may have one. */
 	SCOPE_OFFLINE_ACCESS = 1 << 3,
+	/* The user's groups (policy.h): not a standard scope; what Authentik,
+	 * Authelia and the apps' own docs call it. */
+	SCOPE_GROUPS = 1 << 4,
 };
 
-/* "openid profile email offline_access" and its NUL. */
+/* "openid profile email offline_access groups" and its NUL. */
 #define SCOPE_STR_MAX 64
 
 /* Parses a space-separated scope list (RFC 6749 §3.3) into SCOPE_* bits;
@@ -34,8 +38,10 @@ void scope_format(unsigned scopes, char *out, size_t outsz);
 /* Adds the user claims the scopes release to obj: sub always; name,
  * preferred_username, picture with profile; email and email_verified
  * (from Plex's "confirmed": apps that link accounts by verified email must
- * not trust an unconfirmed one) with email, only when an email exists.
+ * not trust an unconfirmed one) with email, only when an email exists;
+ * groups (an array of group names, policy_groups() of cfg) with groups.
+ * The same function serves the ID token and UserInfo, so the two agree.
  * PO_OK or PO_ERR_NOMEM. */
-int claims_to_json(const identity_t *who, unsigned scopes, json_t *obj);
+int claims_to_json(const config_t *cfg, const identity_t *who, unsigned scopes, json_t *obj);
 
 #endif

@@ -91,9 +91,19 @@ door_finish(void *arg, const login_t *l, http_req_t *req, http_resp_t *resp)
 	int rc;
 
 	buf_init(&retry, LIM_LOGIN_CONT_MAX + LIM_URL_MAX);
-	if ((rc = authz_req_from_query(l->cont, strlen(l->cont), &r)) == PO_OK &&
-	    (rc = oidc_code_redirect(o, &r, l->who, l->sess, resp)) == PO_OK)
-		goto out;
+	if ((rc = authz_req_from_query(l->cont, strlen(l->cont), &r)) == PO_OK) {
+		/* The client was checked when the login began; the config does
+		 * not change while the process runs. */
+		const config_client_t *cl = config_client_find(o->o.cfg, r.client_id);
+		if (cl == NULL || !oidc_client_admits(o, cl, l->who)) {
+			/* Signed in, with access to the server, but not to this app:
+			 * no code (the session stays, for the apps they may use). */
+			oidc_no_access_page(o, resp, l->who->name, cl ? oidc_client_label(cl) : r.client_id);
+			goto out;
+		}
+		if ((rc = oidc_code_redirect(o, &r, l->who, l->sess, resp)) == PO_OK)
+			goto out;
+	}
 	log_error_fr(rc, "cannot issue an authorization code");
 	if (rc == PO_ERR_UPSTREAM) {
 		/* The shared store is out of reach: the login is spent, so "try

@@ -65,7 +65,7 @@ put(json_t *d, const char *k, json_t *v, bool *ok)
 int
 oidc_build_discovery(oidc_t *o)
 {
-	static const char *const scopes[] = { "openid", "profile", "email", "offline_access", NULL };
+	static const char *const scopes[] = { "openid", "profile", "email", "offline_access", "groups", NULL };
 	static const char *const rtypes[] = { "code", NULL };
 	static const char *const rmodes[] = { "query", NULL };
 	static const char *const grants[] = { "authorization_code", "refresh_token", NULL };
@@ -75,7 +75,7 @@ oidc_build_discovery(oidc_t *o)
 	static const char *const auths[] = { "client_secret_basic", "client_secret_post", NULL };
 	static const char *const pkce[] = { "S256", NULL };
 	static const char *const claims[] = { "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
-		"name", "preferred_username", "picture", "email", "email_verified", NULL };
+		"name", "preferred_username", "picture", "email", "email_verified", "groups", NULL };
 	const char *iss = o->o.cfg->issuer, *algs[JOSE_ALG_COUNT + 1];
 	size_t n = 0;
 	json_t *d = NULL;

@@ -70,6 +70,11 @@ void oidc_end_session(oidc_t *o, const session_t *s, http_resp_t *resp);
  * name when the app is what refuses them (NULL: the server is not shared);
  * it offers "Sign out". */
 void oidc_no_access_page(const oidc_t *o, http_resp_t *resp, const char *account, const char *app);
+/* true if the client's allow list admits the user (policy.h); when not,
+ * it is logged and counted (sso.c). */
+bool oidc_client_admits(const oidc_t *o, const config_client_t *cl, const identity_t *who);
+/* The name of a client for people: its name, else its id. */
+const char *oidc_client_label(const config_client_t *cl);
 /* "Plex is not answering" (503 with Retry-After). */
 void oidc_unavailable_page(const oidc_t *o, http_resp_t *resp);
 /* The logout page's path below the issuer's host ("/auth/logout"). */

@@ -367,6 +367,13 @@ oidc_refresh_grant(oidc_t *o, const config_client_t *cl, const form_t *f, http_r
 		break;
 	}
 	r.who->access = ar.rel;
+	if (!oidc_client_admits(o, cl, r.who)) {
+		/* The allow list changed since the sign-in (a restart with a new
+		 * configuration): the chain ends like an un-share. */
+		chain_revoke(o, r.chain);
+		oidc_error_json(resp, 400, OE_INVALID_GRANT, "this account may no longer use this application");
+		goto out;
+	}
 	r.checked = ar.checked;
 	r.good = ar.good;
 	memcpy(old_jti, r.jti, sizeof(old_jti));

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "oidc/errors.h"
 #include "oidc/internal.h"
+#include "policy/policy.h"
 #include "session/access.h"
 #include "po_limits.h"
 #include "ui/page.h"
@@ -73,6 +74,26 @@ oidc_no_access_page(const oidc_t *o, http_resp_t *resp, const char *account, con
 
 	oidc_page(o, resp, 403, vars, sizeof(vars) / sizeof(vars[0]));
 	buf_free(&heading);
+}
+
+bool
+oidc_client_admits(const oidc_t *o, const config_client_t *cl, const identity_t *who)
+{
+	config_groupset_t g;
+
+	policy_groups(o->o.cfg, who, &g);
+	if (policy_allows(&cl->allow, &g))
+		return true;
+	/* The uuid and name are not secrets; they make the log useful. */
+	log_info("sign-in: Plex account %s (%s) is not among the groups client %s allows", who->sub, who->name, cl->id);
+	metrics_inc(o->o.metrics, M_APP_DENIED);
+	return false;
+}
+
+const char *
+oidc_client_label(const config_client_t *cl)
+{
+	return cl->name != NULL ? cl->name : cl->id;
 }
 
 void

@@ -188,7 +188,7 @@ id_token(const oidc_t *o, const oidc_issue_t *in, const char *access_token, int6
 	int rc = PO_ERR_NOMEM;
 
 	*out = NULL;
-	if (c == NULL || (rc = claims_to_json(in->who, in->scopes, c)) != PO_OK ||
+	if (c == NULL || (rc = claims_to_json(o->o.cfg, in->who, in->scopes, c)) != PO_OK ||
 	    (rc = jose_at_hash_alg(alg, access_token, strlen(access_token), at_hash, sizeof(at_hash))) != PO_OK)
 		goto out;
 	rc = PO_ERR_INTERNAL;

@@ -19,13 +19,13 @@
 #include "po_limits.h"
 
 static int
-claims_answer(const token_grant_t *t, http_resp_t *resp)
+claims_answer(const config_t *cfg, const token_grant_t *t, http_resp_t *resp)
 {
 	json_t *j = json_object();
 	char *body = NULL;
 	int rc = PO_ERR_NOMEM;
 
-	if (j == NULL || (rc = claims_to_json(t->who, t->scopes, j)) != PO_OK)
+	if (j == NULL || (rc = claims_to_json(cfg, t->who, t->scopes, j)) != PO_OK)
 		goto out;
 	rc = PO_ERR_NOMEM;
 	if ((body = json_dumps(j, JSON_COMPACT)) == NULL)
@@ -93,7 +93,7 @@ oidc_userinfo(void *arg, http_req_t *req, http_resp_t *resp)
 		    "error_description=\"the access token is invalid or expired\"");
 		goto out;
 	}
-	if ((rc = claims_answer(&t, resp)) != PO_OK)
+	if ((rc = claims_answer(o->o.cfg, &t, resp)) != PO_OK)
 		oidc_error_json(resp, 500, OE_SERVER_ERROR, NULL);
 out:
 	token_grant_clear(&t);

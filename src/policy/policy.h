@@ -23,7 +23,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
+#include "config/config.h"
 #include "plex/plex_parse.h"
+#include "policy/identity.h"
 
 /* Built-in group names, one per relationship. */
 #define POLICY_GROUP_OWNER "plex-owner"
@@ -37,19 +41,29 @@ typedef struct policy_report {
 	size_t other_owner;   /* ...refused: owned by or shared from another account */
 } policy_report_t;
 
-/* The user's relationship with the server server_id, from their resources
- * (rules above). user_id is the signed-in account's id; owner_id 0 means
- * "[plex] owner_id not set". rep (may be NULL) is filled in. A NULL or
- * empty server_id or resource list gives PLEX_ACCESS_NONE. */
-enum plex_access policy_server_access(const plex_resources_t *r, const char *server_id, int64_t user_id,
+/* The user's relationship with the configured servers: the strongest
+ * over every server of ids (n of them), each by the rules above. user_id is
+ * the signed-in account's id; owner_id 0 means "[plex] owner_id not set".
+ * rep (may be NULL) is filled in, summed over the servers. No ids or an
+ * empty resource list give PLEX_ACCESS_NONE. */
+enum plex_access policy_server_access(const plex_resources_t *r, char *const *ids, size_t n, int64_t user_id,
     int64_t owner_id, policy_report_t *rep);
 
 /* The built-in group of a relationship (POLICY_GROUP_*), NULL for none. */
 const char *policy_builtin_group(enum plex_access a);
 
-/* true if the relationship's group is in the space-separated list allow
- * (NULL: the default, every built-in group: whoever the server is shared
- * with). */
-bool policy_allows(const char *allow, enum plex_access a);
+/* The groups of a user (config.h numbering): the built-in group of their
+ * relationship, and every [group.NAME] that lists their uuid, email or
+ * username (case-insensitive, as Plex compares them). A user with no
+ * relationship is in no group at all, whatever the named groups say:
+ * the Plex share is the source of truth. */
+void policy_groups(const config_t *cfg, const identity_t *who, config_groupset_t *out);
+
+/* true if a user in groups `in` may use what allows `allow`. */
+bool policy_allows(const config_groupset_t *allow, const config_groupset_t *in);
+
+/* Appends the names of the groups in g to a new JSON array (the "groups"
+ * claim) in group order; NULL on allocation failure. */
+json_t *policy_group_names(const config_t *cfg, const config_groupset_t *g);
 
 #endif

@@ -212,7 +212,7 @@ check_done(void *arg, enum plex_status st, const plex_resources_t *res)
 	size_t i;
 
 	if (st == PLEX_OK) {
-		k.rel = policy_server_access(res, cfg->plex_server_id, c->plex_id, cfg->plex_owner_id, NULL);
+		k.rel = policy_server_access(res, cfg->plex_server_ids, cfg->n_plex_server_ids, c->plex_id, cfg->plex_owner_id, NULL);
 		k.good = k.checked;
 		k.st = k.rel == PLEX_ACCESS_NONE ? ACCESS_GONE : ACCESS_OK;
 	} else if (st == PLEX_UNAUTHORIZED) {

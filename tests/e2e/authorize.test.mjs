@@ -353,7 +353,9 @@ describe('discovery and JWKS', () => {
       'require_request_uri_registration', 'op_policy_uri', 'op_tos_uri', 'code_challenge_methods_supported',
       'authorization_response_iss_parameter_supported', 'end_session_endpoint', 'revocation_endpoint',
       'introspection_endpoint', 'revocation_endpoint_auth_methods_supported',
-      'introspection_endpoint_auth_methods_supported']);
+      'introspection_endpoint_auth_methods_supported',
+      // Initiating User Registration via OpenID Connect 1.0 §4.1.
+      'prompt_values_supported']);
     const unknown = Object.keys(doc).filter((k) => !known.has(k));
     assert.deepEqual(unknown, []);
   });

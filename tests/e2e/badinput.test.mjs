@@ -513,14 +513,17 @@ describe('token endpoint abuse', () => {
     assertOAuthError(await tokenPost(good(post + post), { 'content-type': FORM }), 400, 'invalid_request', /more than once/);
   });
 
-  test('grant types other than authorization_code -> unsupported_grant_type', async () => {
-    for (const g of ['password', 'client_credentials', 'refresh_token', 'implicit', 'token',
+  test('grant types other than authorization_code and refresh_token -> unsupported_grant_type', async () => {
+    for (const g of ['password', 'client_credentials', 'implicit', 'token', 'REFRESH_TOKEN',
       'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer',
       'urn:ietf:params:oauth:grant-type:token-exchange', 'AUTHORIZATION_CODE', 'authorization_code ']) {
       const r = await tokenPost(`grant_type=${encodeURIComponent(g)}&code=AAAA&redirect_uri=x&username=a&password=b`,
         { ...basic(), 'content-type': FORM });
       assertOAuthError(r, 400, 'unsupported_grant_type');
     }
+    // refresh_token is supported (docs/SESSIONS.md): without one, the request is malformed.
+    assertOAuthError(await tokenPost('grant_type=refresh_token', { ...basic(), 'content-type': FORM }), 400,
+      'invalid_request', /refresh_token/);
   });
 
   test('missing grant_type or code -> invalid_request', async () => {

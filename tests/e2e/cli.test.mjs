@@ -154,7 +154,7 @@ describe('check-config', () => {
     ['listen with a host name', 2, 'listen = localhost:8080', 2, '[server] listen', /IP address/],
     ['issuer with a trailing slash', 3, 'issuer = https://auth.example.com/', 3, '[server] issuer', /must not end with "\/"/],
     ['http issuer that is not loopback', 3, 'issuer = http://auth.example.com', 3, '[server] issuer', /https/],
-    ['server_id with spaces', 7, 'server_id = my server', 7, '[plex] server_id', /letters, digits/],
+    ['server_id with an underscore', 7, 'server_id = my_server', 7, '[plex] server_id', /"my_server" is not a server id: use 1 to 128 letters, digits/],
     ['a key given twice', 5, 'listen = 127.0.0.1:9090', 5, '[server] listen', /duplicate key \(first set at line 2\)/],
     ['a required key missing (reported at the section header)', 4, '; no data_dir', 1, '[server] data_dir', /missing/],
     ['a secret that is too short', 10, 'secret = tooshort', 10, '[client.grafana] secret', /at least 32/],
@@ -191,7 +191,7 @@ describe('check-config', () => {
       const file = writeIni(lines);
       const r = run(['check-config', file]);
       assert.equal(r.status, 1, r.stdout);
-      assert.match(r.stderr, new RegExp(`:7: \\[plex\\] server_id: "setup-mode" is not a server id: setup mode starts ` +
+      assert.match(r.stderr, new RegExp(`:7: \\[plex\\] server_id: "${value}" is not a server id: setup mode starts ` +
         'when plex-oidc runs without --config'));
     }
     const r = run(['check-config', writeIni(baseLines(randomSecret()))], { env: { PLEX_OIDC_PLEX_SERVER_ID: 'setup-mode' } });
@@ -216,7 +216,7 @@ describe('check-config', () => {
     const lines = baseLines(randomSecret());
     lines[10] = 'redirect_uris = https://grafana.example.com/login#x';
     lines[1] = 'listen = example.com:80';
-    lines[6] = 'server_id = bad id';
+    lines[6] = 'server_id = bad_id';
     lines.push('this is not a key value line');
     writeIni(lines, 'several.ini');
     const r = run(['check-config', 'several.ini'], { cwd: dir });
@@ -357,6 +357,9 @@ describe('running', () => {
 // ---------------------------------------------------------------- the example file and the documentation
 
 // Keys of an INI text, active or commented out (";key = value"), as
+// A named section ([client.ID], [group.NAME], [app.NAME]) counts as its kind.
+const sectionKind = (s) => s.replace(/^(client|group|app)\..*$/, '$1');
+
 // "section.key" with every [client.ID] as "client".
 function iniKeys(text) {
   const keys = new Set();
@@ -365,7 +368,7 @@ function iniKeys(text) {
     const line = raw.trim();
     let m;
     if ((m = /^[;#]?\s*\[([a-z0-9._-]+)\]\s*$/i.exec(line))) {
-      section = m[1].startsWith('client.') ? 'client' : m[1];
+      section = sectionKind(m[1]);
     } else if ((m = /^[;#]?\s*([a-z_]+)\s*=/.exec(line)) && section) {
       keys.add(`${section}.${m[1]}`);
     }
@@ -383,11 +386,11 @@ function docKeys(text) {
   for (const line of text.split('\n')) {
     let m;
     if ((m = /^##\s+\[([a-z.A-Z]+)\]/.exec(line))) {
-      section = m[1].startsWith('client.') ? 'client' : m[1];
+      section = sectionKind(m[1]);
     } else if (/^##\s/.test(line)) {
       section = null;
     } else if ((m = /^\|\s*`\[([a-z0-9._-]+)\] ([a-z_]+)`\s*\|\s*`([A-Z0-9_]+)`\s*\|/.exec(line))) {
-      const s = m[1].startsWith('client.') ? 'client' : m[1];
+      const s = sectionKind(m[1]);
       keys.add(`${s}.${m[2]}`);
       envRows.push({ section: m[1], key: m[2], variable: m[3] });
     } else if ((m = /^\|\s*`([a-z_]+)`\s*\|/.exec(line)) && section) {
@@ -401,15 +404,15 @@ function docKeys(text) {
 // messages.
 function binaryKeys() {
   const file = writeIni(['[server]', 'zzz = 1', '[plex]', 'zzz = 1', '[ui]', 'zzz = 1', '[store]', 'zzz = 1',
-    '[client.a]', 'zzz = 1'], 'unknown-keys.ini');
+    '[client.a]', 'zzz = 1', '[group.a]', 'zzz = 1', '[app.a]', 'zzz = 1'], 'unknown-keys.ini');
   const r = run(['check-config', file]);
   assert.equal(r.status, 1);
   const keys = new Set();
   for (const m of r.stderr.matchAll(/the keys of \[([a-z.A-Z]+)\] are: ([a-z_, ]+)$/gm)) {
-    const s = m[1].startsWith('client.') ? 'client' : m[1];
+    const s = sectionKind(m[1]);
     for (const k of m[2].split(',')) keys.add(`${s}.${k.trim()}`);
   }
-  assert.equal(new Set([...keys].map((k) => k.split('.')[0])).size, 5, `five sections:\n${r.stderr}`);
+  assert.equal(new Set([...keys].map((k) => k.split('.')[0])).size, 7, `seven kinds of section:\n${r.stderr}`);
   return keys;
 }
 

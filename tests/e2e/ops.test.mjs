@@ -181,7 +181,7 @@ describe('health and metrics', { concurrency: 1 }, () => {
     const m = await metrics(p);
     const want = {
       logins_started_total: 'counter', logins_succeeded_total: 'counter', logins_denied_total: 'counter',
-      tokens_issued_total: 'counter', rate_limited_total: 'counter', pending_logins: 'gauge',
+      tokens_issued_total: 'counter', rate_limited_total: 'counter', app_denied_total: 'counter', pending_logins: 'gauge',
       plex_requests_total: 'counter', plex_errors_total: 'counter', plex_request_duration_seconds: 'histogram',
     };
     for (const [name, type] of Object.entries(want)) assert.equal(m.types.get(C(name)), type, C(name));

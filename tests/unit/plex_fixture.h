@@ -346,7 +346,8 @@ on_resources(void *arg, enum plex_status st, const plex_resources_t *res)
 	pthread_mutex_lock(&r->mu);
 	if (res != NULL) {
 		r->n = res->n;
-		r->access = policy_server_access(res, SID, 0, 0, NULL);
+		char sid[] = SID, *ids[] = { sid };
+		r->access = policy_server_access(res, ids, 1, 0, 0, NULL);
 	}
 	result_done(r, st, res);
 }

@@ -17,6 +17,7 @@
 #define OK PO_OK
 #define BAD PO_ERR_INVALID
 #define SID "0123456789abcdef0123456789abcdef01234567"
+static char sid_[] = SID, empty_[] = "", *SIDS[] = { sid_ }, *EMPTY[] = { empty_ };
 
 /* Runs one vector's checks and names the vector if any of them failed. */
 #define VEC_BEGIN(v)                        \
@@ -453,7 +454,7 @@ test_resources_vectors(void)
 			T_EQ_INT(r.n, v->n);
 		else
 			T_CHECK(r.items == NULL && r.n == 0);
-		T_EQ_STR(plex_access_name(policy_server_access(&r, SID, 0, 0, NULL)), plex_access_name(v->access));
+		T_EQ_STR(plex_access_name(policy_server_access(&r, SIDS, 1, 0, 0, NULL)), plex_access_name(v->access));
 		plex_resources_clear(&r);
 		T_CHECK(r.items == NULL && r.n == 0);
 		VEC_END(v);
@@ -481,9 +482,9 @@ test_resources_fields(void)
 		T_CHECK(r.items[1].owned);
 	}
 	/* No server id configured: nobody gets in. */
-	T_EQ_INT(policy_server_access(&r, NULL, 0, 0, NULL), PLEX_ACCESS_NONE);
-	T_EQ_INT(policy_server_access(&r, "", 0, 0, NULL), PLEX_ACCESS_NONE);
-	T_EQ_INT(policy_server_access(NULL, SID, 0, 0, NULL), PLEX_ACCESS_NONE);
+	T_EQ_INT(policy_server_access(&r, NULL, 0, 0, 0, NULL), PLEX_ACCESS_NONE);
+	T_EQ_INT(policy_server_access(&r, EMPTY, 1, 0, 0, NULL), PLEX_ACCESS_NONE);
+	T_EQ_INT(policy_server_access(NULL, SIDS, 1, 0, 0, NULL), PLEX_ACCESS_NONE);
 	plex_resources_clear(&r);
 	plex_resources_clear(NULL);
 }
@@ -509,7 +510,7 @@ test_resources_cap(void)
 	T_EQ_INT(plex_parse_resources(s, (size_t)(p - s), &r), PO_OK);
 	T_EQ_INT(r.n, 10000);
 	/* The entry past the cap is not seen: fails closed. */
-	T_EQ_INT(policy_server_access(&r, SID, 0, 0, NULL), PLEX_ACCESS_NONE);
+	T_EQ_INT(policy_server_access(&r, SIDS, 1, 0, 0, NULL), PLEX_ACCESS_NONE);
 	plex_resources_clear(&r);
 	free(s);
 }

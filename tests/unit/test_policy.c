@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "policy/identity.h"
 #include "policy/policy.h"
@@ -15,6 +17,9 @@
 
 #define SID "0123456789abcdef0123456789abcdef01234567"
 #define ENTRY(extra) "{\"clientIdentifier\":\"" SID "\",\"provides\":\"server\"" extra "}"
+
+static char sid[] = SID;
+static char *sids[] = { sid };
 
 static void
 test_relationship_table(void)
@@ -60,7 +65,7 @@ test_relationship_table(void)
 
 		T_EQ_INT(plex_parse_resources(v[i].json, strlen(v[i].json), &r), PO_OK);
 		memset(&rep, 0xa5, sizeof(rep));
-		a = policy_server_access(&r, SID, v[i].user_id, v[i].owner_id, &rep);
+		a = policy_server_access(&r, sids, 1, v[i].user_id, v[i].owner_id, &rep);
 		if (a != v[i].want)
 			fprintf(stderr, "  case %zu: %s\n", i, v[i].json);
 		T_EQ_INT(a, v[i].want);
@@ -69,39 +74,113 @@ test_relationship_table(void)
 		T_EQ_INT(rep.other_owner, v[i].other_owner);
 		plex_resources_clear(&r);
 	}
-	T_EQ_INT(policy_server_access(NULL, SID, 1, 0, NULL), PLEX_ACCESS_NONE);
+	T_EQ_INT(policy_server_access(NULL, sids, 1, 1, 0, NULL), PLEX_ACCESS_NONE);
+	T_EQ_INT(policy_server_access(NULL, sids, 0, 1, 0, NULL), PLEX_ACCESS_NONE);
 }
+
+/* Several servers: the strongest relationship over all of them; a share
+ * of a server that is not listed counts for nothing. */
+static void
+test_several_servers(void)
+{
+	static char s1[] = "aaaa1111", s2[] = "bbbb2222", s3[] = "cccc3333";
+	char *ids[] = { s1, s2 };
+	char *only3[] = { s3 };
+	plex_resources_t r;
+	policy_report_t rep;
+	const char *json = "[{\"clientIdentifier\":\"aaaa1111\",\"provides\":\"server\",\"owned\":false,\"ownerId\":5},"
+	                   "{\"clientIdentifier\":\"bbbb2222\",\"provides\":\"server\",\"owned\":false,"
+	                   "\"home\":true,\"ownerId\":5}]";
+
+	T_EQ_INT(plex_parse_resources(json, strlen(json), &r), PO_OK);
+	T_EQ_INT(policy_server_access(&r, ids, 2, 9, 0, &rep), PLEX_ACCESS_HOME);
+	T_EQ_INT(rep.matched, 2);
+	T_EQ_INT(policy_server_access(&r, ids, 1, 9, 0, &rep), PLEX_ACCESS_FRIEND);
+	T_EQ_INT(rep.matched, 1);
+	T_EQ_INT(policy_server_access(&r, ids + 1, 1, 9, 5, NULL), PLEX_ACCESS_HOME);
+	/* owner_id applies to each server */
+	T_EQ_INT(policy_server_access(&r, ids, 2, 9, 6, &rep), PLEX_ACCESS_NONE);
+	T_EQ_INT(rep.other_owner, 2);
+	T_EQ_INT(policy_server_access(&r, only3, 1, 9, 0, &rep), PLEX_ACCESS_NONE);
+	T_EQ_INT(rep.matched, 0);
+	plex_resources_clear(&r);
+}
+
+static config_t *
+load(const char *text)
+{
+	config_t *c = NULL;
+	buf_t err;
+
+	buf_init(&err, 4096);
+	if (config_parse(text, strlen(text), "t.ini", NULL, &c, &err) != PO_OK)
+		fprintf(stderr, "%s", buf_str(&err));
+	buf_free(&err);
+	return c;
+}
+
+#define BASE "[server]\nlisten = 127.0.0.1:1\nissuer = http://127.0.0.1:1\ndata_dir = /tmp\n[plex]\nserver_id = " SID "\nowner_id = 1\n"
 
 static void
 test_groups_and_allow(void)
 {
-	static const struct {
-		const char *allow;
-		enum plex_access a;
-		bool want;
-	} v[] = {
-		{ NULL, PLEX_ACCESS_OWNER, true },
-		{ NULL, PLEX_ACCESS_HOME, true },
-		{ NULL, PLEX_ACCESS_FRIEND, true },
-		{ NULL, PLEX_ACCESS_NONE, false },
-		{ "plex-owner", PLEX_ACCESS_OWNER, true },
-		{ "plex-owner", PLEX_ACCESS_HOME, false },
-		{ "plex-owner", PLEX_ACCESS_FRIEND, false },
-		{ "plex-owner plex-home", PLEX_ACCESS_HOME, true },
-		{ "  plex-home   plex-friend ", PLEX_ACCESS_FRIEND, true },
-		{ "plex-friends", PLEX_ACCESS_FRIEND, false },
-		{ "plex", PLEX_ACCESS_FRIEND, false },
-		{ "", PLEX_ACCESS_OWNER, false },
-		{ "plex-owner plex-home plex-friend", PLEX_ACCESS_NONE, false },
-	};
-	size_t i;
+	config_t *c = load(BASE "[group.family]\nusers = Carol dave@Example.com\n"
+	                        "[group.admins]\nusers = 5F3C-uuid carol\n"
+	                        "[client.all]\nsecret = 0123456789abcdef0123456789abcdef\nredirect_uris = https://a/cb\n"
+	                        "[client.owner]\nsecret = 0123456789abcdef0123456789abcdef\nredirect_uris = https://a/cb\n"
+	                        "allow = plex-owner admins\n"
+	                        "[client.fam]\nsecret = 0123456789abcdef0123456789abcdef\nredirect_uris = https://a/cb\n"
+	                        "allow = family plex-home\n");
+	identity_t carol = { .sub = "c-uuid", .preferred_username = "carol", .access = PLEX_ACCESS_FRIEND };
+	identity_t dave = { .sub = "d-uuid", .preferred_username = "dave", .email = "DAVE@example.COM",
+		.access = PLEX_ACCESS_FRIEND };
+	identity_t erin = { .sub = "5f3c-UUID", .access = PLEX_ACCESS_FRIEND };
+	identity_t gone = { .sub = "c-uuid", .preferred_username = "carol", .access = PLEX_ACCESS_NONE };
+	identity_t home = { .sub = "h-uuid", .preferred_username = "kid", .access = PLEX_ACCESS_HOME };
+	const config_client_t *all, *own, *fam;
+	config_groupset_t g;
+	json_t *names;
+	char *txt;
 
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		T_EQ_INT(policy_allows(v[i].allow, v[i].a), v[i].want);
+	T_CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	all = config_client_find(c, "all");
+	own = config_client_find(c, "owner");
+	fam = config_client_find(c, "fam");
+	/* carol: a friend, in both named groups (by username, any case) */
+	policy_groups(c, &carol, &g);
+	T_CHECK(policy_allows(&all->allow, &g));
+	T_CHECK(policy_allows(&own->allow, &g));
+	T_CHECK(policy_allows(&fam->allow, &g));
+	names = policy_group_names(c, &g);
+	txt = json_dumps(names, JSON_COMPACT);
+	T_EQ_STR(txt, "[\"plex-friend\",\"family\",\"admins\"]");
+	free(txt);
+	json_decref(names);
+	/* dave: by email, case-insensitive; not an admin */
+	policy_groups(c, &dave, &g);
+	T_CHECK(policy_allows(&fam->allow, &g));
+	T_CHECK(!policy_allows(&own->allow, &g));
+	/* erin: by uuid */
+	policy_groups(c, &erin, &g);
+	T_CHECK(policy_allows(&own->allow, &g));
+	T_CHECK(!policy_allows(&fam->allow, &g));
+	/* no share: no group at all, the named ones included */
+	policy_groups(c, &gone, &g);
+	T_CHECK(!policy_allows(&all->allow, &g));
+	T_CHECK(!policy_allows(&own->allow, &g));
+	T_CHECK(!policy_allows(&fam->allow, &g));
+	/* a Home member is in plex-home */
+	policy_groups(c, &home, &g);
+	T_CHECK(config_groupset_has(&g, CONFIG_GROUP_HOME));
+	T_CHECK(policy_allows(&fam->allow, &g));
+	T_CHECK(!policy_allows(&own->allow, &g));
 	T_EQ_STR(policy_builtin_group(PLEX_ACCESS_OWNER), "plex-owner");
 	T_EQ_STR(policy_builtin_group(PLEX_ACCESS_HOME), "plex-home");
 	T_EQ_STR(policy_builtin_group(PLEX_ACCESS_FRIEND), "plex-friend");
 	T_CHECK(policy_builtin_group(PLEX_ACCESS_NONE) == NULL);
+	config_free(c);
 }
 
 static void
@@ -151,6 +230,7 @@ int
 main(void)
 {
 	T_RUN(test_relationship_table);
+	T_RUN(test_several_servers);
 	T_RUN(test_groups_and_allow);
 	T_RUN(test_identity_records);
 	return T_DONE();

@@ -309,9 +309,10 @@ export function readLimits() {
 // public URL when it is not the listen address (replicas behind a proxy);
 // store: the [store] section's keys ({url, password_file, prefix...}), if
 // any; server: extra [server] lines ('access_recheck = 10s'); a client may
-// carry extra lines of its own (c.extra).
+// carry extra lines of its own (c.extra); sections: lines at the end
+// ('[group.family]', 'users = hank').
 export function writeConfig(file, { port, dataDir, fake, clients, serverId = SERVER_ID, logLevel = 'debug',
-  ownerId, issuer, store, server = [] }) {
+  ownerId, issuer, store, server = [], sections = [] }) {
   const lines = [
     '# written by tests/e2e/lib/harness.mjs',
     '[server]',
@@ -338,6 +339,7 @@ export function writeConfig(file, { port, dataDir, fake, clients, serverId = SER
     if (c.extra) lines.push(...c.extra);
     lines.push('');
   }
+  lines.push(...sections, '');
   fs.writeFileSync(file, lines.join('\n'), { mode: 0o600 });
 }
 
@@ -382,13 +384,14 @@ export class Provider {
   // restart tests turn it off to see the provider create its own).
   // spawnPrefix: a command the binary is run through, e.g. ['prlimit',
   // '--nofile=8192:8192', '--'] (it must exec the binary, keeping the pid).
-  // issuer, store, server: see writeConfig(). configPath: run this existing
+  // issuer, store, server, sections: see writeConfig(). configPath: run this existing
   // configuration file instead of writing one (replicas sharing one file);
   // env: extra environment (PLEX_OIDC_SERVER_LISTEN for such a replica).
   constructor({ fake, clients = defaultClients(), dataDir, port, serverId = SERVER_ID, logLevel = 'debug', ownerId,
-    seedKey = true, spawnPrefix = [], server = [], issuer, store, configPath, env = {} }) {
+    seedKey = true, spawnPrefix = [], server = [], sections = [], issuer, store, configPath, env = {} }) {
     this.fake = fake;
     this.server = server;
+    this.sections = sections;
     this.spawnPrefix = spawnPrefix;
     this.issuer = issuer;
     this.store = store;
@@ -428,6 +431,7 @@ export class Provider {
       ownerId: this.ownerId,
       logLevel: this.logLevel,
       server: this.server,
+      sections: this.sections,
       issuer: this.issuer,
       store: this.store,
     });

@@ -1,0 +1,262 @@
+/*
+ * config_access.c - pass 3 of who may use what: the groups ([group.NAME]
+ * and the three built-in ones), the allow lists of clients and apps, and
+ * the [app.NAME] sections guarded by forward auth (config.h).
+ *
+ * Group names share the character rules of client ids; the built-in names
+ * cannot be redefined, so "plex-owner" always means the Plex relationship.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config/config.h"
+#include "config/config_priv.h"
+#include "config/config_value.h"
+#include "core/err.h"
+#include "core/str.h"
+#include "po_limits.h"
+
+static const char *const cfg_builtin[CONFIG_GROUPS_BUILTIN] = {
+	[CONFIG_GROUP_OWNER] = "plex-owner",
+	[CONFIG_GROUP_HOME] = "plex-home",
+	[CONFIG_GROUP_FRIEND] = "plex-friend",
+};
+
+int
+config_group_find(const config_t *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_groups; i++)
+		if (str_eq(c->groups[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+/* A Plex username, email or uuid: printable, no spaces (the list is
+ * space-separated), at most an email's length (RFC 5321 §4.5.3.1.3). */
+static const char *
+cfg_check_user(const char *w)
+{
+	size_t len = strlen(w);
+
+	if (len > 254)
+		return "is longer than 254 characters: list a Plex username, email or uuid";
+	if (cv_has_control(w, len))
+		return "has a control character";
+	return NULL;
+}
+
+int
+cfg_build_groups(cfg_parse_t *x, config_t *c)
+{
+	size_t i, k;
+	raw_sect_t *s;
+	config_group_t *g;
+	int rc;
+
+	if ((c->groups = calloc(CONFIG_GROUPS_BUILTIN + x->n_kind[SECT_GROUP], sizeof(*c->groups))) == NULL)
+		return PO_ERR_NOMEM;
+	for (k = 0; k < CONFIG_GROUPS_BUILTIN; k++) {
+		if ((c->groups[k].name = str_dup(cfg_builtin[k])) == NULL)
+			return PO_ERR_NOMEM;
+		c->n_groups++;
+	}
+	for (i = 0; i < x->n_named; i++) {
+		s = &x->named[i];
+		if (s->kind != SECT_GROUP)
+			continue;
+		g = &c->groups[c->n_groups++];
+		g->line = s->line;
+		if ((g->name = str_dup(cfg_sect_name(s))) == NULL)
+			return PO_ERR_NOMEM;
+		for (k = 0; k < CONFIG_GROUPS_BUILTIN; k++)
+			if (strcasecmp(g->name, cfg_builtin[k]) == 0)
+				cfg_err(x, s->line, "[%s]: \"%s\" is a built-in group (the Plex relationship with your server); "
+				    "name yours differently", s->label, cfg_builtin[k]);
+		if (cfg_get(x, s, K_GROUP_USERS, "users = alice bob@example.com") == NULL)
+			continue;
+		if ((rc = cfg_words(x, s, K_GROUP_USERS, LIM_GROUP_USERS_MAX, cfg_check_user, &g->users, &g->n_users)) !=
+		    PO_OK)
+			return rc;
+		if (g->n_users == 0)
+			cfg_key_err(x, s, K_GROUP_USERS, "lists nobody; list Plex usernames, emails or uuids");
+	}
+	return PO_OK;
+}
+
+/* Appends the group names, space-separated, for a message. */
+static void
+cfg_group_names(const config_t *c, buf_t *b)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_groups; i++)
+		if (buf_appendf(b, "%s%s", i ? " " : "", c->groups[i].name) != PO_OK)
+			return; /* cut short: the message still says what is wrong */
+}
+
+void
+cfg_allow(cfg_parse_t *x, const config_t *c, raw_sect_t *s, int k, config_groupset_t *out)
+{
+	const char *p, *w;
+	size_t wl, n = 0;
+	char name[CV_CLIENT_ID_MAX + 1];
+	int g;
+	buf_t known;
+
+	memset(out, 0, sizeof(*out));
+	if (s->val[k].v == NULL)
+		return;
+	for (p = s->val[k].v; cfg_next_word(&p, &w, &wl); n++) {
+		if (wl >= sizeof(name) || (memcpy(name, w, wl), name[wl] = '\0', (g = config_group_find(c, name)) < 0)) {
+			buf_init(&known, 1024);
+			cfg_group_names(c, &known);
+			cfg_key_err(x, s, k, "\"%.*s\" is not a group; the groups are: %s (add a [group.%.*s] section to "
+			    "define it)", CFG_CLIP(wl), w, buf_str(&known), CFG_CLIP(wl), w);
+			buf_free(&known);
+			continue;
+		}
+		config_groupset_add(out, (size_t)g);
+	}
+	if (n == 0)
+		cfg_key_err(x, s, k, "is empty: list the groups that may sign in, e.g. \"allow = plex-owner\" (an empty "
+		    "list means neither nobody nor everybody: remove the line for the default)");
+}
+
+/* A guarded host: a DNS name, lower-case letters, digits, '-' and '.',
+ * or "*." and such a name with at least one dot (one wildcard label). */
+static const char *
+cfg_check_host(const char *w)
+{
+	const char *h = w;
+	size_t len, i, dots = 0;
+
+	if (str_has_prefix(w, strlen(w), "*."))
+		h = w + 2;
+	len = strlen(h);
+	if (len == 0 || len > 253 || h[0] == '.' || h[0] == '-' || h[len - 1] == '.' || h[len - 1] == '-')
+		return "is not a host name (e.g. sonarr.example.com or *.example.com; no scheme, port or path)";
+	for (i = 0; i < len; i++) {
+		if (h[i] == '.') {
+			if (h[i + 1] == '.')
+				return "has an empty label";
+			dots++;
+		} else if (!((h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' && h[i] <= 'Z') ||
+		               (h[i] >= '0' && h[i] <= '9') || h[i] == '-')) {
+			return "is not a host name (e.g. sonarr.example.com or *.example.com; no scheme, port or path; "
+			       "a wildcard is one leading \"*.\")";
+		}
+	}
+	if (h != w && dots == 0)
+		return "is a wildcard over a top-level domain; use *.example.com";
+	return NULL;
+}
+
+/* The app and host index of the first app before `upto` listing host h. */
+static bool
+cfg_host_taken(const config_t *c, size_t upto, const char *h, size_t *app)
+{
+	size_t i, j;
+
+	for (i = 0; i < upto; i++)
+		for (j = 0; j < c->apps[i].n_hosts; j++)
+			if (strcasecmp(c->apps[i].hosts[j], h) == 0) {
+				*app = i;
+				return true;
+			}
+	return false;
+}
+
+static int
+cfg_build_app(cfg_parse_t *x, config_t *c, raw_sect_t *s, config_app_t *a)
+{
+	size_t j, other;
+	int rc;
+
+	if ((a->id = str_dup(cfg_sect_name(s))) == NULL)
+		return PO_ERR_NOMEM;
+	if (cfg_get(x, s, K_APP_NAME, NULL) != NULL)
+		a->name = cfg_take(s, K_APP_NAME);
+	else if ((a->name = str_dup(a->id)) == NULL)
+		return PO_ERR_NOMEM;
+	if (cfg_get(x, s, K_APP_HOSTS, "hosts = sonarr.example.com") != NULL) {
+		if ((rc = cfg_words(x, s, K_APP_HOSTS, LIM_APP_HOSTS_MAX, cfg_check_host, &a->hosts, &a->n_hosts)) !=
+		    PO_OK)
+			return rc;
+		if (a->n_hosts == 0)
+			cfg_key_err(x, s, K_APP_HOSTS, "lists no host");
+	}
+	for (j = 0; j < a->n_hosts; j++) {
+		for (char *q = a->hosts[j]; *q != '\0'; q++) /* DNS names are case-insensitive (RFC 4343) */
+			if (*q >= 'A' && *q <= 'Z')
+				*q = (char)(*q - 'A' + 'a');
+		if (cfg_host_taken(c, c->n_apps - 1, a->hosts[j], &other))
+			cfg_key_err(x, s, K_APP_HOSTS, "\"%s\" is also a host of [app.%s]; a host belongs to one app",
+			    a->hosts[j], c->apps[other].id);
+	}
+	/* Guarded apps are mostly admin tools: the owner alone unless allow
+	 * says otherwise. */
+	if (s->val[K_APP_ALLOW].v != NULL)
+		cfg_allow(x, c, s, K_APP_ALLOW, &a->allow);
+	else
+		config_groupset_add(&a->allow, CONFIG_GROUP_OWNER);
+	return PO_OK;
+}
+
+int
+cfg_build_apps(cfg_parse_t *x, config_t *c)
+{
+	size_t i, n = x->n_kind[SECT_APP];
+	int rc;
+
+	if (n == 0)
+		return PO_OK;
+	if ((c->apps = calloc(n, sizeof(*c->apps))) == NULL)
+		return PO_ERR_NOMEM;
+	for (i = 0; i < x->n_named; i++) {
+		if (x->named[i].kind != SECT_APP)
+			continue;
+		c->n_apps++; /* counted first, so config_free() frees a partial app */
+		if ((rc = cfg_build_app(x, c, &x->named[i], &c->apps[c->n_apps - 1])) != PO_OK)
+			return rc;
+	}
+	return PO_OK;
+}
+
+void
+cfg_unused_groups(cfg_parse_t *x, const config_t *c)
+{
+	size_t g, i;
+	bool used;
+
+	for (g = CONFIG_GROUPS_BUILTIN; g < c->n_groups; g++) {
+		used = false;
+		for (i = 0; i < c->n_clients && !used; i++)
+			used = config_groupset_has(&c->clients[i].allow, g);
+		for (i = 0; i < c->n_apps && !used; i++)
+			used = config_groupset_has(&c->apps[i].allow, g);
+		if (!used)
+			cfg_warn(x, c->groups[g].line, "[group.%s] is allowed by no client or app: add it to an allow list, "
+			    "or remove it", c->groups[g].name);
+	}
+}
+
+void
+cfg_free_access(config_t *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_groups; i++) {
+		free(c->groups[i].name);
+		cfg_free_list(c->groups[i].users, c->groups[i].n_users);
+	}
+	free(c->groups);
+	for (i = 0; i < c->n_apps; i++) {
+		free(c->apps[i].id);
+		free(c->apps[i].name);
+		cfg_free_list(c->apps[i].hosts, c->apps[i].n_hosts);
+	}
+	free(c->apps);
+}
