@@ -404,3 +404,78 @@ describe('replicas sharing Redis behind nginx', { concurrency: 1 }, () => {
     await A.launch(); // back, for the clean stop at the end
   });
 });
+
+// The keys are shared through one data_dir (docs/OPERATIONS.md, "Running
+// replicas"): two replicas started at the same moment on an empty one must
+// agree on the key ring (one creates it, the other loads it: an exclusive
+// lock on data_dir, and link() so that a key ring never replaces another)
+// and on the Plex client identifier, so each opens the other's sealed
+// cookies and Plex sees one device.
+describe('two fresh replicas started at the same moment', { concurrency: 1 }, () => {
+  let C;
+  let D;
+
+  after(async () => {
+    try {
+      await C?.stop();
+    } finally {
+      await D?.stop();
+    }
+  });
+
+  test('agree on the key ring and the Plex client identifier, and open each other\'s sessions', async () => {
+    const [portC, portD, portN] = [await freePort(), await freePort(), await freePort()];
+    const issuer = `http://127.0.0.1:${portN}`;
+    const shared = await tempDir('plex-oidc-fresh-');
+    const dataDir = path.join(shared, 'data'); // absent: the replicas create it
+    const clients = { app: { secret: randomSecret(), redirect_uris: [`${rp.base}/cb`] } };
+    const store = { url: redis.url, password_file: redis.passwordFile };
+    // C writes the configuration; D is given its path but must not start
+    // before the file exists, so C's is written first, then both launch.
+    const c = new Provider({ fake, clients, dataDir, port: portC, issuer, store, logLevel: 'info', seedKey: false,
+      env: { PLEX_OIDC_SERVER_LISTEN: `127.0.0.1:${portC}` } });
+    await c.init();
+    const d = new Provider({ fake, clients, dataDir, port: portD, issuer, store, logLevel: 'info', seedKey: false,
+      configPath: c.configPath, env: { PLEX_OIDC_SERVER_LISTEN: `127.0.0.1:${portD}` } });
+    await d.init();
+    await Promise.all([c.launch(), d.launch()]);
+    C = c;
+    D = d;
+    const created = [C, D].filter((p) => /key ring: created|created the key ring|new key ring/i.test(p.logText()));
+    assert.equal(created.length, 1, `exactly one replica created the key ring:\nC: ${C.logText()}\nD: ${D.logText()}`);
+
+    const jwksC = (await request(`${C.direct}/jwks`)).text;
+    const jwksD = (await request(`${D.direct}/jwks`)).text;
+    assert.equal(jwksC, jwksD, 'the same JWKS, byte for byte');
+    assert.ok(JSON.parse(jwksC).keys.length >= 1);
+
+    // The Plex client identifier each one sends to plex.tv.
+    const ids = [];
+    for (const p of [C, D]) {
+      const v = view(p.direct, p);
+      const jar = new CookieJar();
+      const a = await authorize(v, authRequest(v).params, { jar });
+      assert.equal(a.res.status, 200, a.res.text);
+      const s = await loginStart(v, a.loginId, jar);
+      assert.equal(s.res.status, 302, s.res.text);
+      ids.push(s.link.clientID);
+    }
+    assert.ok(ids[0]);
+    assert.equal(ids[0], ids[1], 'one Plex device for both replicas');
+
+    // A session sealed by C opens on D: sign in on C, then D answers the
+    // next authorization request of that browser with a code, no page.
+    const vc = view(C.direct, C);
+    const vd = view(D.direct, D);
+    const first = await loginForCode(vc, { user: 'hank' });
+    const again = authRequest(vd);
+    const u = new URL(vd.url('/authorize'));
+    for (const [k, v] of Object.entries(again.params)) u.searchParams.set(k, v);
+    const r = await request(u, { jar: first.jar });
+    assert.equal(r.status, 302, `D did not accept C's session: ${r.status} ${r.text.slice(0, 200)}`);
+    const code = parseRedirect(r.location).params.code;
+    const t = await tokenRequest(vc, { code, verifier: again.verifier });
+    assert.equal(t.status, 200, t.text);
+    assert.equal(JSON.parse(Buffer.from(t.json().id_token.split('.')[1], 'base64url')).sub, USERS.hank.uuid);
+  });
+});
