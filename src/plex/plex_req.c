@@ -100,7 +100,7 @@ plex_req_new(enum plex_endpoint ep, const char *api_url, const char *path, const
 	if ((rc = buf_appendf(&url, "%s%s", api_url, path)) != PO_OK)
 		goto out;
 
-	/* plex-api.md "Conventions for every call". */
+	/* docs/PLEX-API.md "Headers on every call". */
 	if ((rc = header_add(&r->headers, &line, "Accept: application/json")) != PO_OK ||
 	    (rc = header_add(&r->headers, &line, "X-Plex-Client-Identifier: %s", client_identifier)) != PO_OK ||
 	    (rc = header_add(&r->headers, &line, "X-Plex-Product: %s", product)) != PO_OK ||

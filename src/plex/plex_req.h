@@ -43,7 +43,7 @@ struct plex_req {
 
 /* Builds a request for api_url + path; token (NULL for the PIN calls)
  * goes into an X-Plex-Token header, never into the URL. The other headers
- * follow plex-api.md "Conventions for every call". PO_OK, PO_ERR_NOMEM or
+ * follow docs/PLEX-API.md "Headers on every call". PO_OK, PO_ERR_NOMEM or
  * PO_ERR_INTERNAL (curl refused an option). */
 int plex_req_new(enum plex_endpoint ep, const char *api_url, const char *path, const char *token,
     const char *client_identifier, const char *product, const char *version, long connect_timeout_ms,
