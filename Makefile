@@ -90,7 +90,7 @@ $(BUILD)/obj/gen/ui_embedded.o: $(BUILD)/gen/ui_embedded.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libplexoidc.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -Wno-missing-prototypes -o $@ $< $(BUILD)/libplexoidc.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -Wno-missing-prototypes -MMD -MP -o $@ $< $(BUILD)/libplexoidc.a $(LDFLAGS) $(LDLIBS)
 
 unit: deps $(UNIT_BIN)
 	scripts/run-unit $(UNIT_BIN)
@@ -203,4 +203,4 @@ package-test:
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD)/obj $(FUZZ_DIR) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/tests $(FUZZ_DIR) -name '*.d' 2>/dev/null)

@@ -41,6 +41,7 @@ void scope_format(unsigned scopes, char *out, size_t outsz);
  * not trust an unconfirmed one) with email, only when an email exists;
  * groups (an array of group names, policy_groups() of cfg) with groups.
  * The same function serves the ID token and UserInfo, so the two agree.
+ * cfg is read only for groups (it may be NULL without SCOPE_GROUPS).
  * PO_OK or PO_ERR_NOMEM. */
 int claims_to_json(const config_t *cfg, const identity_t *who, unsigned scopes, json_t *obj);
 
