@@ -151,8 +151,9 @@ main(int argc, char **argv)
 			return rotate_keys(argc - 2, argv + 2);
 		} else if (strcmp(argv[i], "hash-secret") == 0 && i == 1) {
 			if (argc > 2) {
-				fprintf(stderr, "plex-oidc hash-secret: unknown argument '%s' (it reads the secret on "
-				                "standard input)\n", argv[2]);
+				/* Not echoed: it may well be the secret. */
+				fprintf(stderr, "plex-oidc hash-secret takes no arguments: it reads the secret on standard "
+				                "input, which keeps it out of the shell history and the process list\n");
 				return 2;
 			}
 			return secret_tool_hash(STDIN_FILENO, stdout, stderr);

@@ -195,6 +195,7 @@ cfg_client_auth(cfg_parse_t *x, raw_sect_t *s, const cfg_preset_t *p, config_cli
 	if (has_pub && has_m && pub != (m == CONFIG_AUTH_NONE)) {
 		cfg_key_err(x, s, K_AUTH_METHOD, "%s contradicts public = %s: a public client authenticates with none, "
 		    "a confidential one with its secret; keep one of the two keys", cfg_auth_names[m], pub ? "yes" : "no");
+		cl->auth = pub ? CONFIG_AUTH_NONE : CONFIG_AUTH_SECRET; /* as public says: one message, not two */
 		return;
 	}
 	if (has_m)
