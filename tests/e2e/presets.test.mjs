@@ -6,10 +6,12 @@
 // authentication method, an account without email. The fake plex.tv's
 // alice owns the server; mia is a managed Plex Home user without email.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  authRequest, basicAuth, FakePlex, form, loginHttp, Provider, randomSecret, redeem, relyingParty,
+  authRequest, basicAuth, FakePlex, form, loginHttp, Provider, randomSecret, redeem, relyingParty, REPO,
   request, startRpServer, tokenRequest, USERS,
 } from './lib/harness.mjs';
 
@@ -95,6 +97,23 @@ async function signIn(name, user = 'alice', scope = 'openid profile email') {
   const info = await party.o.fetchUserInfo(party.config, tokens.access_token, claims.sub);
   return { claims, info, tokens };
 }
+
+describe('the table', () => {
+  test('docs/INTEGRATIONS.md ("Presets") says what this file tests, row for row', () => {
+    const text = fs.readFileSync(path.join(REPO, 'docs/INTEGRATIONS.md'), 'utf8');
+    const section = text.split('\n## Presets\n')[1]?.split('\n## ')[0] ?? '';
+    const auth = { either: undefined, '`client_secret_post`': 'post', '`client_secret_basic`': 'basic',
+      '`none` (public)': 'none' };
+    const rows = {};
+    for (const m of section.matchAll(/^\| `([a-z0-9-]+)` \| ([^|]+) \| (yes|no) \| (all|none) \| (yes|no) \| (yes|no) \|$/gm)) {
+      rows[m[1]] = { only: auth[m[2].trim()], pkce: m[3] === 'yes', idToken: m[4], groups: m[5] === 'yes', email: m[6] === 'yes' };
+    }
+    const want = Object.fromEntries(Object.entries(PRESETS).map(([k, v]) => [k, {
+      only: v.only, pkce: v.pkce, idToken: v.idToken, groups: v.groups, email: v.email,
+    }]));
+    assert.deepEqual(rows, want);
+  });
+});
 
 describe('each preset: a sign-in with openid-client, and where the claims land', () => {
   for (const [name, want] of Object.entries(PRESETS)) {
