@@ -139,7 +139,8 @@ cfg_preset(cfg_parse_t *x, raw_sect_t *s)
 	buf_init(&known, 512);
 	cfg_preset_list(&known);
 	cfg_key_err(x, s, K_PRESET, "\"%.*s\" is not a preset; the presets are: %s (docs/INTEGRATIONS.md, "
-	    "\"Presets\")", CFG_CLIP(strlen(v)), v, buf_str(&known));
+	                            "\"Presets\")",
+	    CFG_CLIP(strlen(v)), v, buf_str(&known));
 	buf_free(&known);
 	return &cfg_presets[CFG_PRESET_GENERIC];
 }
@@ -171,11 +172,13 @@ cfg_auth_method(cfg_parse_t *x, raw_sect_t *s, enum config_auth *out)
 	for (i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
 		if (strcmp(v, unsupported[i]) == 0) {
 			cfg_key_err(x, s, K_AUTH_METHOD, "%s is not supported: plex-oidc accepts client_secret_basic, "
-			    "client_secret_post and none (a public client)", v);
+			                                 "client_secret_post and none (a public client)",
+			    v);
 			return false;
 		}
 	cfg_key_err(x, s, K_AUTH_METHOD, "\"%.*s\" is not one of client_secret_basic, client_secret_post or none (a "
-	    "public client), written exactly so", CFG_CLIP(strlen(v)), v);
+	                                 "public client), written exactly so",
+	    CFG_CLIP(strlen(v)), v);
 	return false;
 }
 
@@ -194,7 +197,8 @@ cfg_client_auth(cfg_parse_t *x, raw_sect_t *s, const cfg_preset_t *p, config_cli
 	}
 	if (has_pub && has_m && pub != (m == CONFIG_AUTH_NONE)) {
 		cfg_key_err(x, s, K_AUTH_METHOD, "%s contradicts public = %s: a public client authenticates with none, "
-		    "a confidential one with its secret; keep one of the two keys", cfg_auth_names[m], pub ? "yes" : "no");
+		                                 "a confidential one with its secret; keep one of the two keys",
+		    cfg_auth_names[m], pub ? "yes" : "no");
 		cl->auth = pub ? CONFIG_AUTH_NONE : CONFIG_AUTH_SECRET; /* as public says: one message, not two */
 		return;
 	}
@@ -226,7 +230,7 @@ cfg_id_token_claims(cfg_parse_t *x, raw_sect_t *s, unsigned *out)
 				break;
 		if (i == sizeof(cfg_claims) / sizeof(cfg_claims[0])) {
 			cfg_key_err(x, s, K_ID_TOKEN_CLAIMS, "\"%.*s\" is not a claim plex-oidc releases; write all, none, or "
-			    "some of name preferred_username picture email email_verified groups (sub is always there)",
+			                                     "some of name preferred_username picture email email_verified groups (sub is always there)",
 			    CFG_CLIP(wl), w);
 			return;
 		}
@@ -252,7 +256,7 @@ cfg_build_client_protocol(cfg_parse_t *x, raw_sect_t *s, config_client_t *cl)
 	pkce = p->require_pkce || config_client_public(cl);
 	if (cfg_yes_no(x, s, K_REQUIRE_PKCE, &pkce) && !pkce && config_client_public(cl))
 		cfg_key_err(x, s, K_REQUIRE_PKCE, "a public client must use PKCE: it has no secret, and PKCE is what "
-		    "keeps a stolen code useless (RFC 8252 §8.1, RFC 9700 §2.1.1); remove this line");
+		                                  "keeps a stolen code useless (RFC 8252 §8.1, RFC 9700 §2.1.1); remove this line");
 	cl->require_pkce = pkce || config_client_public(cl);
 	cl->id_token_claims = p->id_token_claims;
 	cfg_id_token_claims(x, s, &cl->id_token_claims);

@@ -79,14 +79,13 @@ secret_tool_hash(int fd, FILE *out, FILE *err)
 		fprintf(err, "plex-oidc hash-secret: no secret on standard input; " ST_HINT "\n");
 	} else if (len > LIM_CLIENT_SECRET_MAX) {
 		fprintf(err, "plex-oidc hash-secret: the secret is longer than %d characters, the most plex-oidc "
-		             "accepts\n", LIM_CLIENT_SECRET_MAX);
+		             "accepts\n",
+		    LIM_CLIENT_SECRET_MAX);
 	} else if (!cv_secret_chars_ok(in, len)) {
 		fprintf(err, "plex-oidc hash-secret: the secret has characters other than A-Z a-z 0-9 - . _ ~ "
-		             "(URL-safe), which some applications send without encoding them (one line only); "
-		             ST_HINT "\n");
+		             "(URL-safe), which some applications send without encoding them (one line only); " ST_HINT "\n");
 	} else if (len < LIM_CLIENT_SECRET_MIN) {
-		fprintf(err, "plex-oidc hash-secret: the secret is %zu characters long; at least %d are required; "
-		             ST_HINT "\n", len, LIM_CLIENT_SECRET_MIN);
+		fprintf(err, "plex-oidc hash-secret: the secret is %zu characters long; at least %d are required; " ST_HINT "\n", len, LIM_CLIENT_SECRET_MIN);
 	} else if ((rc = secret_hash_make(in, len, hash, sizeof(hash))) != PO_OK) {
 		fprintf(err, "plex-oidc hash-secret: hashing failed: %s\n", po_strerror(rc));
 	} else {

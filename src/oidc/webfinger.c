@@ -120,8 +120,7 @@ oidc_webfinger(void *arg, http_req_t *req, http_resp_t *resp)
 				issuer_rel = true;
 	}
 	if (!issuer_rel) {
-		wf_refuse(resp, 404, "plex-oidc answers WebFinger only for rel=" WEBFINGER_ISSUER_REL
-		                     " (OpenID Connect Discovery 1.0 §2)");
+		wf_refuse(resp, 404, "plex-oidc answers WebFinger only for rel=" WEBFINGER_ISSUER_REL " (OpenID Connect Discovery 1.0 §2)");
 		goto out;
 	}
 	/* RFC 7033 §4.4: a JRD; the subject is the resource asked about. */

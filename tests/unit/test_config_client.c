@@ -148,8 +148,8 @@ test_keys_override_preset(void)
 	}
 	/* proxmox without PKCE; portainer with every claim; none alone */
 	if ((c = load(SERVER PLEX HEAD("p") SECRET "preset = proxmox\nrequire_pkce = no\n" HEAD("q") SECRET
-	                                           "preset = portainer\nid_token_claims = all\n" HEAD("r") SECRET
-	                                           "id_token_claims = none\n",
+	         "preset = portainer\nid_token_claims = all\n" HEAD("r") SECRET
+	         "id_token_claims = none\n",
 	         NULL)) != NULL) {
 		T_CHECK(!c->clients[0].require_pkce);
 		T_EQ_INT(c->clients[0].auth, CONFIG_AUTH_SECRET_BASIC);
@@ -159,8 +159,7 @@ test_keys_override_preset(void)
 	}
 	/* token_endpoint_auth_method = none makes a public client; public =
 	 * yes with none agrees */
-	if ((c = load(SERVER PLEX HEAD("n") "token_endpoint_auth_method = none\n" HEAD("m")
-	                  "public = yes\ntoken_endpoint_auth_method = none\nrequire_pkce = yes\n",
+	if ((c = load(SERVER PLEX HEAD("n") "token_endpoint_auth_method = none\n" HEAD("m") "public = yes\ntoken_endpoint_auth_method = none\nrequire_pkce = yes\n",
 	         NULL)) != NULL) {
 		T_CHECK(config_client_public(&c->clients[0]) && config_client_public(&c->clients[1]));
 		T_CHECK(c->clients[0].require_pkce && c->clients[1].require_pkce);

@@ -46,7 +46,7 @@ test_make_round_trip(void)
 	T_EQ_INT(secret_hash_make(secret, strlen(secret), a, sizeof(a)), PO_OK);
 	T_EQ_INT(secret_hash_make(secret, strlen(secret), b, sizeof(b)), PO_OK);
 	T_CHECK(strncmp(a, "$scrypt$ln=13,r=8,p=1$", 22) == 0);
-	T_CHECK(strcmp(a, b) != 0); /* a fresh salt each time */
+	T_CHECK(strcmp(a, b) != 0);           /* a fresh salt each time */
 	T_CHECK(strstr(a + 22, "=") == NULL); /* no padding */
 	T_CHECK(secret_hash_parse(a, strlen(a), &h) == NULL);
 	T_EQ_INT(h.salt_len, LIM_SECRET_HASH_SALT_LEN);
