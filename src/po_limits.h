@@ -292,7 +292,7 @@
 #define LIM_CLIENT_SECRET_MAX 512
 /* Hashed client secrets (core/secret_hash.c, docs/SECURITY.md): scrypt
  * (RFC 7914) with N = 2^ln. hash-secret writes ln = 13, r = 8, p = 1: 8 MiB
- * and ~18 ms per verification on the 2-core machine of bench/run, well
+ * and 20-30 ms per verification on the 2-core machine of bench/run, well
  * under the 50 ms a token request may spend on it. A value in the file may
  * ask for more, up to 128 * N * r * p = 16 MiB of work (ln = 14 with r = 8:
  * ~40 ms), never so much that one request stalls the server; below
