@@ -149,6 +149,7 @@ FUZZ_MAX_LEN_pkce := 512
 FUZZ_MAX_LEN_keyring := 16384
 FUZZ_MAX_LEN_seal := 5120
 FUZZ_MAX_LEN_head := 20480
+FUZZ_MAX_LEN_secret_hash := 512
 # Undefined behaviour aborts instead of printing and going on.
 FUZZ_SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=c17 -g -O1 $(WARN) $(FUZZ_SANFLAGS) $(PKG_CFLAGS)

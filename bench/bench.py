@@ -950,6 +950,209 @@ def keygen_starts(P, outdir, n):
     return out
 
 
+# ---------------------------------------------------------------- hashed client secrets
+# `bench.py secret-hash OUTDIR --bin B` (bench/run's "hashed client secrets"
+# section), apart from the comparison above: what [client.ID] secret_hash
+# costs a token request (docs/SECURITY.md, "Hashed client secrets"). Two
+# plex-oidc instances, the same client "bench" with its secret inline
+# (SH_PLAIN_PORT) and as a hash (SH_HASHED_PORT), against one fake plex.tv:
+#   hash_secret   wall time of `plex-oidc hash-secret` (a process and one scrypt)
+#   wrong         sequential token requests with a wrong secret (never
+#                 remembered: scrypt every time): latency and server CPU
+#   right         sequential code exchanges with the right secret: the first
+#                 after start pays scrypt, the others the remembered HMAC
+#   flood         SH_FLOOD_CONC threads sending wrong secrets as fast as they
+#                 can for --flood-seconds while another fetches discovery every
+#                 50 ms: how many got 503 (scrypt busy), the server's CPU, and
+#                 what discovery's latency became meanwhile
+SH_PLAIN_PORT = 18088
+SH_HASHED_PORT = 18089
+SH_FLOOD_CONC = 4
+SH_MINT_BATCH = 50   # codes live 60 s: mint them a few dozen at a time
+
+
+def sh_wrong(port, pid, n):
+    """n token requests with a wrong secret, one keep-alive connection."""
+    c = Client('127.0.0.1', port)
+    c.request('GET', '/.well-known/openid-configuration')
+    lat = []
+    cpu0 = proc_cpu_s(pid)
+    for i in range(n):
+        t = time.perf_counter()
+        st, _, _ = c.request('POST', '/token', basic=(CLIENT_ID, 'w' * 40), form=token_form('x' * 43),
+                             headers={'X-Forwarded-For': xff(next_login_no())})
+        lat.append((time.perf_counter() - t) * 1000)
+        assert st == 401, ('wrong secret', st)
+    cpu = proc_cpu_s(pid) - cpu0
+    c.close()
+    return {'n': n, 'median_ms': statistics.median(lat), 'p99_ms': pct(lat, 99),
+            'server_cpu_ms_per_req': round(cpu * 1e3 / n, 2)}
+
+
+def sh_right(peer, pid, n):
+    """n code exchanges with the right secret, the first one after start.
+    Codes are minted in batches (they live 60 s); minting is not timed."""
+    lat, cpu, left = [], 0.0, n
+    while left > 0:
+        codes = po_codes(peer, min(left, SH_MINT_BATCH))
+        c = Client('127.0.0.1', peer['port'])
+        c.request('GET', '/.well-known/openid-configuration')
+        cpu0 = proc_cpu_s(pid)
+        for code in codes:
+            t = time.perf_counter()
+            st, _, b = c.request('POST', '/token', basic=(CLIENT_ID, peer['secret']), form=token_form(code),
+                                 headers={'X-Forwarded-For': xff(next_login_no())})
+            lat.append((time.perf_counter() - t) * 1000)
+            assert st == 200 and b'id_token' in b, ('token', st, b[:300])
+        cpu += proc_cpu_s(pid) - cpu0
+        c.close()
+        left -= len(codes)
+    return {'n': n, 'first_ms': lat[0], 'median_rest_ms': statistics.median(lat[1:]) if n > 1 else None,
+            'p99_rest_ms': pct(lat[1:], 99) if n > 1 else None, 'server_cpu_ms_per_req': round(cpu * 1e3 / n, 3)}
+
+
+def sh_flood(port, pid, seconds):
+    stop_at = time.monotonic() + seconds
+    counts = {}
+    lock = threading.Lock()
+
+    def attacker(k):
+        c = Client('127.0.0.1', port)
+        while time.monotonic() < stop_at:
+            st, _, _ = c.request('POST', '/token', basic=(CLIENT_ID, 'w' * 40), form=token_form('x' * 43),
+                                 headers={'X-Forwarded-For': xff(next_login_no())})
+            with lock:
+                counts[st] = counts.get(st, 0) + 1
+        c.close()
+
+    def probe(out):
+        c = Client('127.0.0.1', port)
+        while time.monotonic() < stop_at:
+            t = time.perf_counter()
+            st, _, _ = c.request('GET', '/.well-known/openid-configuration')
+            assert st == 200
+            out.append((time.perf_counter() - t) * 1000)
+            time.sleep(0.05)
+        c.close()
+    before = []
+    c = Client('127.0.0.1', port)
+    for _ in range(40):
+        t = time.perf_counter()
+        c.request('GET', '/.well-known/openid-configuration')
+        before.append((time.perf_counter() - t) * 1000)
+    c.close()
+    during = []
+    cpu0, t0 = proc_cpu_s(pid), time.perf_counter()
+    th = [threading.Thread(target=attacker, args=(k,)) for k in range(SH_FLOOD_CONC)]
+    th.append(threading.Thread(target=probe, args=(during,)))
+    for t in th:
+        t.start()
+    for t in th:
+        t.join()
+    cpu, wall = proc_cpu_s(pid) - cpu0, time.perf_counter() - t0
+    total = sum(counts.values())
+    return {'seconds': round(wall, 1), 'requests': total, 'rps': round(total / wall, 1),
+            'status': {str(k): v for k, v in sorted(counts.items())},
+            'scrypt_per_s': round(counts.get(401, 0) / wall, 1), 'server_cpu_pct': round(cpu * 100 / wall, 1),
+            'discovery_before_p50_ms': statistics.median(before), 'discovery_before_p99_ms': pct(before, 99),
+            'discovery_during_p50_ms': statistics.median(during) if during else None,
+            'discovery_during_p99_ms': pct(during, 99) if during else None}
+
+
+def secret_hash_main(argv):
+    global A, PIDFILE
+    ap = argparse.ArgumentParser(prog='bench.py secret-hash')
+    ap.add_argument('outdir')
+    ap.add_argument('--bin', required=True)
+    ap.add_argument('--tokens', type=int, default=200, help='wrong-secret requests and code exchanges, each')
+    ap.add_argument('--flood-seconds', type=int, default=5)
+    ap.add_argument('--log-level', default='warn')
+    ap.add_argument('--pidfile', help="where processes started are listed (bench/run's cleanup); default OUTDIR/pids")
+    a = ap.parse_args(argv)
+    # what the login drivers above read
+    A = argparse.Namespace(xff=True, mint_conc=16, batch=a.tokens)
+    os.makedirs(os.path.join(a.outdir, 'logs'), exist_ok=True)
+    PIDFILE = a.pidfile or os.path.join(a.outdir, 'pids')
+    signal.signal(signal.SIGTERM, lambda s, f: (stop_all(), sys.exit(128 + s)))
+    out = {'tokens': a.tokens}
+    secret = ''.join(secrets.choice(string.ascii_letters + string.digits) for _ in range(40))
+    hs = []
+    for _ in range(5):
+        t = time.perf_counter()
+        r = subprocess.run([a.bin, 'hash-secret'], input=secret + '\n', capture_output=True, text=True, check=True)
+        hs.append((time.perf_counter() - t) * 1000)
+    value = r.stdout.strip()
+    out['hash_secret_ms'] = statistics.median(hs)
+    out['parameters'] = value.split('$')[2]
+    d = os.path.join(SCR, 'plex-oidc-secret-hash')
+    os.makedirs(d, exist_ok=True)
+    try:
+        fake = start_proc('fake-plex', ['node', os.path.join(os.path.dirname(HERE), 'tests', 'fake-plex',
+                                                             'fake-plex.mjs'), '--port', '0'],
+                          logpath=os.path.join(a.outdir, 'logs', 'fake-plex.log'))
+        fake_port = None
+        for _ in range(500):
+            try:
+                fake_port = json.loads(open(os.path.join(a.outdir, 'logs', 'fake-plex.log')).readline())['port']
+                break
+            except (ValueError, KeyError):
+                time.sleep(0.02)
+        assert fake_port, 'fake plex.tv did not start'
+        for name, port in (('plain', SH_PLAIN_PORT), ('hashed', SH_HASHED_PORT)):
+            if port_busy(port):
+                raise RuntimeError(f'127.0.0.1:{port} already in use; stop that process first')
+            conf = os.path.join(d, f'{name}.ini')
+            po_conf(conf, port, os.path.join(d, 'data'), fake_port, a.log_level, secret)
+            if name == 'hashed':
+                text = open(conf).read().replace(f'secret = {secret}\n', f'secret_hash = {value}\n')
+                open(conf, 'w').write(text)
+            peer = {'port': port, 'fake_port': fake_port, 'secret': secret}
+            p = start_proc(f'plex-oidc-{name}', [a.bin, '--config', conf],
+                           logpath=os.path.join(a.outdir, 'logs', f'plex-oidc-{name}.log'))
+            wait_ready(port, '/.well-known/openid-configuration', time.perf_counter() + 60, p)
+            r = {'rss_start_kb': proc_status(p.pid).get('VmRSS')}
+            r['right'] = sh_right(peer, p.pid, a.tokens)
+            r['wrong'] = sh_wrong(port, p.pid, a.tokens)
+            s = proc_status(p.pid)
+            r['rss_kb'], r['hwm_kb'] = s.get('VmRSS'), s.get('VmHWM')
+            if name == 'hashed':
+                r['flood'] = sh_flood(port, p.pid, a.flood_seconds)
+                r['flood']['rss_after_kb'] = proc_status(p.pid).get('VmRSS')
+            stop(p)
+            out[name] = r
+            log(f'secret-hash {name}: {json.dumps(r)}')
+    finally:
+        stop_all()
+    json.dump(out, open(os.path.join(a.outdir, 'secret-hash.json'), 'w'), indent=1)
+    h, pl = out['hashed'], out['plain']
+    f = h['flood']
+    md = '\n'.join([
+        f'Hashed client secrets ({out["parameters"]}; {a.tokens} requests each, sequential, one connection)',
+        '',
+        '| | inline secret | secret_hash |',
+        '|---|---|---|',
+        f'| wrong secret: median / p99 ms | {pl["wrong"]["median_ms"]:.2f} / {pl["wrong"]["p99_ms"]:.2f} | '
+        f'{h["wrong"]["median_ms"]:.2f} / {h["wrong"]["p99_ms"]:.2f} |',
+        f'| wrong secret: server CPU ms per request | {pl["wrong"]["server_cpu_ms_per_req"]} | '
+        f'{h["wrong"]["server_cpu_ms_per_req"]} |',
+        f'| first code exchange after start, ms | {pl["right"]["first_ms"]:.2f} | {h["right"]["first_ms"]:.2f} |',
+        f'| later code exchanges: median / p99 ms | {pl["right"]["median_rest_ms"]:.2f} / '
+        f'{pl["right"]["p99_rest_ms"]:.2f} | {h["right"]["median_rest_ms"]:.2f} / {h["right"]["p99_rest_ms"]:.2f} |',
+        f'| VmRSS at start / after these, kB | {pl["rss_start_kb"]} / {pl["rss_kb"]} | '
+        f'{h["rss_start_kb"]} / {h["rss_kb"]} |',
+        f'| VmHWM after these, kB | {pl["hwm_kb"]} | {h["hwm_kb"]} |',
+        '',
+        f'`plex-oidc hash-secret`: {out["hash_secret_ms"]:.0f} ms (a process and one scrypt).',
+        f'Flood of wrong secrets from {SH_FLOOD_CONC} clients for {f["seconds"]} s: {f["rps"]} req/s answered '
+        f'({f["status"]}), {f["scrypt_per_s"]} scrypt/s, server CPU {f["server_cpu_pct"]} %, VmRSS after '
+        f'{f["rss_after_kb"]} kB; discovery p50/p99 '
+        f'{f["discovery_before_p50_ms"]:.2f}/{f["discovery_before_p99_ms"]:.2f} ms before, '
+        f'{f["discovery_during_p50_ms"]:.2f}/{f["discovery_during_p99_ms"]:.2f} ms during.',
+        ''])
+    open(os.path.join(a.outdir, 'secret-hash.md'), 'w').write(md)
+    print(md)
+
+
 # ---------------------------------------------------------------- summary
 def med(rows, *keys):
     vals = []
@@ -1304,4 +1507,7 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    if len(sys.argv) > 1 and sys.argv[1] == 'secret-hash':
+        secret_hash_main(sys.argv[2:])
+    else:
+        main()

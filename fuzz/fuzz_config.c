@@ -36,12 +36,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(errmsg.len > 0 && errmsg.data[errmsg.len - 1] == '\n');
 	if (cfg != NULL) {
 		FUZZ_CHECK(cfg->issuer != NULL && cfg->issuer_path != NULL && cfg->listen_host != NULL);
-		FUZZ_CHECK(cfg->plex_server_id != NULL && cfg->n_clients > 0);
+		FUZZ_CHECK(cfg->n_plex_server_ids > 0 && cfg->plex_server_ids[0] != NULL &&
+		    cfg->n_clients + cfg->n_apps > 0);
 		for (i = 0; i < cfg->n_clients; i++) {
 			const config_client_t *cl = &cfg->clients[i];
 
 			FUZZ_CHECK(config_client_find(cfg, cl->id) != NULL);
-			FUZZ_CHECK(cl->secret != NULL && cl->n_redirect_uris > 0);
+			/* one of a secret and its hash; neither for a public client,
+			 * which must use PKCE */
+			FUZZ_CHECK(config_client_public(cl) ? cl->secret == NULL && cl->secret_hash == NULL && cl->require_pkce
+			                                    : (cl->secret != NULL) != (cl->secret_hash != NULL));
+			FUZZ_CHECK(cl->n_redirect_uris > 0 && cl->preset != NULL);
+			FUZZ_CHECK((cl->id_token_claims & ~(unsigned)CONFIG_CLAIMS_ALL) == 0);
 			for (j = 0; j < cl->n_redirect_uris; j++)
 				FUZZ_CHECK(config_client_redirect_ok(cl, cl->redirect_uris[j]));
 			FUZZ_CHECK(!config_client_redirect_ok(cl, ""));

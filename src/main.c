@@ -5,6 +5,7 @@
  *   plex-oidc check-config FILE validate a configuration and exit
  *   plex-oidc rotate-keys --config FILE [--force]
  *                               rotate the key ring of data_dir one step
+ *   plex-oidc hash-secret       read a client secret on stdin, print its secret_hash
  *   plex-oidc --help | --version
  */
 #include <errno.h>
@@ -23,6 +24,7 @@
 
 #include "app.h"
 #include "config/config.h"
+#include "config/secret_tool.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
@@ -41,6 +43,8 @@ usage(FILE *f)
 	           "       plex-oidc check-config FILE validate a configuration file and exit\n"
 	           "       plex-oidc rotate-keys --config FILE [--force]\n"
 	           "                                   rotate the signing and sealing keys one step\n"
+	           "       plex-oidc hash-secret       read a client secret on standard input and print\n"
+	           "                                   the secret_hash to put in its [client.ID]\n"
 	           "       plex-oidc --help | --version\n"
 	           "\n"
 	           "Configuration keys can be overridden with PLEX_OIDC_<SECTION>_<KEY> environment\n"
@@ -145,6 +149,14 @@ main(int argc, char **argv)
 			return 0;
 		} else if (strcmp(argv[i], "rotate-keys") == 0 && i == 1) {
 			return rotate_keys(argc - 2, argv + 2);
+		} else if (strcmp(argv[i], "hash-secret") == 0 && i == 1) {
+			if (argc > 2) {
+				/* Not echoed: it may well be the secret. */
+				fprintf(stderr, "plex-oidc hash-secret takes no arguments: it reads the secret on standard "
+				                "input, which keeps it out of the shell history and the process list\n");
+				return 2;
+			}
+			return secret_tool_hash(STDIN_FILENO, stdout, stderr);
 		} else if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-c") == 0) && i + 1 < argc) {
 			config_path = argv[++i];
 		} else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {

@@ -290,6 +290,40 @@
  * > 190 bits. Shorter secrets are refused at start. */
 #define LIM_CLIENT_SECRET_MIN 32
 #define LIM_CLIENT_SECRET_MAX 512
+/* Hashed client secrets (core/secret_hash.c, docs/SECURITY.md): scrypt
+ * (RFC 7914) with N = 2^ln. hash-secret writes ln = 13, r = 8, p = 1: 8 MiB
+ * and 20-30 ms per verification on the 2-core machine of bench/run, well
+ * under the 50 ms a token request may spend on it. A value in the file may
+ * ask for more, up to 128 * N * r * p = 16 MiB of work (ln = 14 with r = 8:
+ * ~40 ms), never so much that one request stalls the server; below
+ * ln = 10 (1 MiB) the hash would protect a weak secret too little. */
+#define LIM_SECRET_HASH_LN_DEFAULT 13
+#define LIM_SECRET_HASH_R_DEFAULT 8
+#define LIM_SECRET_HASH_P_DEFAULT 1
+#define LIM_SECRET_HASH_LN_MIN 10
+#define LIM_SECRET_HASH_WORK_MAX (16 * 1024 * 1024)
+/* Salt and hash in bytes: hash-secret writes 16 and 32. A value may have
+ * a salt of 8 (64 random bits) to 64 bytes and a hash of 16 (a 128-bit
+ * match) to 64 bytes. */
+#define LIM_SECRET_HASH_SALT_LEN 16
+#define LIM_SECRET_HASH_LEN 32
+#define LIM_SECRET_HASH_SALT_MIN 8
+#define LIM_SECRET_HASH_OUT_MIN 16
+#define LIM_SECRET_HASH_BYTES_MAX 64
+/* The PHC string: "$scrypt$ln=NN,r=NNNN,p=NN$" and two base64 fields of 64
+ * bytes at most; 256 is ample and bounds what the parser reads. */
+#define LIM_SECRET_HASH_STR_MAX 256
+/* scrypt runs at most this many at once (others are told to retry): each
+ * holds a thread of the HTTP pool (2) and up to 16 MiB, and a wrong
+ * secret is never cheaper, so a flood of them must not take every thread
+ * (docs/SECURITY.md, "Hashed client secrets"). */
+#define LIM_SECRET_HASH_CONCURRENT 1
+/* The Retry-After of a token request that found scrypt busy. */
+#define LIM_SECRET_HASH_RETRY_AFTER_S 1
+/* WebFinger (oidc/webfinger.c): "acct:" and an email address (at most 254
+ * characters, RFC 5321 §4.5.3.1.3), with room; and a refusal's line. */
+#define LIM_WEBFINGER_RESOURCE_MAX 512
+#define LIM_WEBFINGER_MESSAGE_MAX 256
 
 /* ---- plex.tv answers (plex_parse.c) ---- */
 /* Longest optional string kept (names, titles, emails, avatar URLs). Real

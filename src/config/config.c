@@ -348,6 +348,11 @@ cfg_build_server(cfg_parse_t *x, config_t *c)
 	    (rc = cfg_words(x, s, K_TRUSTED_PROXIES, SIZE_MAX, cfg_check_proxy, &c->trusted_proxies,
 		 &c->n_trusted_proxies)) != PO_OK)
 		return rc;
+	if ((v = cfg_get(x, s, K_WEBFINGER, NULL)) != NULL) {
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+			cfg_key_err(x, s, K_WEBFINGER, "must be yes or no");
+		c->webfinger = strcmp(v, "yes") == 0;
+	}
 	return cfg_build_durations(x, c);
 }
 

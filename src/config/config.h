@@ -29,7 +29,10 @@
  * Secrets: every "secret" key has a "secret_file" twin (path relative to the
  * config file's directory); the file's content with one trailing newline
  * stripped is the value. Exactly one of the two may be given; a variable
- * for either replaces whichever of the two the file gives.
+ * for either replaces whichever of the two the file gives. A client's
+ * secret may instead be given as its scrypt hash (secret_hash, made by
+ * plex-oidc hash-secret); exactly one of the three, none for a public
+ * client.
  * All relative paths (data_dir, secret_file, the [ui] files) are relative
  * to the config file's directory.
  *
@@ -102,10 +105,37 @@ typedef struct config_app {
 	config_groupset_t allow; /* default: plex-owner */
 } config_app_t;
 
+/* How a client authenticates at the token endpoint: the values of
+ * token_endpoint_auth_method (OpenID Connect Dynamic Client Registration
+ * §2, RFC 7591 §2). */
+enum config_auth {
+	CONFIG_AUTH_SECRET,       /* client_secret_basic or client_secret_post, either (the default) */
+	CONFIG_AUTH_SECRET_BASIC, /* client_secret_basic only (RFC 6749 §2.3.1) */
+	CONFIG_AUTH_SECRET_POST,  /* client_secret_post only */
+	CONFIG_AUTH_NONE,         /* a public client: no secret; PKCE S256 required (RFC 8252 §8.1) */
+};
+
+/* The user claims beyond sub that an ID token may carry (id_token_claims);
+ * the scopes decide which are released at all (oidc/claims.h). */
+enum {
+	CONFIG_CLAIM_NAME = 1 << 0,
+	CONFIG_CLAIM_PREFERRED_USERNAME = 1 << 1,
+	CONFIG_CLAIM_PICTURE = 1 << 2,
+	CONFIG_CLAIM_EMAIL = 1 << 3,
+	CONFIG_CLAIM_EMAIL_VERIFIED = 1 << 4,
+	CONFIG_CLAIM_GROUPS = 1 << 5,
+	CONFIG_CLAIMS_ALL = (1 << 6) - 1,
+};
+
+struct secret_hash;
+
 typedef struct config_client {
 	char *id;            /* from "[client.ID]": [A-Za-z0-9._-]{1,64} */
-	char *secret;        /* URL-safe chars only (A-Z a-z 0-9 - . _ ~), >= LIM_CLIENT_SECRET_MIN */
-	char **redirect_uris; /* absolute http(s) URLs without fragment */
+	char *secret;        /* URL-safe chars only (A-Z a-z 0-9 - . _ ~), >= LIM_CLIENT_SECRET_MIN;
+	                      * NULL for a public client and with secret_hash */
+	struct secret_hash *secret_hash; /* secret_hash, parsed (core/secret_hash.h); NULL otherwise */
+	char **redirect_uris; /* absolute http(s) URLs without fragment; a public client's may also be
+	                       * private-use URIs (RFC 8252 §7.1), and its loopback ones match any port */
 	size_t n_redirect_uris;
 	char *name;          /* optional display name ("name = Grafana"); NULL if unset */
 	const char *id_token_alg; /* static: "RS256" (default), "ES256" or "EdDSA" (JWA names,
@@ -115,7 +145,23 @@ typedef struct config_client {
 	                                   * Logout 1.0 §2); absolute http(s) URLs; may be empty */
 	size_t n_post_logout_redirect_uris;
 	config_groupset_t allow; /* who may sign in; default: the three built-in groups */
+	/* What the application needs (docs/INTEGRATIONS.md, "Presets"): the
+	 * preset's values, each replaced by its key when the section has it. */
+	const char *preset;       /* static: "generic" (default), "grafana", ... (config_preset.c) */
+	enum config_auth auth;    /* token_endpoint_auth_method; public = yes is CONFIG_AUTH_NONE */
+	bool require_pkce;        /* authorization requests without S256 PKCE are refused; always for a
+	                           * public client */
+	unsigned id_token_claims; /* CONFIG_CLAIM_* an ID token may carry; UserInfo has them all */
+	bool always_send_groups;  /* groups released without the groups scope */
+	bool require_email;       /* an account without email is refused, with a page naming the app */
 } config_client_t;
+
+/* true for a public client (public = yes, token_endpoint_auth_method = none). */
+static inline bool
+config_client_public(const config_client_t *cl)
+{
+	return cl->auth == CONFIG_AUTH_NONE;
+}
 
 typedef struct config {
 	/* [server] */
@@ -136,6 +182,8 @@ typedef struct config {
 	int64_t access_grace_s;     /* the last good answer holds this long while plex.tv is down */
 	int64_t refresh_lifetime_s; /* absolute lifetime of a refresh token chain */
 	int64_t key_rotation_s;     /* rotate the key ring this often; 0: never (manual) */
+	bool webfinger;             /* answer /.well-known/webfinger with the issuer (OpenID Connect
+	                             * Discovery 1.0 §2, for Tailscale); default false */
 
 	/* [plex] */
 	char **plex_server_ids; /* required, at least one: [A-Za-z0-9-]{1,128} each; a user is let in
@@ -195,7 +243,9 @@ int config_load(const char *path, char *const *env, config_t **out, buf_t *errms
 /* Finds a client by id (exact match). Borrowed; NULL if none. */
 const config_client_t *config_client_find(const config_t *c, const char *id);
 /* true if uri is one of the client's redirect_uris (exact string match,
- * RFC 6749 §3.1.2.3 / OIDC Core §3.1.2.1). */
+ * RFC 6749 §3.1.2.3 / OIDC Core §3.1.2.1); for a public client, a loopback
+ * one (http://127.0.0.1 or http://[::1]) also matches with any port (RFC
+ * 8252 §7.3). */
 bool config_client_redirect_ok(const config_client_t *cl, const char *uri);
 /* The same for post_logout_redirect_uris (RP-Initiated Logout 1.0 §3). */
 bool config_client_post_logout_ok(const config_client_t *cl, const char *uri);

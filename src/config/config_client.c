@@ -1,7 +1,8 @@
 /*
- * config_client.c - pass 3 of the [client.ID] sections: secrets (inline or
- * from a file), redirect URIs, who may sign in, token settings; and the
- * lookups the endpoints make (config.h).
+ * config_client.c - pass 3 of the [client.ID] sections: secrets (inline,
+ * from a file, or as a hash), redirect URIs, who may sign in, token
+ * settings; and the lookups the endpoints make (config.h). What the
+ * application needs (preset, public...) is config_preset.c's.
  *
  * A secret never appears in a message, and every copy of one is wiped
  * when freed.
@@ -14,6 +15,7 @@
 #include "config/config_priv.h"
 #include "config/config_value.h"
 #include "core/err.h"
+#include "core/secret_hash.h"
 #include "core/str.h"
 #include "po_limits.h"
 
@@ -44,24 +46,64 @@ cfg_secret_ok(cfg_parse_t *x, raw_sect_t *s, int k, const char *v, size_t len, c
 	return false;
 }
 
-/* secret or secret_file: exactly one (config.h). */
+/* secret_hash: a PHC string of plex-oidc hash-secret, kept parsed. */
+static int
+cfg_client_secret_hash(cfg_parse_t *x, raw_sect_t *s, config_client_t *cl)
+{
+	const char *v = cfg_get(x, s, K_SECRET_HASH, NULL), *why;
+	secret_hash_t h;
+
+	if (v == NULL)
+		return PO_OK;
+	if ((why = secret_hash_parse(v, strlen(v), &h)) != NULL) {
+		cfg_key_err(x, s, K_SECRET_HASH, "%s", why);
+		return PO_OK;
+	}
+	if ((cl->secret_hash = malloc(sizeof(*cl->secret_hash))) == NULL) {
+		secret_hash_clear(&h);
+		return PO_ERR_NOMEM;
+	}
+	*cl->secret_hash = h;
+	secret_hash_clear(&h);
+	return PO_OK;
+}
+
+/* secret, secret_file or secret_hash: exactly one, none for a public
+ * client (config.h). */
 static int
 cfg_client_secret(cfg_parse_t *x, raw_sect_t *s, config_client_t *cl)
 {
-	const raw_val_t *sv = &s->val[K_SECRET], *fv = &s->val[K_SECRET_FILE];
+	const raw_val_t *sv = &s->val[K_SECRET], *fv = &s->val[K_SECRET_FILE], *hv = &s->val[K_SECRET_HASH];
 	char *path = NULL, *data = NULL;
-	const char *v;
+	const char *v, *why;
 	size_t len = 0;
-	int rc = PO_OK, e;
+	int rc = PO_OK, e, given = (sv->v != NULL) + (fv->v != NULL) + (hv->v != NULL);
 
-	if (sv->v != NULL && fv->v != NULL) {
-		cfg_key_err(x, s, K_SECRET_FILE, "set together with secret; give only one of secret and "
-		    "secret_file");
+	if (config_client_public(cl)) {
+		/* RFC 6749 §2.1: a public client cannot keep a secret, so it has
+		 * none; one in the file means a mistake somewhere. */
+		why = s->val[K_PUBLIC].v != NULL        ? "public = yes"
+		    : s->val[K_AUTH_METHOD].v != NULL ? "token_endpoint_auth_method = none"
+		                                      : NULL; /* the preset's */
+		if (given > 0)
+			cfg_key_err(x, s, sv->v != NULL ? K_SECRET : fv->v != NULL ? K_SECRET_FILE : K_SECRET_HASH,
+			    "set for a public client (%s%s): a public client has no secret and proves itself with "
+			    "PKCE; remove the secret, or set public = no to make it a confidential client",
+			    why != NULL ? "" : "preset ", why != NULL ? why : cl->preset);
 		goto out;
 	}
-	if (sv->v == NULL && fv->v == NULL) {
-		cfg_key_err(x, s, K_SECRET, "missing; set secret_file = PATH (a file holding the secret) "
-		    "or secret = SECRET; " CFG_SECRET_HINT);
+	if (given > 1) {
+		cfg_key_err(x, s, hv->v != NULL ? K_SECRET_HASH : K_SECRET_FILE, "set together with %s; give only one "
+		    "of secret, secret_file and secret_hash", sv->v != NULL ? "secret" : "secret_file");
+		goto out;
+	}
+	if (given == 0) {
+		cfg_key_err(x, s, K_SECRET, "missing; set secret_file = PATH (a file holding the secret), "
+		    "secret = SECRET or secret_hash = HASH (from plex-oidc hash-secret); " CFG_SECRET_HINT);
+		goto out;
+	}
+	if (hv->v != NULL) {
+		rc = cfg_client_secret_hash(x, s, cl);
 		goto out;
 	}
 	if (sv->v != NULL) {
@@ -105,6 +147,29 @@ out:
 	return rc;
 }
 
+/* Native apps (RFC 8252 §7.1): a public client may also be sent back to a
+ * private-use URI; http(s) URLs are checked as for any client. */
+const char *
+cfg_check_redirect_public(const char *w)
+{
+	if (str_has_prefix(w, strlen(w), "http:") || str_has_prefix(w, strlen(w), "https:"))
+		return cfg_check_redirect(w);
+	return cv_private_use_uri(w);
+}
+
+/* A confidential client's: http(s) only, as always; a private-use URI
+ * gets a message that says what would allow it. */
+static const char *
+cfg_check_redirect_confidential(const char *w)
+{
+	const char *why = cfg_check_redirect(w);
+
+	if (why != NULL && !str_has_prefix(w, strlen(w), "http") && cv_private_use_uri(w) == NULL)
+		return "is a private-use URI (RFC 8252 §7.1), which only a public client may use: a native app has no "
+		       "secret to keep; set public = yes (and remove the secret) if this is one";
+	return why;
+}
+
 static int
 cfg_build_client(cfg_parse_t *x, const config_t *c, raw_sect_t *s, config_client_t *cl)
 {
@@ -112,11 +177,13 @@ cfg_build_client(cfg_parse_t *x, const config_t *c, raw_sect_t *s, config_client
 
 	if ((cl->id = str_dup(cfg_sect_name(s))) == NULL)
 		return PO_ERR_NOMEM;
-	if ((rc = cfg_client_secret(x, s, cl)) != PO_OK)
+	if ((rc = cfg_build_client_protocol(x, s, cl)) != PO_OK || (rc = cfg_client_secret(x, s, cl)) != PO_OK)
 		return rc;
 	if (cfg_get(x, s, K_REDIRECT_URIS, "redirect_uris = https://app.example.com/callback") != NULL) {
-		if ((rc = cfg_words(x, s, K_REDIRECT_URIS, LIM_REDIRECT_URIS_MAX, cfg_check_redirect,
-		    &cl->redirect_uris, &cl->n_redirect_uris)) != PO_OK)
+		if ((rc = cfg_words(x, s, K_REDIRECT_URIS, LIM_REDIRECT_URIS_MAX,
+		         config_client_public(cl) ? cfg_check_redirect_public : cfg_check_redirect_confidential,
+		         &cl->redirect_uris,
+		         &cl->n_redirect_uris)) != PO_OK)
 			return rc;
 		if (cl->n_redirect_uris == 0)
 			cfg_key_err(x, s, K_REDIRECT_URIS, "lists no URI");
@@ -179,10 +246,43 @@ config_client_find(const config_t *c, const char *id)
 	return NULL;
 }
 
+/* A loopback redirect URI of RFC 8252 §7.3: "http://127.0.0.1" or
+ * "http://[::1]", then ":PORT" or nothing, then the rest ("", "/..." or
+ * "?..."). On a match, *host_len is the length of the part before the
+ * port and *rest where the part after it starts. */
+static bool
+cfg_loopback_split(const char *u, size_t *host_len, const char **rest)
+{
+	static const char *const hosts[] = { "http://127.0.0.1", "http://[::1]" };
+	const char *p = NULL;
+	size_t i, digits = 0;
+	uint64_t port;
+
+	for (i = 0; i < sizeof(hosts) / sizeof(hosts[0]) && p == NULL; i++)
+		if (str_has_prefix(u, strlen(u), hosts[i])) {
+			*host_len = strlen(hosts[i]);
+			p = u + *host_len;
+		}
+	if (p == NULL)
+		return false;
+	if (*p == ':') {
+		while (p[1 + digits] >= '0' && p[1 + digits] <= '9')
+			digits++;
+		if (str_to_u64(p + 1, digits, 65535, &port) != PO_OK || port == 0)
+			return false;
+		p += 1 + digits;
+	}
+	if (*p != '\0' && *p != '/' && *p != '?')
+		return false; /* "http://127.0.0.1.example.com", "http://127.0.0.1:80@..." */
+	*rest = p;
+	return true;
+}
+
 bool
 config_client_redirect_ok(const config_client_t *cl, const char *uri)
 {
-	size_t i;
+	const char *rr, *ur;
+	size_t rh, uh, i;
 
 	if (cl == NULL || uri == NULL)
 		return false;
@@ -190,6 +290,16 @@ config_client_redirect_ok(const config_client_t *cl, const char *uri)
 	 * (RFC 6749 §3.1.2.3, OpenID Connect Core §3.1.2.1). */
 	for (i = 0; i < cl->n_redirect_uris; i++)
 		if (str_eq(cl->redirect_uris[i], uri))
+			return true;
+	/* RFC 8252 §7.3: a native app listens on a port the system gives it at
+	 * the time, so for a loopback IP literal "the authorization server
+	 * MUST allow any port to be specified"; everything else still matches
+	 * exactly. Public clients only: a web app's redirect URIs stay exact. */
+	if (!config_client_public(cl) || !cfg_loopback_split(uri, &uh, &ur))
+		return false;
+	for (i = 0; i < cl->n_redirect_uris; i++)
+		if (cfg_loopback_split(cl->redirect_uris[i], &rh, &rr) && rh == uh &&
+		    memcmp(cl->redirect_uris[i], uri, uh) == 0 && str_eq(rr, ur))
 			return true;
 	return false;
 }
@@ -218,6 +328,9 @@ cfg_free_clients(config_t *c)
 		cl = &c->clients[i];
 		free(cl->id);
 		str_free_secret(cl->secret);
+		if (cl->secret_hash != NULL)
+			secret_hash_clear(cl->secret_hash);
+		free(cl->secret_hash);
 		cfg_free_list(cl->redirect_uris, cl->n_redirect_uris);
 		cfg_free_list(cl->post_logout_redirect_uris, cl->n_post_logout_redirect_uris);
 		free(cl->name);

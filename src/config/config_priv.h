@@ -34,18 +34,19 @@ enum sect_kind { SECT_SERVER, SECT_PLEX, SECT_UI, SECT_STORE, SECT_CLIENT, SECT_
 /* Key indexes, per section kind, in the order of cfg_keys. */
 enum {
 	K_LISTEN, K_ISSUER, K_DATA_DIR, K_LOG_LEVEL, K_TRUSTED_PROXIES, K_SESSION_LIFETIME, K_ACCESS_RECHECK,
-	K_ACCESS_GRACE, K_REFRESH_LIFETIME, K_KEY_ROTATION
+	K_ACCESS_GRACE, K_REFRESH_LIFETIME, K_KEY_ROTATION, K_WEBFINGER
 };
 enum { K_SERVER_ID, K_OWNER_ID, K_PRODUCT, K_API_URL, K_AUTH_URL };
 enum { K_TITLE, K_MESSAGE, K_LOGO, K_BACKGROUND, K_CUSTOM_CSS, K_ASSETS_DIR, K_ACCENT_COLOR };
 enum {
 	K_SECRET, K_SECRET_FILE, K_REDIRECT_URIS, K_NAME, K_ID_TOKEN_ALG, K_REFRESH_TOKENS, K_POST_LOGOUT_URIS,
-	K_CLIENT_ALLOW
+	K_CLIENT_ALLOW, K_SECRET_HASH, K_PRESET, K_PUBLIC, K_AUTH_METHOD, K_REQUIRE_PKCE, K_ID_TOKEN_CLAIMS,
+	K_ALWAYS_GROUPS, K_REQUIRE_EMAIL
 };
 enum { K_GROUP_USERS };
 enum { K_APP_HOSTS, K_APP_ALLOW, K_APP_NAME };
 enum { K_STORE_URL, K_STORE_PASSWORD_FILE, K_STORE_USERNAME, K_STORE_PREFIX, K_STORE_TLS };
-#define KEYS_MAX 10
+#define KEYS_MAX 16
 /* Named sections at most: clients, groups and apps. */
 #define CFG_NAMED_MAX (LIM_CLIENTS_MAX + LIM_GROUPS_MAX + LIM_APPS_MAX)
 
@@ -117,6 +118,16 @@ int cfg_build_durations(cfg_parse_t *x, struct config *c);
 struct config_client;
 int cfg_build_client_tokens(cfg_parse_t *x, raw_sect_t *s, struct config_client *cl);
 
+/* [client.ID] preset and the keys it sets: public,
+ * token_endpoint_auth_method, require_pkce, id_token_claims,
+ * always_send_groups, require_email (config_preset.c). Run before the
+ * secrets and redirect URIs, which depend on whether the client is public.
+ * Problems are reported; PO_OK. */
+int cfg_build_client_protocol(cfg_parse_t *x, raw_sect_t *s, struct config_client *cl);
+/* The preset a client section names, for messages ("preset home-assistant");
+ * NULL when the section does not name one. */
+const char *cfg_client_preset_named(const raw_sect_t *s);
+
 /* Records a problem with a line of the file (line 0: the file as a whole). */
 void cfg_err(cfg_parse_t *x, size_t line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Records a problem with key k of section s, located where its value came
@@ -133,6 +144,8 @@ int cfg_words(cfg_parse_t *x, raw_sect_t *s, int k, size_t max, const char *(*ch
 void cfg_free_list(char **list, size_t n);
 /* An absolute http(s) URL without fragment (RFC 6749 §3.1.2); NULL or why not. */
 const char *cfg_check_redirect(const char *w);
+/* The same, or for a public client also a private-use URI (RFC 8252 §7.1). */
+const char *cfg_check_redirect_public(const char *w);
 /* [group.NAME], then [client.ID] and [app.NAME] with their allow lists
  * (config_client.c, config_access.c). PO_OK or PO_ERR_NOMEM; problems are
  * recorded. */

@@ -60,13 +60,15 @@ cfg_sect_name(const raw_sect_t *s)
 }
 const char *const cfg_keys[SECT_KINDS][KEYS_MAX + 1] = {
 	[SECT_SERVER] = { "listen", "issuer", "data_dir", "log_level", "trusted_proxies", "session_lifetime",
-	    "access_recheck", "access_grace", "refresh_lifetime", "key_rotation", NULL },
+	    "access_recheck", "access_grace", "refresh_lifetime", "key_rotation", "webfinger", NULL },
 	[SECT_PLEX] = { "server_id", "owner_id", "product", "api_url", "auth_url", NULL },
 	[SECT_UI] = { "title", "message", "logo", "background", "custom_css", "assets_dir",
 	    "accent_color", NULL },
 	[SECT_STORE] = { "url", "password_file", "username", "prefix", "tls", NULL },
 	[SECT_CLIENT] = { "secret", "secret_file", "redirect_uris", "name", "id_token_signed_response_alg",
-	    "refresh_tokens", "post_logout_redirect_uris", "allow", NULL },
+	    "refresh_tokens", "post_logout_redirect_uris", "allow", "secret_hash", "preset", "public",
+	    "token_endpoint_auth_method", "require_pkce", "id_token_claims", "always_send_groups", "require_email",
+	    NULL },
 	[SECT_GROUP] = { "users", NULL },
 	[SECT_APP] = { "hosts", "allow", "name", NULL },
 };
@@ -467,12 +469,16 @@ cfg_env_one(cfg_parse_t *x, const char *e)
 	cfg_val_clear(rv);
 	if ((rv->v = str_dup(val)) == NULL || (rv->env = str_dupn(e, nlen)) == NULL)
 		return x->fatal = PO_ERR_NOMEM;
-	/* A secret from the environment replaces whichever of the two twins the
-	 * file gives (config.h). Two variables for both twins stay an error. */
-	if (hit->kind == SECT_CLIENT && (hit_k == K_SECRET || hit_k == K_SECRET_FILE)) {
-		twin = &hit->val[hit_k == K_SECRET ? K_SECRET_FILE : K_SECRET];
-		if (twin->env == NULL)
-			cfg_val_clear(twin);
+	/* A secret from the environment replaces whichever of secret,
+	 * secret_file and secret_hash the file gives (config.h). Two variables
+	 * for two of them stay an error. */
+	if (hit->kind == SECT_CLIENT && (hit_k == K_SECRET || hit_k == K_SECRET_FILE || hit_k == K_SECRET_HASH)) {
+		static const int trio[] = { K_SECRET, K_SECRET_FILE, K_SECRET_HASH };
+		for (i = 0; i < sizeof(trio) / sizeof(trio[0]); i++) {
+			twin = &hit->val[trio[i]];
+			if (trio[i] != hit_k && twin->env == NULL)
+				cfg_val_clear(twin);
+		}
 	}
 	return PO_OK;
 }

@@ -137,6 +137,41 @@ cv_url(const char *s, cv_url_t *u)
 	return NULL;
 }
 
+const char *
+cv_private_use_uri(const char *s)
+{
+	size_t len = strlen(s), i, dots = 0;
+	const char *colon = strchr(s, ':');
+
+	if (len > LIM_URL_MAX)
+		return "is longer than " CV_STR(LIM_URL_MAX) " characters";
+	for (i = 0; i < len; i++)
+		if (!cv_url_char_ok(s[i]))
+			return "contains a space, quote, non-ASCII or other character that is not allowed "
+			       "in a URI (percent-encode it)";
+	/* RFC 3986 §3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ),
+	 * here lower-case, as the URI is compared exactly. */
+	if (colon == NULL || colon == s || !(s[0] >= 'a' && s[0] <= 'z'))
+		return "must be an absolute URL starting with https:// (or http://), or for a public client a "
+		       "private-use URI such as com.example.app:/callback (RFC 8252 §7.1)";
+	for (i = 0; s + i < colon; i++) {
+		if (s[i] == '.')
+			dots++;
+		else if (!(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= '0' && s[i] <= '9') && s[i] != '+' && s[i] != '-')
+			return "has a scheme with characters other than a-z 0-9 + - . (write it in lower case)";
+	}
+	/* §7.1: reverse DNS notation, which also keeps out every scheme a
+	 * browser gives a meaning of its own (javascript:, data:, file:...). */
+	if (dots == 0 || s[0] == '.' || colon[-1] == '.')
+		return "has a scheme that is not a reverse domain name such as com.example.app (RFC 8252 §7.1: "
+		       "private-use schemes are named after a domain the app's owner controls)";
+	if (colon[1] == '\0')
+		return "has nothing after the scheme";
+	if (strchr(colon, '#') != NULL)
+		return "must not contain a fragment (\"#...\"), RFC 6749 §3.1.2";
+	return NULL;
+}
+
 bool
 cv_host_is_loopback(const char *host, size_t host_len)
 {

@@ -38,6 +38,11 @@ typedef struct cv_url {
  * host, an optional port 1-65535 and no user name or password; fills *u.
  * Query and fragment are allowed here: callers decide. */
 const char *cv_url(const char *s, cv_url_t *u);
+/* A private-use URI redirection (RFC 8252 §7.1), for native apps: a
+ * lower-case scheme in reverse domain notation (at least one '.'), such as
+ * "com.example.app:/oauth2redirect", of URL characters, without a
+ * fragment. NULL or why not. */
+const char *cv_private_use_uri(const char *s);
 /* true if host (host_len bytes, IPv6 without brackets) is "localhost"
  * (any case), in 127.0.0.0/8, or ::1. */
 bool cv_host_is_loopback(const char *host, size_t host_len);

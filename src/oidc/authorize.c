@@ -114,6 +114,22 @@ check_request(const form_t *f, const char **desc)
 	return NULL;
 }
 
+/* What this client asks of every request (config.h): PKCE, when it is
+ * public or require_pkce says so. NULL when met, else the error code. */
+static const char *
+check_client_rules(const config_client_t *cl, const form_t *f, const char **desc)
+{
+	/* RFC 7636 §4.4.1: a server that requires PKCE answers a request
+	 * without code_challenge with invalid_request; RFC 8252 §8.1 and RFC
+	 * 9700 §2.1.1 require it of public clients. */
+	if (cl->require_pkce && form_get(f, "code_challenge") == NULL) {
+		*desc = config_client_public(cl) ? "code_challenge is required: a public client must use PKCE (S256)"
+		                                 : "code_challenge is required: this client must use PKCE (S256)";
+		return OE_INVALID_REQUEST;
+	}
+	return NULL;
+}
+
 /* The request's own parameters, borrowed from the form, as an authz_req_t
  * (only valid while f is). */
 static void
@@ -212,6 +228,7 @@ silent(struct authz *z, http_req_t *req, http_resp_t *resp)
 	access_subject_t sub = { s->sid, s->plex_token, s->who->plex_id, s->who->access, s->checked, s->good };
 	access_result_t ar;
 	authz_req_t r;
+	enum oidc_refusal why;
 	char *sealed = NULL;
 	int rc;
 
@@ -259,14 +276,14 @@ silent(struct authz *z, http_req_t *req, http_resp_t *resp)
 			log_warn("authorize: the session's newer access check was not stored in its cookie");
 	}
 	borrowed_req(z->f, &r);
-	if (!oidc_client_admits(z->o, z->cl, s->who)) {
+	if ((why = oidc_client_refusal(z->o, z->cl, s->who)) != OIDC_ADMITTED) {
 		/* Signed in for other apps, not this one: the page says so, with
 		 * no new sign-in; a silent request gets the error (OIDC Core
 		 * §3.1.2.6). */
 		if (z->p.none)
-			redirect_error(z, resp, OE_ACCESS_DENIED, "this account may not use this application");
+			redirect_error(z, resp, OE_ACCESS_DENIED, oidc_refusal_text(why));
 		else
-			oidc_no_access_page(z->o, resp, s->who->name, oidc_client_label(z->cl));
+			oidc_refusal_page(z->o, resp, s->who->name, z->cl, why);
 		free(sealed);
 		return;
 	}
@@ -352,7 +369,7 @@ oidc_authorize(void *arg, http_req_t *req, http_resp_t *resp)
 	z.f = &f;
 	z.redirect_uri = redirect_uri;
 	z.state = form_count(&f, "state") == 1 ? form_get(&f, "state") : NULL;
-	if ((err = check_request(&f, &desc)) != NULL) {
+	if ((err = check_request(&f, &desc)) != NULL || (err = check_client_rules(cl, &f, &desc)) != NULL) {
 		redirect_error(&z, resp, err, desc);
 		goto out;
 	}

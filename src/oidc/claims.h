@@ -45,4 +45,14 @@ void scope_format(unsigned scopes, char *out, size_t outsz);
  * PO_OK or PO_ERR_NOMEM. */
 int claims_to_json(const config_t *cfg, const identity_t *who, unsigned scopes, json_t *obj);
 
+/* Where claims go. */
+enum claims_dest { CLAIMS_ID_TOKEN, CLAIMS_USERINFO };
+/* The same for client cl (NULL: as claims_to_json): with its
+ * always_send_groups, groups whatever the scopes; in an ID token, only the
+ * claims of its id_token_claims (config.h). UserInfo always has every
+ * claim released, so the two never disagree on a value: the ID token may
+ * only carry fewer. PO_OK or PO_ERR_NOMEM. */
+int claims_for_client(const config_t *cfg, const config_client_t *cl, const identity_t *who, unsigned scopes,
+    enum claims_dest dest, json_t *obj);
+
 #endif

@@ -95,10 +95,14 @@ door_finish(void *arg, const login_t *l, http_req_t *req, http_resp_t *resp)
 		/* The client was checked when the login began; the config does
 		 * not change while the process runs. */
 		const config_client_t *cl = config_client_find(o->o.cfg, r.client_id);
-		if (cl == NULL || !oidc_client_admits(o, cl, l->who)) {
+		enum oidc_refusal why = cl != NULL ? oidc_client_refusal(o, cl, l->who) : OIDC_REFUSED_GROUPS;
+		if (why != OIDC_ADMITTED) {
 			/* Signed in, with access to the server, but not to this app:
 			 * no code (the session stays, for the apps they may use). */
-			oidc_no_access_page(o, resp, l->who->name, cl ? oidc_client_label(cl) : r.client_id);
+			if (cl != NULL)
+				oidc_refusal_page(o, resp, l->who->name, cl, why);
+			else
+				oidc_no_access_page(o, resp, l->who->name, r.client_id);
 			goto out;
 		}
 		if ((rc = oidc_code_redirect(o, &r, l->who, l->sess, resp)) == PO_OK)

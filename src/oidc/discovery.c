@@ -53,6 +53,32 @@ str_array(const char *const *v)
 
 static int fixed_answer(const char *doc, const char *ctype, void **out);
 
+/* The token endpoint's authentication methods, NULL-terminated: those some
+ * client accepts (config.h), so that a relying party reads only what is
+ * really accepted; none only when a public client is configured. */
+#define DISCOVERY_AUTHS 3
+static void
+auth_methods(const config_t *cfg, const char **out)
+{
+	bool basic = false, post = false, none = false;
+	size_t i, n = 0;
+
+	for (i = 0; i < cfg->n_clients; i++) {
+		basic |= cfg->clients[i].auth == CONFIG_AUTH_SECRET || cfg->clients[i].auth == CONFIG_AUTH_SECRET_BASIC;
+		post |= cfg->clients[i].auth == CONFIG_AUTH_SECRET || cfg->clients[i].auth == CONFIG_AUTH_SECRET_POST;
+		none |= cfg->clients[i].auth == CONFIG_AUTH_NONE;
+	}
+	/* Discovery §3: the default, when the list is omitted, is
+	 * client_secret_basic; with no client at all, say that. */
+	if (basic || !(post || none))
+		out[n++] = "client_secret_basic";
+	if (post)
+		out[n++] = "client_secret_post";
+	if (none)
+		out[n++] = "none";
+	out[n] = NULL;
+}
+
 /* Sets member k of d to v (a new reference, consumed), remembering a
  * failure in *ok: the document is built in one go and checked once. */
 static void
@@ -72,11 +98,10 @@ oidc_build_discovery(oidc_t *o)
 	/* OIDC Core §3.1.2.1; Discovery 1.0 (prompt_values_supported). */
 	static const char *const prompts[] = { "none", "login", "consent", "select_account", NULL };
 	static const char *const subjects[] = { "public", NULL };
-	static const char *const auths[] = { "client_secret_basic", "client_secret_post", NULL };
 	static const char *const pkce[] = { "S256", NULL };
 	static const char *const claims[] = { "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
 		"name", "preferred_username", "picture", "email", "email_verified", "groups", NULL };
-	const char *iss = o->o.cfg->issuer, *algs[JOSE_ALG_COUNT + 1];
+	const char *iss = o->o.cfg->issuer, *algs[JOSE_ALG_COUNT + 1], *auths[DISCOVERY_AUTHS + 1];
 	size_t n = 0;
 	json_t *d = NULL;
 	bool ok = true;
@@ -88,6 +113,7 @@ oidc_build_discovery(oidc_t *o)
 		if (o->o.algs & JOSE_ALG_BIT(a))
 			algs[n++] = jose_alg_name((enum jose_alg)a);
 	algs[n] = NULL;
+	auth_methods(o->o.cfg, auths);
 	if ((d = json_object()) == NULL)
 		goto out;
 	put(d, "issuer", json_string(iss), &ok);

@@ -29,8 +29,17 @@ struct oidc_old_answer {
 	int64_t since_ms; /* monotonic */
 };
 
+/* client_auth.c: the token endpoint's client authentication and what it
+ * remembers (secrets that matched their hash). One per provider; its
+ * functions are safe from every HTTP thread. */
+typedef struct client_auth client_auth_t;
+/* PO_OK, PO_ERR_NOMEM or PO_ERR_CRYPTO. cfg must outlive it. */
+int client_auth_new(const config_t *cfg, client_auth_t **out) PO_WUR;
+void client_auth_free(client_auth_t *a);
+
 struct oidc {
 	oidc_opts_t o;
+	client_auth_t *auth;  /* the token endpoint's client authentication */
 	char *logout_url;     /* "{issuer path}/logout", for pages */
 	char *discovery;      /* the discovery document, built once */
 	void *discovery_resp; /* as a whole answer (http_shared_new) */
@@ -73,6 +82,17 @@ void oidc_no_access_page(const oidc_t *o, http_resp_t *resp, const char *account
 /* true if the client's allow list admits the user (policy.h); when not,
  * it is logged and counted (sso.c). */
 bool oidc_client_admits(const oidc_t *o, const config_client_t *cl, const identity_t *who);
+/* Whether client cl takes the user: its allow list, then its
+ * require_email (an account without email, a managed Plex Home user, is
+ * refused up front rather than by the app with an error of its own). A
+ * refusal is logged and counted (sso.c). */
+enum oidc_refusal { OIDC_ADMITTED, OIDC_REFUSED_GROUPS, OIDC_REFUSED_NO_EMAIL };
+enum oidc_refusal oidc_client_refusal(const oidc_t *o, const config_client_t *cl, const identity_t *who);
+/* The page of a refusal (403, naming the app and the account), and the
+ * error_description of the access_denied a silent request gets instead. */
+void oidc_refusal_page(const oidc_t *o, http_resp_t *resp, const char *account, const config_client_t *cl,
+    enum oidc_refusal why);
+const char *oidc_refusal_text(enum oidc_refusal why);
 /* The name of a client for people: its name, else its id. */
 const char *oidc_client_label(const config_client_t *cl);
 /* "Plex is not answering" (503 with Retry-After). */
@@ -89,6 +109,13 @@ const char *oidc_logout_url(const oidc_t *o);
  * store is out of reach). */
 int oidc_code_redirect(oidc_t *o, const authz_req_t *r, const identity_t *who, const char *sess, http_resp_t *resp)
     PO_WUR;
+/* client_auth.c: authenticates the caller of the token endpoint from the
+ * request's Authorization header and form f. PO_OK and *cl (borrowed from
+ * the config) with nothing answered; otherwise an error other than PO_OK,
+ * *cl NULL, and the answer written to resp (400 invalid_request, 401
+ * invalid_client, 503 while hashed secrets are busy, 500). */
+int oidc_client_authenticate(oidc_t *o, const http_req_t *req, const form_t *f, const config_client_t **cl,
+    http_resp_t *resp);
 /* token.c: what an answer of the token endpoint carries. */
 typedef struct oidc_issue {
 	const config_client_t *cl;
@@ -119,6 +146,8 @@ void oidc_userinfo(void *o, http_req_t *req, http_resp_t *resp);
 void oidc_discovery(void *o, http_req_t *req, http_resp_t *resp);
 void oidc_logout(void *o, http_req_t *req, http_resp_t *resp);
 void oidc_jwks(void *o, http_req_t *req, http_resp_t *resp);
+/* webfinger.c: issuer discovery by WebFinger ([server] webfinger). */
+void oidc_webfinger(void *o, http_req_t *req, http_resp_t *resp);
 int oidc_setup_routes(oidc_t *o, router_t *r, int begin_guard) PO_WUR;
 
 #endif

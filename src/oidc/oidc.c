@@ -26,7 +26,8 @@ oidc_new(const oidc_opts_t *opts, oidc_t **out)
 		goto out;
 	memcpy(o->logout_url, opts->cfg->issuer_path, strlen(opts->cfg->issuer_path));
 	memcpy(o->logout_url + strlen(opts->cfg->issuer_path), "/logout", sizeof("/logout"));
-	if ((rc = oidc_build_discovery(o)) != PO_OK || (rc = oidc_build_jwks(o, &o->jwks, &o->jwks_resp)) != PO_OK)
+	if ((rc = oidc_build_discovery(o)) != PO_OK || (rc = oidc_build_jwks(o, &o->jwks, &o->jwks_resp)) != PO_OK ||
+	    (rc = client_auth_new(opts->cfg, &o->auth)) != PO_OK)
 		goto out;
 	login_http_set_door(opts->logins, LOGIN_DOOR_OIDC, &oidc_door, o);
 	*out = o;
@@ -47,6 +48,7 @@ oidc_free(oidc_t *o)
 	free(o->discovery);
 	free(o->jwks);
 	free(o->logout_url);
+	client_auth_free(o->auth);
 	for (size_t i = 0; i < o->n_old; i++) {
 		http_shared_free(o->old[i].resp);
 		free(o->old[i].doc);
@@ -135,12 +137,17 @@ oidc_routes(oidc_t *o, router_t *r, int authorize_guard, int token_guard)
 		{ "/userinfo", false, ROUTE_GET | ROUTE_POST, true, -1, oidc_userinfo, o },
 		{ "/logout", false, ROUTE_GET | ROUTE_POST, false, authorize_guard, oidc_logout, o },
 	};
+
+	/* RFC 7033 §5: any origin may read it. */
+	const route_t webfinger = { "/.well-known/webfinger", false, ROUTE_GET, true, -1, oidc_webfinger, o };
 	size_t i;
 	int rc;
 
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
 		if ((rc = router_add(r, &routes[i])) != PO_OK)
 			return rc;
+	if (o->o.cfg->webfinger && !o->o.setup_mode && (rc = router_add(r, &webfinger)) != PO_OK)
+		return rc;
 	return o->o.setup_mode ? oidc_setup_routes(o, r, authorize_guard) : PO_OK;
 }
 

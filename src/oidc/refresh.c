@@ -367,7 +367,7 @@ oidc_refresh_grant(oidc_t *o, const config_client_t *cl, const form_t *f, http_r
 		break;
 	}
 	r.who->access = ar.rel;
-	if (!oidc_client_admits(o, cl, r.who)) {
+	if (oidc_client_refusal(o, cl, r.who) != OIDC_ADMITTED) {
 		/* The allow list changed since the sign-in (a restart with a new
 		 * configuration): the chain ends like an un-share. */
 		chain_revoke(o, r.chain);

@@ -90,6 +90,55 @@ oidc_client_admits(const oidc_t *o, const config_client_t *cl, const identity_t 
 	return false;
 }
 
+enum oidc_refusal
+oidc_client_refusal(const oidc_t *o, const config_client_t *cl, const identity_t *who)
+{
+	if (!oidc_client_admits(o, cl, who))
+		return OIDC_REFUSED_GROUPS;
+	if (cl->require_email && (who->email == NULL || who->email[0] == '\0')) {
+		log_info("sign-in: Plex account %s (%s) has no email, which client %s requires", who->sub, who->name,
+		    cl->id);
+		metrics_inc(o->o.metrics, M_APP_DENIED);
+		return OIDC_REFUSED_NO_EMAIL;
+	}
+	return OIDC_ADMITTED;
+}
+
+const char *
+oidc_refusal_text(enum oidc_refusal why)
+{
+	return why == OIDC_REFUSED_NO_EMAIL ? "this application requires an email address and the account has none"
+	                                    : "this account may not use this application";
+}
+
+void
+oidc_refusal_page(const oidc_t *o, http_resp_t *resp, const char *account, const config_client_t *cl,
+    enum oidc_refusal why)
+{
+	buf_t heading;
+
+	if (why != OIDC_REFUSED_NO_EMAIL) {
+		oidc_no_access_page(o, resp, account, oidc_client_label(cl));
+		return;
+	}
+	buf_init(&heading, SSO_HEADING_MAX);
+	if (buf_appendf(&heading, "%s needs an email address", oidc_client_label(cl)) != PO_OK)
+		buf_reset(&heading);
+	ui_var_t vars[] = {
+		{ "kind", "denied" },
+		{ "heading", heading.len ? buf_str(&heading) : "This app needs an email address" },
+		{ "text", "Your Plex account has no email address, and this app identifies people by their email. "
+		          "Managed Plex Home users have none." },
+		{ "account", account },
+		{ "detail", "Sign in with a Plex account that has an email address, or ask the server's owner about "
+		            "access to this app." },
+		{ "secondary_url", oidc_logout_url(o) },
+		{ "secondary_label", "Sign out" },
+	};
+	oidc_page(o, resp, 403, vars, sizeof(vars) / sizeof(vars[0]));
+	buf_free(&heading);
+}
+
 const char *
 oidc_client_label(const config_client_t *cl)
 {

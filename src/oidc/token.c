@@ -2,9 +2,9 @@
  * token.c - the token endpoint (RFC 6749 §3.2, §4.1.3; OIDC Core §3.1.3):
  * client authentication, the code checks, and the ID and access tokens.
  *
- * Client authentication (RFC 6749 §2.3.1): client_secret_basic or
- * client_secret_post, exactly one per request, secrets compared in constant
- * time. A code is single-use: its first presentation consumes it whatever
+ * Client authentication (RFC 6749 §2.3) is client_auth.c's: a secret, by
+ * Basic or in the body, compared in constant time (or with its scrypt
+ * hash), or none for a public client. A code is single-use: its first presentation consumes it whatever
  * the outcome, and a second one gets invalid_grant and revokes the access
  * token the first one issued (RFC 6749 §4.1.2, RFC 9700 §4.2.4).
  */
@@ -28,72 +28,9 @@
 #include "oidc/internal.h"
 #include "oidc/pkce.h"
 
-/* Decoded Basic credentials: a client id (LIM_CLIENT_ID_MAX) and secret
- * (LIM_CLIENT_SECRET_MAX), each possibly percent-encoded (x3), fit. */
-#define TOKEN_BASIC_MAX ((LIM_CLIENT_ID_MAX + LIM_CLIENT_SECRET_MAX) * 3 + 2)
-
 /* at_hash: base64url of half a SHA-256 (22 characters) or of half a
  * SHA-512 (43), and the NUL. */
 #define TOKEN_AT_HASH_SIZE 48
-
-/* The client's credentials as presented. */
-struct creds {
-	char *id;
-	char *secret;
-	bool basic;
-};
-
-static void
-creds_clear(struct creds *c)
-{
-	free(c->id);
-	str_free_secret(c->secret);
-	memset(c, 0, sizeof(*c));
-}
-
-/* Reads the credentials from Authorization: Basic or the body. Returns NULL
- * when well-formed, else an error description (invalid_request). */
-static const char *
-read_creds(const http_req_t *req, const form_t *f, struct creds *c)
-{
-	static const char basic[] = "Basic ";
-	const char *auth = req->authorization;
-
-	if (auth && strncasecmp(auth, basic, sizeof(basic) - 1) == 0) {
-		uint8_t raw[TOKEN_BASIC_MAX];
-		const char *b = auth + sizeof(basic) - 1, *colon;
-		long n;
-
-		c->basic = true;
-		while (*b == ' ')
-			b++;
-		if ((n = b64_decode(b, strlen(b), raw, sizeof(raw) - 1)) < 0)
-			return "the Authorization header is not valid Basic credentials";
-		raw[n] = '\0';
-		if ((colon = memchr(raw, ':', (size_t)n)) == NULL) {
-			str_wipe(raw, sizeof(raw));
-			return "the Authorization header is not valid Basic credentials";
-		}
-		/* RFC 6749 §2.3.1: both parts are form-urlencoded. */
-		c->id = form_decode((const char *)raw, (size_t)(colon - (const char *)raw), true);
-		c->secret = form_decode(colon + 1, (size_t)n - (size_t)(colon + 1 - (const char *)raw), true);
-		str_wipe(raw, sizeof(raw));
-		if (c->id == NULL || c->secret == NULL)
-			return "the Authorization header is not valid Basic credentials";
-		if (form_get(f, "client_secret"))
-			return "use one client authentication method, not two";
-		if (form_get(f, "client_id") && strcmp(form_get(f, "client_id"), c->id) != 0)
-			return "client_id does not match the Authorization header";
-		return NULL;
-	}
-	if (auth)
-		return NULL; /* another scheme: treated as no credentials */
-	if (form_get(f, "client_id"))
-		c->id = str_dup(form_get(f, "client_id"));
-	if (form_get(f, "client_secret"))
-		c->secret = str_dup(form_get(f, "client_secret"));
-	return NULL;
-}
 
 /* The first presentation of a code, as store_update()'s callback: the
  * code is consumed whatever happens next; a second one is a replay. Every
@@ -188,7 +125,7 @@ id_token(const oidc_t *o, const oidc_issue_t *in, const char *access_token, int6
 	int rc = PO_ERR_NOMEM;
 
 	*out = NULL;
-	if (c == NULL || (rc = claims_to_json(o->o.cfg, in->who, in->scopes, c)) != PO_OK ||
+	if (c == NULL || (rc = claims_for_client(o->o.cfg, cl, in->who, in->scopes, CLAIMS_ID_TOKEN, c)) != PO_OK ||
 	    (rc = jose_at_hash_alg(alg, access_token, strlen(access_token), at_hash, sizeof(at_hash))) != PO_OK)
 		goto out;
 	rc = PO_ERR_INTERNAL;
@@ -387,9 +324,8 @@ oidc_token(void *arg, http_req_t *req, http_resp_t *resp)
 {
 	oidc_t *o = arg;
 	form_t f = { 0 };
-	struct creds cr = { 0 };
 	const config_client_t *cl = NULL;
-	const char *err, *grant;
+	const char *grant;
 
 	if (!oidc_form_body(req)) {
 		oidc_error_json(resp, 400, OE_INVALID_REQUEST, "the body must be application/x-www-form-urlencoded");
@@ -405,19 +341,8 @@ oidc_token(void *arg, http_req_t *req, http_resp_t *resp)
 			oidc_error_json(resp, 400, OE_INVALID_REQUEST, "a parameter was given more than once");
 			goto out;
 		}
-	if ((err = read_creds(req, &f, &cr)) != NULL) {
-		oidc_error_json(resp, 400, OE_INVALID_REQUEST, err);
+	if (oidc_client_authenticate(o, req, &f, &cl, resp) != PO_OK)
 		goto out;
-	}
-	if (cr.id == NULL || cr.secret == NULL || (cl = config_client_find(o->o.cfg, cr.id)) == NULL ||
-	    !str_ct_eq(cr.secret, strlen(cr.secret), cl->secret, strlen(cl->secret))) {
-		/* RFC 6749 §5.2: 401, with a challenge when Basic was tried. */
-		oidc_error_json(resp, 401, OE_INVALID_CLIENT, "client authentication failed");
-		if (cr.basic)
-			(void)http_resp_fail(resp,
-			    http_resp_header(resp, "WWW-Authenticate", "Basic realm=\"plex-oidc\", charset=\"UTF-8\""));
-		goto out;
-	}
 	if ((grant = form_get(&f, "grant_type")) == NULL) {
 		oidc_error_json(resp, 400, OE_INVALID_REQUEST, "grant_type is required");
 		goto out;
@@ -429,6 +354,5 @@ oidc_token(void *arg, http_req_t *req, http_resp_t *resp)
 	else
 		oidc_error_json(resp, 400, OE_UNSUPPORTED_GRANT_TYPE, "only authorization_code and refresh_token are supported");
 out:
-	creds_clear(&cr);
 	form_clear(&f);
 }

@@ -25,7 +25,11 @@ claims_answer(const config_t *cfg, const token_grant_t *t, http_resp_t *resp)
 	char *body = NULL;
 	int rc = PO_ERR_NOMEM;
 
-	if (j == NULL || (rc = claims_to_json(cfg, t->who, t->scopes, j)) != PO_OK)
+	/* The client's own settings (always_send_groups); one removed from
+	 * the configuration since gets what the scopes release. */
+	if (j == NULL ||
+	    (rc = claims_for_client(cfg, config_client_find(cfg, t->client_id), t->who, t->scopes, CLAIMS_USERINFO, j)) !=
+	        PO_OK)
 		goto out;
 	rc = PO_ERR_NOMEM;
 	if ((body = json_dumps(j, JSON_COMPACT)) == NULL)

@@ -10,7 +10,10 @@
 // for the second instance), checks the RS256 ID token against /jwks, calls
 // /userinfo and serves the page, which echoes what the module learned.
 // A user without access (nora) must see plex-oidc's "No access" page and
-// never reach Apache's redirect URI with a code.
+// never reach Apache's redirect URI with a code. A third instance asks for
+// the groups scope and keeps /owner for the server's owner with
+// "Require claim groups:plex-owner": alice gets in, fred (a friend) is
+// refused there by Apache and let into /protected.
 //
 // Nothing is installed here: scripts/install-deps test installs apache2-bin
 // and libapache2-mod-auth-openidc. A missing Apache is a failure, not a skip.
@@ -28,6 +31,7 @@ let fake;
 let provider;
 let basic; // Apache, client_secret_basic, REMOTE_USER = preferred_username
 let post; // Apache, client_secret_post, REMOTE_USER = sub
+let owner; // Apache, scope groups, /owner for plex-owner only (Require claim)
 let browser;
 const secrets = {};
 
@@ -35,9 +39,10 @@ before(async () => {
   const missing = apacheMissing();
   assert.equal(missing, null, missing ?? '');
   // The redirect URIs name Apache's ports, so the ports come first.
-  const [basicPort, postPort] = [await freePort(), await freePort()];
+  const [basicPort, postPort, ownerPort] = [await freePort(), await freePort(), await freePort()];
   secrets.basic = randomSecret();
   secrets.post = randomSecret();
+  secrets.owner = randomSecret();
   fake = await FakePlex.start();
   provider = await Provider.start({
     fake,
@@ -52,6 +57,11 @@ before(async () => {
         redirect_uris: [`http://127.0.0.1:${postPort}${Apache.redirectPath}`],
         name: 'Apache (post)',
       },
+      'apache-groups': {
+        secret: secrets.owner,
+        redirect_uris: [`http://127.0.0.1:${ownerPort}${Apache.redirectPath}`],
+        name: 'Apache (groups)',
+      },
     },
   });
   basic = await Apache.start({
@@ -62,6 +72,13 @@ before(async () => {
     provider, clientId: 'apache-post', secret: secrets.post, port: postPort,
     tokenAuth: 'client_secret_post', remoteUserClaim: 'sub',
   });
+  // docs/INTEGRATIONS.md, "Apache mod_auth_openidc": one path for the
+  // owner, by the groups claim.
+  owner = await Apache.start({
+    provider, clientId: 'apache-groups', secret: secrets.owner, port: ownerPort,
+    scope: 'openid email profile groups', remoteUserClaim: 'preferred_username',
+    locations: [{ path: '/owner', require: 'claim groups:plex-owner' }],
+  });
   browser = await launchBrowser();
 });
 
@@ -69,6 +86,7 @@ after(async () => {
   await browser?.close().catch(() => {});
   await basic?.stop();
   await post?.stop();
+  await owner?.stop();
   await provider?.stop();
   await fake?.stop();
 });
@@ -82,12 +100,12 @@ function diag(page, apache) {
 // Opens apache's protected page in a fresh browser context, checks that it
 // lands on plex-oidc's login page, signs in as user in the fake Plex popup.
 // Returns {context, page} with the page wherever the sign-in led it.
-async function signInThroughApache(apache, user) {
+async function signInThroughApache(apache, user, where = '/protected/') {
   const context = await browser.newContext();
   const page = await context.newPage();
   page.setDefaultTimeout(STEP_MS);
   try {
-    await page.goto(apache.url('/protected/'), { timeout: STEP_MS });
+    await page.goto(apache.url(where), { timeout: STEP_MS });
     await page.waitForSelector('#signin');
     const login = new URL(page.url());
     assert.equal(login.origin, provider.base, `not at plex-oidc's login page${diag(page, apache)}`);
@@ -98,7 +116,7 @@ async function signInThroughApache(apache, user) {
     assert.equal(login.searchParams.get('response_type'), 'code');
     assert.equal(login.searchParams.get('code_challenge_method'), 'S256');
     assert.ok(login.searchParams.get('nonce'));
-    assert.deepEqual(login.searchParams.get('scope').split(' ').sort(), ['email', 'openid', 'profile']);
+    assert.deepEqual(login.searchParams.get('scope').split(' ').sort(), apache.scope.split(' ').sort());
 
     const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#signin')]);
     popup.setDefaultTimeout(STEP_MS);
@@ -186,8 +204,53 @@ describe('Apache mod_auth_openidc as the relying party', () => {
     }
   });
 
+  test('Require claim groups:plex-owner: the owner (alice) reaches the owner-only path', async () => {
+    const { context, page } = await signInThroughApache(owner, 'alice', '/owner/');
+    try {
+      await page.waitForURL((u) => u.origin === owner.base && u.pathname === '/owner/', { timeout: STEP_MS });
+      await page.waitForSelector('#remote-user');
+      assert.equal(await text(page, '#remote-user'), 'alice');
+      assert.equal(await text(page, '#groups'), 'plex-owner');
+      assert.match(owner.accessLogText(), /"GET \/owner\/ HTTP\/1\.1" 200 /);
+    } catch (e) {
+      e.message += diag(page, owner);
+      throw e;
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('...refuses a friend (fred), whom the path every user may open lets in', async () => {
+    const logStart = owner.accessLogText().length;
+    const { context, page } = await signInThroughApache(owner, 'fred', '/owner/');
+    try {
+      // Signed in (the module came back with a code), then refused by the
+      // claim in Apache, not by plex-oidc: mod_auth_openidc's
+      // OIDCUnAutzAction (401 by default in Debian 12's 2.4.12; 403 when
+      // set so).
+      await page.waitForURL((u) => u.origin === owner.base && u.pathname === '/owner/', { timeout: STEP_MS });
+      const log = owner.accessLogText().slice(logStart);
+      assert.match(log, /"GET \/protected\/redirect_uri\?code=[^"]* HTTP\/1\.1" 302 /);
+      assert.match(log, /fred\.w \[[^\]]*\] "GET \/owner\/ HTTP\/1\.1" 40[13] /);
+      assert.doesNotMatch(log, /"GET \/owner\/ HTTP\/1\.1" 200 /);
+      assert.match(owner.logs(), /user fred\.w: authorization failure for "\/owner\/"/);
+      assert.equal(await page.$('#remote-user'), null, 'the owner page was not served');
+      // The same session opens /protected, which any signed-in user may.
+      const res = await page.goto(owner.url('/protected/'));
+      assert.equal(res.status(), 200);
+      assert.equal(new URL(page.url()).origin, owner.base);
+      assert.equal(await text(page, '#remote-user'), USERS.fred.username);
+      assert.equal(await text(page, '#groups'), 'plex-friend');
+    } catch (e) {
+      e.message += diag(page, owner);
+      throw e;
+    } finally {
+      await context.close();
+    }
+  });
+
   test("plex-oidc's log holds neither client secret", () => {
-    const leaked = findSecrets(provider.logText(), [secrets.basic, secrets.post]);
+    const leaked = findSecrets(provider.logText(), [secrets.basic, secrets.post, secrets.owner]);
     assert.deepEqual(leaked, []);
   });
 });

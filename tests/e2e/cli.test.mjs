@@ -77,6 +77,7 @@ describe('arguments', () => {
       assert.match(r.stdout, /--config FILE/);
       assert.match(r.stdout, /check-config FILE/);
       assert.match(r.stdout, /rotate-keys --config FILE \[--force\]/);
+      assert.match(r.stdout, /hash-secret +read a client secret on standard input/);
       assert.match(r.stdout, /--version/);
       assert.match(r.stdout, /--port N/);
       assert.match(r.stdout, /PLEX_OIDC_<SECTION>_<KEY>/);
@@ -163,6 +164,16 @@ describe('check-config', () => {
       /cannot read/],
     ['a redirect URI with a fragment', 11, 'redirect_uris = https://grafana.example.com/login#x', 11,
       '[client.grafana] redirect_uris', /fragment/],
+    ['an unknown preset, with the list of presets', null, 'preset = grafanna', 13, '[client.grafana] preset',
+      /"grafanna" is not a preset; the presets are: cloudflare, grafana, oauth2-proxy, jellyfin, home-assistant, proxmox, portainer, immich, nextcloud, generic/],
+    ['a public client with a secret (reported at the secret)', null, 'public = yes', 10, '[client.grafana] secret',
+      /set for a public client \(public = yes\): a public client has no secret/],
+    ['a preset that makes the client public, with a secret', null, 'preset = home-assistant', 10,
+      '[client.grafana] secret', /set for a public client \(preset home-assistant\)/],
+    ['a secret_hash that is a password, not a hash', 10, 'secret_hash = hunter2', 10, '[client.grafana] secret_hash',
+      /is not a hash made by plex-oidc hash-secret/],
+    ['a private-use redirect URI on a confidential client', 11, 'redirect_uris = com.example.app:/cb', 11,
+      '[client.grafana] redirect_uris', /only a public client may use/],
     ['an unknown key', null, '[ui]\nacent_color = #e5a00d', 14, '[ui] acent_color', /unknown key/],
     ['a bad accent colour', null, '[ui]\naccent_color = orange', 14, '[ui] accent_color', /hex colour/],
   ];

@@ -317,8 +317,8 @@ test_errors(void)
 		    "t.ini: no [client.ID] or [app.NAME] section: add a [client.ID] for each application", 1 },
 		{ "missing secret", SERVER PLEX "[client.grafana]\nredirect_uris = https://g.example.com/cb\n",
 		    "t.ini:7: [client.grafana] secret: missing; set secret_file = PATH (a file holding the "
-		    "secret) or secret = SECRET; generate one with: openssl rand -base64 48 | tr '+/' '-_' | "
-		    "tr -d '='",
+		    "secret), secret = SECRET or secret_hash = HASH (from plex-oidc hash-secret); generate one "
+		    "with: openssl rand -base64 48 | tr '+/' '-_' | tr -d '='",
 		    1 },
 		{ "missing redirect_uris", SERVER PLEX "[client.grafana]\nsecret = " SECRET40 "\n",
 		    "t.ini:7: [client.grafana] redirect_uris: missing; this key is required", 1 },
@@ -440,7 +440,7 @@ test_errors(void)
 		    "t.ini:8: [client.grafana] secret: the secret is 31 characters long", 1 },
 		{ "secret and secret_file", VALID "secret_file = grafana.secret\n",
 		    "t.ini:10: [client.grafana] secret_file: set together with secret; give only one of "
-		    "secret and secret_file",
+		    "secret, secret_file and secret_hash",
 		    1 },
 		{ "redirect URI with fragment",
 		    SERVER PLEX "[client.grafana]\nsecret = " SECRET40 "\n"
@@ -453,8 +453,8 @@ test_errors(void)
 		    "t.ini:9: [client.grafana] redirect_uris: \"/cb\" must be an absolute URL", 1 },
 		{ "redirect URI custom scheme",
 		    SERVER PLEX "[client.grafana]\nsecret = " SECRET40 "\nredirect_uris = com.example:/cb\n",
-		    "t.ini:9: [client.grafana] redirect_uris: \"com.example:/cb\" must be an absolute URL "
-		    "starting with https://",
+		    "t.ini:9: [client.grafana] redirect_uris: \"com.example:/cb\" is a private-use URI (RFC 8252 "
+		    "§7.1), which only a public client may use",
 		    1 },
 		/* several mistakes: all reported, sorted by line whichever pass found them */
 		{ "several", "[server]\nlisten = 127.0.0.1:0\n" ISSUER DATADIR "bogus = 1\n" PLEX CLIENT,
@@ -578,7 +578,7 @@ test_env_errors(void)
 		{ "unknown key", "PLEX_OIDC_SERVER_ISUER=https://x.example.com", VALID,
 		    "environment PLEX_OIDC_SERVER_ISUER: matches no [server] key; the keys are: listen, "
 		    "issuer, data_dir, log_level, trusted_proxies, session_lifetime, access_recheck, access_grace, "
-		    "refresh_lifetime, key_rotation (as PLEX_OIDC_SERVER_KEY)" },
+		    "refresh_lifetime, key_rotation, webfinger (as PLEX_OIDC_SERVER_KEY)" },
 		{ "unknown ui key", "PLEX_OIDC_UI_COLOR=#fff", VALID,
 		    "environment PLEX_OIDC_UI_COLOR: matches no [ui] key" },
 		{ "client not in the file", "PLEX_OIDC_CLIENT_NOPE_SECRET=" SECRET40, VALID,

@@ -61,6 +61,7 @@ const PAGE = `<!--#config echomsg="" -->
 <dt>email</dt><dd id="email"><!--#echo var="OIDC_CLAIM_email" --></dd>
 <dt>email_verified</dt><dd id="email-verified"><!--#echo var="OIDC_CLAIM_email_verified" --></dd>
 <dt>iss</dt><dd id="iss"><!--#echo var="OIDC_CLAIM_iss" --></dd>
+<dt>groups</dt><dd id="groups"><!--#echo var="OIDC_CLAIM_groups" --></dd>
 </dl>
 </body>
 </html>
@@ -71,7 +72,9 @@ const q = (s) => `"${String(s).replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 
 export class Apache {
   // opts: {provider, clientId, secret, port?, tokenAuth?, pkce?, scope?,
-  //        remoteUserClaim?}
+  //        remoteUserClaim?, locations?}
+  // locations: more protected paths, [{path: '/owner', require: 'claim
+  // groups:plex-owner'}], each serving the same page as /protected.
   // The caller registers redirectUri(port) for clientId in the provider.
   static async start(opts) {
     const a = new Apache(opts);
@@ -83,7 +86,8 @@ export class Apache {
   static redirectPath = '/protected/redirect_uri';
 
   constructor({ provider, clientId, secret, port, tokenAuth = 'client_secret_basic', pkce = 'S256',
-    scope = 'openid email profile', remoteUserClaim = 'sub' }) {
+    scope = 'openid email profile', remoteUserClaim = 'sub', locations = [] }) {
+    this.locations = locations;
     this.provider = provider;
     this.clientId = clientId;
     this.secret = secret;
@@ -114,6 +118,11 @@ export class Apache {
     fs.chmodSync(this.docroot, 0o755);
     fs.chmodSync(path.join(this.docroot, 'protected'), 0o755);
     fs.writeFileSync(path.join(this.docroot, 'protected', 'index.shtml'), PAGE, { mode: 0o644 });
+    for (const l of this.locations) {
+      fs.mkdirSync(path.join(this.docroot, l.path), { recursive: true, mode: 0o755 });
+      fs.chmodSync(path.join(this.docroot, l.path), 0o755);
+      fs.writeFileSync(path.join(this.docroot, l.path, 'index.shtml'), PAGE, { mode: 0o644 });
+    }
     fs.writeFileSync(path.join(this.docroot, 'index.html'), '<!doctype html><title>open</title><p id="open">open page</p>\n',
       { mode: 0o644 });
     // Our own (empty) types file: Debian's /etc/mime.types comes with
@@ -181,6 +190,8 @@ export class Apache {
       '  AuthType openid-connect',
       '  Require valid-user',
       '</Location>',
+      ...this.locations.flatMap((l) => [`<Location ${l.path}>`, '  AuthType openid-connect', `  Require ${l.require}`,
+        '</Location>']),
       '',
     ].join('\n');
   }

@@ -334,7 +334,12 @@ export function writeConfig(file, { port, dataDir, fake, clients, serverId = SER
   if (store) lines.push('[store]', ...Object.entries(store).map(([k, v]) => `${k} = ${v}`), '');
   for (const [id, c] of Object.entries(clients)) {
     recordSecret(c.secret);
-    lines.push(`[client.${id}]`, `secret = ${c.secret}`, `redirect_uris = ${c.redirect_uris.join(' ')}`);
+    // c.secretHash: the secret as secret_hash (the relying party still
+    // sends c.secret); no secret at all: a public client (c.extra says so).
+    lines.push(`[client.${id}]`);
+    if (c.secretHash) lines.push(`secret_hash = ${c.secretHash}`);
+    else if (c.secret) lines.push(`secret = ${c.secret}`);
+    lines.push(`redirect_uris = ${c.redirect_uris.join(' ')}`);
     if (c.name) lines.push(`name = ${c.name}`);
     if (c.extra) lines.push(...c.extra);
     lines.push('');
@@ -730,17 +735,23 @@ async function openidClient() {
   return oidc;
 }
 
-// A relying-party configuration from discovery. auth: 'basic' | 'post'.
-// ID token signatures are checked (enableNonRepudiationChecks); plain http
-// is allowed for 127.0.0.1.
-export async function relyingParty(provider, { client = 'app', auth = 'basic' } = {}) {
+// A relying-party configuration from discovery. auth: 'basic' | 'post' |
+// 'none' (a public client). ID token signatures are checked
+// (enableNonRepudiationChecks); plain http is allowed for 127.0.0.1.
+export async function relyingParty(provider, { client = 'app', auth = 'basic', secret } = {}) {
   const o = await openidClient();
   const c = provider.client(client);
-  const method = auth === 'post' ? o.ClientSecretPost(c.secret) : o.ClientSecretBasic(c.secret);
+  const s = secret ?? c.secret;
+  const methods = {
+    basic: ['client_secret_basic', () => o.ClientSecretBasic(s)],
+    post: ['client_secret_post', () => o.ClientSecretPost(s)],
+    none: ['none', () => o.None()],
+  };
+  const [name, make] = methods[auth];
   const config = await o.discovery(new URL(provider.base), c.id, {
     redirect_uris: c.redirect_uris,
-    token_endpoint_auth_method: auth === 'post' ? 'client_secret_post' : 'client_secret_basic',
-  }, method, {
+    token_endpoint_auth_method: name,
+  }, make(), {
     execute: [o.allowInsecureRequests, o.enableNonRepudiationChecks],
   });
   return { o, config, client: c };
