@@ -333,7 +333,7 @@ test_scopes_and_claims(void)
 	scope_format(SCOPE_OPENID | SCOPE_EMAIL, buf, sizeof(buf));
 	T_EQ_STR(buf, "openid email");
 	T_CHECK(c != NULL);
-	T_EQ_INT(claims_to_json(c, SCOPE_OPENID | SCOPE_PROFILE | SCOPE_EMAIL, j), PO_OK);
+	T_EQ_INT(claims_to_json(NULL, c, SCOPE_OPENID | SCOPE_PROFILE | SCOPE_EMAIL, j), PO_OK);
 	T_EQ_STR(json_string_value(json_object_get(j, "sub")), "b3c4d5e6f7a80912");
 	T_EQ_STR(json_string_value(json_object_get(j, "name")), "Mia");
 	T_EQ_STR(json_string_value(json_object_get(j, "preferred_username")), "Mia");
@@ -341,7 +341,7 @@ test_scopes_and_claims(void)
 	T_CHECK(json_object_get(j, "email_verified") == NULL);
 	json_decref(j);
 	j = json_object();
-	T_EQ_INT(claims_to_json(c, SCOPE_OPENID, j), PO_OK);
+	T_EQ_INT(claims_to_json(NULL, c, SCOPE_OPENID, j), PO_OK);
 	T_EQ_INT(json_object_size(j), 1); /* openid alone releases only sub */
 	json_decref(j);
 	identity_free(c);
@@ -350,7 +350,7 @@ test_scopes_and_claims(void)
 		plex_user_t u = { .uuid = "u1", .username = "eve", .email = "eve@example.com", .confirmed = false };
 		c = identity_from_plex(&u, 5);
 		j = json_object();
-		T_EQ_INT(claims_to_json(c, SCOPE_OPENID | SCOPE_EMAIL, j), PO_OK);
+		T_EQ_INT(claims_to_json(NULL, c, SCOPE_OPENID | SCOPE_EMAIL, j), PO_OK);
 		T_EQ_STR(json_string_value(json_object_get(j, "email")), "eve@example.com");
 		T_CHECK(json_is_false(json_object_get(j, "email_verified")));
 		json_decref(j);
