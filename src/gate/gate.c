@@ -189,8 +189,7 @@ gate_denied_page(const gate_t *g, http_resp_t *resp, bool elsewhere, const char 
 		ui_var_t vars[] = {
 			{ "kind", "denied" },
 			{ "heading", heading.len ? buf_str(&heading) : "No access for this Plex account" },
-			{ "text", app ? "Your Plex account is signed in, but it is not among the people this app is for."
-			              : "This Plex server is not shared with the account you signed in with." },
+			{ "text", app ? "Your Plex account is signed in, but it is not among the people this app is for." : "This Plex server is not shared with the account you signed in with." },
 			{ "account", account },
 			{ "detail", app ? "Ask the server's owner for access to this app, or sign out and sign in with "
 			                  "another Plex account."

@@ -69,12 +69,12 @@
 typedef struct gate gate_t;
 
 typedef struct gate_opts {
-	const config_t *cfg;       /* apps, cookie_domain, issuer */
-	keyholder_t *keys;         /* sealing keys */
+	const config_t *cfg; /* apps, cookie_domain, issuer */
+	keyholder_t *keys;   /* sealing keys */
 	const ui_t *ui;
-	store_t *store;            /* revoked sessions */
-	login_http_t *logins;      /* where sign-ins start (door LOGIN_DOOR_GATE) */
-	access_t *access;          /* access re-checks */
+	store_t *store;       /* revoked sessions */
+	login_http_t *logins; /* where sign-ins start (door LOGIN_DOOR_GATE) */
+	access_t *access;     /* access re-checks */
 	metrics_t *metrics;
 	const ip_allow_t *trusted; /* [server] trusted_proxies */
 } gate_opts_t;

@@ -171,7 +171,7 @@ gate_entry_fill(gate_entry_t *e, const session_t *s, int64_t checked, int64_t go
 	e->rel = rel;
 	e->groups = *in;
 	return add(e, &at, user, &e->user) && add(e, &at, name, &e->name) && add(e, &at, email, &e->email) &&
-	       add(e, &at, group_names, &e->group_names) && e->user != GATE_ENTRY_NONE;
+	    add(e, &at, group_names, &e->group_names) && e->user != GATE_ENTRY_NONE;
 }
 
 const char *

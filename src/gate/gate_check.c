@@ -28,10 +28,21 @@
 #include "policy/policy.h"
 #include "po_limits.h"
 
-enum ep { EP_FORWARD_AUTH, EP_AUTH_REQUEST };
+enum ep {
+	EP_FORWARD_AUTH,
+	EP_AUTH_REQUEST
+};
 
 /* The forwarded fields read, in one pass over the request's head. */
-enum { H_PROTO, H_HOST, H_URI, H_METHOD, H_ORIG_URL, H_ORIG_METHOD, H_COUNT };
+enum {
+	H_PROTO,
+	H_HOST,
+	H_URI,
+	H_METHOD,
+	H_ORIG_URL,
+	H_ORIG_METHOD,
+	H_COUNT
+};
 static const char *const fwd_names[H_COUNT] = {
 	[H_PROTO] = "X-Forwarded-Proto",
 	[H_HOST] = "X-Forwarded-Host",
@@ -90,8 +101,7 @@ read_orig(const gate_t *g, enum ep ep, const http_req_t *req, struct orig *o)
 			return why;
 		/* A field the proxy does not set is the client's: two that
 		 * disagree cannot both be the proxy's. */
-		if (h[H_HOST] != NULL && (gate_host_parse(h[H_HOST], strlen(h[H_HOST]), &fh) != PO_OK ||
-		                             strcmp(fh.name, o->host.name) != 0))
+		if (h[H_HOST] != NULL && (gate_host_parse(h[H_HOST], strlen(h[H_HOST]), &fh) != PO_OK || strcmp(fh.name, o->host.name) != 0))
 			return "X-Original-URL and X-Forwarded-Host name different hosts";
 		o->method = h[H_ORIG_METHOD] ? h[H_ORIG_METHOD] : h[H_METHOD];
 	} else {
@@ -171,7 +181,7 @@ sign_in(gate_t *g, enum ep ep, const struct orig *o, http_resp_t *resp, bool dro
 		/* RFC 9110 §15.4.4: 303 makes the next request a GET whatever
 		 * the method of this one. */
 		resp->status = o->method == NULL || strcmp(o->method, "GET") == 0 || strcmp(o->method, "HEAD") == 0 ? 302
-		                                                                                                   : 303;
+		                                                                                                    : 303;
 	}
 	if (rc != PO_OK || (rc = http_resp_header(resp, "Location", buf_str(&loc))) != PO_OK ||
 	    (rc = http_resp_header(resp, "Cache-Control", "no-store")) != PO_OK)
@@ -222,8 +232,8 @@ allowed_session(gate_t *g, const session_t *s, const access_result_t *ar, const 
 	const identity_t *who = s->who;
 	config_groupset_t in;
 	const char *user = who->username != NULL && who->username[0] != '\0' && header_safe(who->username)
-	                       ? who->username
-	                       : who->sub;
+	    ? who->username
+	    : who->sub;
 	const char *name = who->name && header_safe(who->name) ? who->name : NULL;
 	const char *email = who->email && header_safe(who->email) ? who->email : NULL;
 	gate_entry_t e;
@@ -243,8 +253,7 @@ allowed_session(gate_t *g, const session_t *s, const access_result_t *ar, const 
 	allowed(g, resp, user, name, email, buf_str(&groups));
 	/* The check's time as the access module now knows it (a re-check's
 	 * outcome is newer than the cookie's). */
-	if (key != NULL && gate_entry_fill(&e, s, ar->updated ? ar->checked : s->checked,
-	                       ar->updated ? ar->good : s->good, ar->rel, &in, user, name, email, buf_str(&groups)))
+	if (key != NULL && gate_entry_fill(&e, s, ar->updated ? ar->checked : s->checked, ar->updated ? ar->good : s->good, ar->rel, &in, user, name, email, buf_str(&groups)))
 		gate_cache_put(g->cache, key, &e);
 out:
 	buf_free(&groups);
@@ -255,8 +264,7 @@ out:
 static bool
 cookie_of(const gate_t *g, const http_req_t *req, const char **v, size_t *n)
 {
-	return req->cookie != NULL && cookie_get(req->cookie, strlen(req->cookie),
-	                                  session_gate_cookie_name(g->o.cfg->issuer_https), v, n) == PO_OK;
+	return req->cookie != NULL && cookie_get(req->cookie, strlen(req->cookie), session_gate_cookie_name(g->o.cfg->issuer_https), v, n) == PO_OK;
 }
 
 /* The forward-auth cookie of the request, opened and not revoked: PO_OK,

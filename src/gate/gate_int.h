@@ -19,9 +19,9 @@
 
 struct gate {
 	gate_opts_t o;
-	char *login_url;  /* "{issuer}/forward-auth/login?rd=" */
-	char *logout_url; /* "{issuer}/logout", absolute: pages on the apps' hosts link to it */
-	char *origin;     /* the issuer's origin, "https://auth.example.com" (pages elsewhere) */
+	char *login_url;     /* "{issuer}/forward-auth/login?rd=" */
+	char *logout_url;    /* "{issuer}/logout", absolute: pages on the apps' hosts link to it */
+	char *origin;        /* the issuer's origin, "https://auth.example.com" (pages elsewhere) */
 	gate_cache_t *cache; /* opened cookies (gate_cache.h) */
 };
 

@@ -90,7 +90,8 @@ show_login(gate_t *g, const char *rd, const gate_url_t *u, bool has_session, htt
 	    (rc = login_http_begin(g->o.logins, &l, has_session, req, resp)) != PO_OK) {
 		log_error_fr(rc, "forward auth: cannot start a sign-in");
 		gate_error_page(g, resp, 503, "Please try again", "The sign-in could not be started. Please try again in a "
-		    "moment.", NULL);
+		                                                  "moment.",
+		    NULL);
 	}
 	login_clear(&l);
 }
@@ -190,7 +191,8 @@ door_finish(void *arg, const login_t *l, http_req_t *req, http_resp_t *resp)
 	if (l->sess == NULL || session_open(ring, cfg->issuer, now, l->sess, strlen(l->sess), &s) != PO_OK) {
 		log_error("forward auth: a sign-in ended without a session to hand over");
 		gate_error_page(g, resp, 500, "Something went wrong", "The sign-in could not be completed. Please try "
-		    "again.", NULL);
+		                                                      "again.",
+		    NULL);
 		goto out;
 	}
 	metrics_inc(g->o.metrics, M_LOGINS_SUCCEEDED);

@@ -81,6 +81,8 @@ gate_host_parse(const char *buf, size_t len, gate_host_t *out)
 		}
 		out->name[i] = lower(c);
 	}
+	if (label == 0)
+		return PO_ERR_INVALID; /* "example.com.." : an empty last label */
 	out->name[n] = '\0';
 	out->len = n;
 	out->port = port;

@@ -17,11 +17,11 @@
 #include "po_limits.h"
 #include "t.h"
 
-#define CONF(issuer)                                                                                   \
-	"[server]\nlisten = 127.0.0.1:8080\nissuer = " issuer "\ndata_dir = /var/lib/p\n"              \
-	"cookie_domain = example.com\n"                                                                \
-	"[plex]\nserver_id = 0123456789abcdef\nowner_id = 1\n"                                         \
-	"[app.sonarr]\nhosts = sonarr.example.com\n"                                                   \
+#define CONF(issuer)                                                                      \
+	"[server]\nlisten = 127.0.0.1:8080\nissuer = " issuer "\ndata_dir = /var/lib/p\n" \
+	"cookie_domain = example.com\n"                                                   \
+	"[plex]\nserver_id = 0123456789abcdef\nowner_id = 1\n"                            \
+	"[app.sonarr]\nhosts = sonarr.example.com\n"                                      \
 	"[app.arr]\nhosts = *.arr.example.com radarr.example.com\nallow = plex-friend\n"
 
 static config_t *
@@ -55,8 +55,8 @@ test_return_urls(void)
 {
 	static const struct {
 		const char *url;
-		int app;          /* -1: refused */
-		const char *why;  /* a prefix of the phrase, when refused */
+		int app;         /* -1: refused */
+		const char *why; /* a prefix of the phrase, when refused */
 	} v[] = {
 		/* accepted: an app's host, any port, path and query kept */
 		{ "https://sonarr.example.com", 0, NULL },
@@ -214,6 +214,8 @@ test_hosts(void)
 		{ ".", NULL, 0 },
 		{ ".example.com", NULL, 0 },
 		{ "a..b", NULL, 0 },
+		{ "sonarr.example.com..", NULL, 0 },
+		{ "sonarr.example.com..:443", NULL, 0 },
 		{ "sonarr.example.com:", NULL, 0 },
 		{ "sonarr.example.com:99999", NULL, 0 },
 		{ "sonarr.example.com:123456", NULL, 0 },
