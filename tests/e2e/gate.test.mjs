@@ -29,13 +29,14 @@
 // no access. Sonarr is for the owner alone; Overseerr allows every
 // relationship (etc/forward-auth/plex-oidc.ini).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  CookieJar, FakePlex, freePort, launchBrowser, loginStart, Provider, REPO, request, sleep, USERS,
+  BIN, CookieJar, FakePlex, freePort, launchBrowser, loginStart, Provider, REPO, request, sleep, tempDir, USERS,
   waitOutcome,
 } from './lib/harness.mjs';
 import {
@@ -158,6 +159,29 @@ describe('the documented configurations', () => {
     }
     assert.deepEqual(TRAEFIK.headers, ['Remote-User', 'Remote-Name', 'Remote-Email', 'Remote-Groups']);
     assert.equal(TRAEFIK.path, '/forward-auth');
+  });
+});
+
+describe('check-config and cookie_domain', () => {
+  const check = async (lines) => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'plex-oidc.ini');
+    fs.writeFileSync(file, ['[server]', 'listen = 127.0.0.1:8080', 'issuer = https://auth.example.com',
+      `data_dir = ${dir}`, ...lines.server, '[plex]', 'server_id = 0123456789abcdef', `owner_id = ${OWNER_ID}`,
+      ...lines.apps, ''].join('\n'));
+    return { file, r: spawnSync(BIN, ['check-config', file], { encoding: 'utf8' }) };
+  };
+
+  test('the documented apps load; a host or an issuer outside cookie_domain is named', async () => {
+    const ok = await check({ server: ['trusted_proxies = 127.0.0.1'], apps: faText('plex-oidc.ini').split('\n') });
+    assert.equal(ok.r.status, 0, ok.r.stderr);
+    assert.equal(ok.r.stdout, `${ok.file}: OK (0 clients, 2 apps)\n`);
+    const host = await check({ server: [], apps: ['[app.sonarr]', 'hosts = sonarr.example.org'] });
+    assert.equal(host.r.status, 1);
+    assert.match(host.r.stderr, /:9: \[app\.sonarr\] hosts: "sonarr\.example\.org" is not under \[server\] cookie_domain "example\.com" \(the default: the issuer's host without its first label\)/);
+    const issuer = await check({ server: ['cookie_domain = example.net'], apps: ['[app.sonarr]', 'hosts = sonarr.example.net'] });
+    assert.equal(issuer.r.status, 1);
+    assert.match(issuer.r.stderr, /:5: \[server\] cookie_domain: "example\.net" is not the issuer's host "auth\.example\.com" or a parent domain of it/);
   });
 });
 
