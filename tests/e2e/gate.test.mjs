@@ -225,6 +225,15 @@ for (const name of ['nginx', 'caddy']) {
         await page.goto(appUrl(x, 'sonarr', '/api/v3/series?page=1'));
         assert.equal((await seen(page)).url, '/api/v3/series?page=1');
         assert.equal(popups, 1);
+
+        // Signed in to plex-oidc but without the forward-auth cookie (as
+        // after a sign-in through an OpenID Connect app): handed over at
+        // once, no page, no popup, back on the original URL.
+        await ctx.clearCookies({ name: GATE_COOKIE });
+        await page.goto(appUrl(x, 'sonarr', '/wanted?x=1'));
+        assert.equal((await seen(page)).url, '/wanted?x=1');
+        assert.equal(popups, 1);
+        assert.ok((await ctx.cookies(target)).some((k) => k.name === GATE_COOKIE), 'the cookie is back');
       } finally {
         await ctx.close();
       }
