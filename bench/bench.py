@@ -20,6 +20,9 @@ libraries and threads, no provider code), Glewlwyd and node oidc-provider:
               CPU per request; then TOKENS more from TOKEN_CONC clients.
               The floor answers the same POST (same headers and body) with a
               fixed body: the request cost floor.
+  forward auth  /forward-auth with a valid session (wrk as discovery, in the
+              same run as the floor), and RSS before and after 10,000
+              distinct sessions have been checked (its section below).
   authorize   TOKENS authorization requests, each from a new browser (a
               pending login written to the store and the login page),
               sequential over one keep-alive connection: median, p99, CPU.
@@ -1003,6 +1006,222 @@ def sess_cpu_targets(m, extra, who):
             T.append((f'{label} CPU vs (RS256 signature + floor request CPU)', v <= 1.5 * b,
                       f'{v:.0f} µs = {v / b:.2f} x ({cr["sign_us"]:.0f} + {fl:.0f}) µs', '<= 1.5'))
     return T
+# ---------------------------------------------------------------- forward auth (gate)
+# Forward auth's check of a valid session is on the path of every request of
+# every guarded app: measured in the same run as the floor, with wrk at the
+# same settings as discovery. Its own plex-oidc process (the same binary,
+# the same data_dir and key ring) with one guarded app; the issuer is
+# http://localhost (loopback, so http is allowed) for cookie_domain
+# "localhost". Phases: a real sign-in through forward auth's login page
+# (the fake plex.tv approves) for the cookie wrk sends; wrk on discovery
+# and on /forward-auth; then, on a fresh process, RSS before and after
+# GATE_SESSIONS distinct sessions (bench/gate/mint_sessions.c seals them with
+# the ring, as a sign-in would) have each been checked, twice.
+GATE_PORT = 18095
+GATE_HOST = 'app.localhost'
+GATE_COOKIE = 'plexoidc_gate'
+
+
+def gate_conf(path, data_dir, fake_port, level):
+    open(path, 'w').write(f"""; plex-oidc forward-auth benchmark configuration (written by bench/bench.py)
+[server]
+listen = 127.0.0.1:{GATE_PORT}
+issuer = http://localhost:{GATE_PORT}
+data_dir = {data_dir}
+log_level = {level}
+trusted_proxies = 127.0.0.1
+cookie_domain = localhost
+[plex]
+server_id = {SERVER_ID}
+api_url = http://127.0.0.1:{fake_port}
+auth_url = http://127.0.0.1:{fake_port}/auth
+[app.bench]
+hosts = {GATE_HOST}
+""")
+
+
+def gate_peer(fake_port):
+    po_dir = os.path.join(SCR, 'plex-oidc')
+    conf = os.path.join(po_dir, 'plex-oidc-gate.ini')
+    return dict(port=GATE_PORT, cmd=[A.bin, '--config', conf], disc='/.well-known/openid-configuration',
+                prep=lambda: gate_conf(conf, os.path.join(po_dir, 'data'), fake_port, A.log_level), binary=A.bin)
+
+
+def gate_headers(cookie):
+    """What a proxy sends /forward-auth for one request of the app."""
+    return {'X-Forwarded-Method': 'GET', 'X-Forwarded-Proto': 'http', 'X-Forwarded-Host': GATE_HOST,
+            'X-Forwarded-Uri': '/static/app.js?v=3', 'Cookie': f'{GATE_COOKIE}={cookie}'}
+
+
+def gate_login(fake_port):
+    """One sign-in through /forward-auth/login as a browser does it (the fake
+    plex.tv approves alice): the forward-auth cookie it sets."""
+    c = Client('127.0.0.1', GATE_PORT)
+    fake = Client('127.0.0.1', fake_port)
+    try:
+        rd = urllib.parse.quote(f'http://{GATE_HOST}:9/static/app.js?v=3', safe='')
+        st, h, b = c.request('GET', f'/forward-auth/login?rd={rd}')
+        m = re.search(rb'data-login-id="([^"]+)"', b)
+        assert st == 200 and m, ('forward-auth/login', st, b[:300])
+        lid = m.group(1).decode()
+        st, h, b = c.request('GET', '/login/start?l=' + lid)
+        assert st == 302, ('login/start', st, b[:300])
+        pin = urllib.parse.parse_qs(urllib.parse.urlsplit(h['location']).fragment.lstrip('?'))['code'][0]
+        st, _, b = fake.request('POST', '/__fake/approve', js={'code': pin, 'user': 'alice'})
+        assert st == 200, ('fake approve', st, b[:300])
+        deadline = time.monotonic() + 30
+        while json.loads(c.request('GET', '/login/status?l=' + lid)[2])['state'] != 'done':
+            assert time.monotonic() < deadline, 'gate sign-in: no outcome'
+            time.sleep(0.5)
+        st, h, b = c.request('GET', '/login/finish?l=' + lid)
+        assert st == 302 and GATE_COOKIE in c.cookies, ('login/finish', st, h, b[:300])
+        return c.cookies[GATE_COOKIE]
+    finally:
+        c.close()
+        fake.close()
+
+
+def gate_wrk(pid, url, headers):
+    """run_wrk with request headers (the same -t/-c/-d as discovery)."""
+    cmd = ['wrk', f'-t{A.wrk_threads}', f'-c{A.wrk_conns}', f'-d{A.wrk_duration}s', '--latency']
+    for k, v in headers.items():
+        cmd += ['-H', f'{k}: {v}']
+    s = Sampler(pid)
+    cpu0 = proc_cpu_s(pid)
+    s.start()
+    out = subprocess.run(cmd + [url], capture_output=True, text=True, timeout=A.wrk_duration + 60).stdout
+    s.stop()
+    cpu1 = proc_cpu_s(pid)
+    r = parse_wrk(out)
+    r.update(cmd=' '.join(cmd[:5] + ['-H ...', url]), max_rss_kb=s.max_rss, server_cpu_s=round(cpu1 - cpu0, 3))
+    if r.get('requests'):
+        r['server_cpu_us_per_req'] = round((cpu1 - cpu0) * 1e6 / r['requests'], 2)
+    if r['non2xx'] or r['socket_errors']:
+        log(f'  wrk {url}: non-2xx {r["non2xx"]}, socket errors {r["socket_errors"]!r}')
+    return r
+
+
+def gate_check_all(cookies, conc=8):
+    """Each cookie sent to /forward-auth once, from conc keep-alive clients.
+    Returns the answers' status counts."""
+    stats = {}
+    lock = threading.Lock()
+
+    def worker(k):
+        c = Client('127.0.0.1', GATE_PORT)
+        mine = {}
+        try:
+            for i in range(k, len(cookies), conc):
+                st, _, _ = c.request('GET', '/forward-auth', headers=gate_headers(cookies[i]), send_cookies=False)
+                mine[st] = mine.get(st, 0) + 1
+        finally:
+            c.close()
+            with lock:
+                for st, n in mine.items():
+                    stats[str(st)] = stats.get(str(st), 0) + n
+    th = [threading.Thread(target=worker, args=(k,)) for k in range(conc)]
+    for t in th:
+        t.start()
+    for t in th:
+        t.join()
+    return stats
+
+
+def gate_sessions_rss(pid, warm, cookies):
+    """RSS of a fresh process before and after every session was checked
+    (twice: the second pass shows whether memory keeps growing). warm:
+    other sessions, checked first so every code path has run once."""
+    gate_check_all(warm)
+    time.sleep(1)
+    s0 = proc_status(pid)
+    t0 = time.perf_counter()
+    first = gate_check_all(cookies)
+    wall = time.perf_counter() - t0
+    time.sleep(1)
+    s1 = proc_status(pid)
+    second = gate_check_all(cookies)
+    time.sleep(1)
+    s2 = proc_status(pid)
+    return {'n': len(cookies), 'wall_s': round(wall, 2), 'status_first': first, 'status_second': second,
+            'rss_before_kb': s0.get('VmRSS'), 'rss_after_kb': s1.get('VmRSS'), 'rss_after2_kb': s2.get('VmRSS'),
+            'rss_delta_kb': s1.get('VmRSS', 0) - s0.get('VmRSS', 0),
+            'rss_delta2_kb': s2.get('VmRSS', 0) - s0.get('VmRSS', 0),
+            'anon_delta_kb': s1.get('RssAnon', 0) - s0.get('RssAnon', 0)}
+
+
+def gate_bench(P, outdir, rep):
+    """The forward-auth phases of one repetition (see above)."""
+    fake_port = P['plex-oidc']['fake_port']
+    peer = gate_peer(fake_port)
+    r = {'peer': 'plex-oidc-gate', 'rep': rep}
+    p, r['startup_ms'] = launch('plex-oidc-gate', peer, outdir, rep)
+    try:
+        cookie = gate_login(fake_port)
+        base = f'http://127.0.0.1:{GATE_PORT}'
+        c = Client('127.0.0.1', GATE_PORT)
+        st, h, _ = c.request('GET', '/forward-auth', headers=gate_headers(cookie), send_cookies=False)
+        c.close()
+        assert st == 200 and h.get('remote-user') == 'alice', ('forward-auth', st, h)
+        r['wrk_discovery'] = run_wrk(p.pid, base + peer['disc'])
+        time.sleep(1)
+        r['wrk_forward_auth'] = gate_wrk(p.pid, base + '/forward-auth', gate_headers(cookie))
+    finally:
+        stop(p)
+    out = subprocess.run([A.gate_mint, os.path.join(SCR, 'plex-oidc', 'data'), f'http://localhost:{GATE_PORT}',
+                          str(A.gate_sessions + 64)], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, ('mint_sessions', out.stderr[:300])
+    cookies = out.stdout.split()
+    assert len(cookies) == A.gate_sessions + 64, ('mint_sessions', len(cookies))
+    p, _ = launch('plex-oidc-gate', peer, outdir, rep, tag='-sessions')
+    try:
+        time.sleep(2)
+        r['sessions'] = gate_sessions_rss(p.pid, cookies[:64], cookies[64:])
+    finally:
+        stop(p)
+    fa = r['wrk_forward_auth']
+    log(f'rep {rep} forward auth: {fa.get("rps") or 0:.0f} req/s ({fa.get("server_cpu_us_per_req")} µs CPU/req), '
+        f'{A.gate_sessions} sessions: RSS {r["sessions"]["rss_delta_kb"]:+d} kB, '
+        f'then {r["sessions"]["rss_delta2_kb"]:+d} kB after a second pass')
+    return r
+
+
+def gate_summary(results):
+    """The forward-auth table and its targets (lines of summary.md)."""
+    rows = [r for r in results if r['peer'] == 'plex-oidc-gate']
+    floor = [r for r in results if r['peer'] == 'floor']
+    if not rows:
+        return [], []
+    fa, fl = med(rows, 'wrk_forward_auth', 'rps'), med(floor, 'wrk_discovery', 'rps')
+    fc, flc = med(rows, 'wrk_forward_auth', 'server_cpu_us_per_req'), med(floor, 'wrk_discovery', 'server_cpu_us_per_req')
+    d1, d2 = med(rows, 'sessions', 'rss_delta_kb'), med(rows, 'sessions', 'rss_delta2_kb')
+    L = ['| forward auth (`/forward-auth`, a valid session) | plex-oidc-gate |', '|---|---|',
+         f'| req/s (wrk, as discovery) | {fmt(fa, 1, 0)} |',
+         f'| p50 / p99 (ms) | {fmt(med(rows, "wrk_forward_auth", "p50_ms"), 1, 2, False)} / '
+         f'{fmt(med(rows, "wrk_forward_auth", "p99_ms"), 1, 2, False)} |',
+         f'| server CPU (µs/req) | {fmt(fc, 1, 1)} |',
+         f'| discovery of the same process, req/s | {fmt(med(rows, "wrk_discovery", "rps"), 1, 0)} |',
+         f'| VmRSS of a fresh process before {A.gate_sessions} sessions (MiB) | '
+         f'{fmt(med(rows, "sessions", "rss_before_kb"), 1 / 1024, 2)} |',
+         f'| VmRSS growth after each was checked once / twice (kB) | {fmt(d1, 1, 0)} / {fmt(d2, 1, 0)} |',
+         f'| answers (first pass) | {rows[0].get("sessions", {}).get("status_first")} |', '']
+    T = []
+    if fa and fl:
+        T.append({'name': '/forward-auth req/s >= 80 % of the floor', 'value': f'{fa[0]:.0f} = {fa[0] / fl[0]:.2f} x {fl[0]:.0f}',
+                  'bound': '>= 0.80 x floor', 'result': 'PASS' if fa[0] >= 0.8 * fl[0] else 'MISS', 'raw': fa[0] / fl[0]})
+    if fc and flc:
+        T.append({'name': '/forward-auth: requests per CPU-second vs the floor (reported)',
+                  'value': f'{fc[0]:.1f} µs/req: {flc[0] / fc[0]:.2f} x the floor\'s rate ({flc[0]:.1f} µs/req)',
+                  'bound': '–', 'result': 'n/a', 'raw': flc[0] / fc[0]})
+    if d1 and d2:
+        ok = max(d1[2], d2[2]) <= 1024 and all(
+            r.get('sessions', {}).get('status_first', {}) == {'200': A.gate_sessions} for r in rows)
+        T.append({'name': f'VmRSS after {A.gate_sessions} distinct sessions checked (twice): at most +1 MiB',
+                  'value': f'{max(d1[2], d2[2]):+.0f} kB (the largest of every repetition)', 'bound': '<= +1024 kB',
+                  'result': 'PASS' if ok else 'MISS', 'raw': max(d1[2], d2[2])})
+    L += ['| target | plex-oidc-gate | bound | result |', '|---|---|---|---|']
+    L += [f'| {t["name"]} | {t["value"]} | {t["bound"]} | **{t["result"]}** |' for t in T]
+    L.append('')
+    return L, T
 
 
 # ---------------------------------------------------------------- providers
@@ -1257,6 +1476,11 @@ def one_rep(P, names, outdir, rep, sink):
             results['plex-oidc-info'] = r
             sink.append(r)
             log(f'rep {rep} plex-oidc-info: discovery {r["wrk_discovery"]["rps"]:.0f} req/s')
+        # 5. forward auth (the "forward auth (gate)" section above)
+        if 'plex-oidc' in names and A.gate_mint:
+            r = gate_bench(P, outdir, rep)
+            results['plex-oidc-gate'] = r
+            sink.append(r)
     finally:
         for p, _ in procs.values():
             stop(p)
@@ -1634,6 +1858,9 @@ def summary(results, extra):
             for t in C:
                 L.append(f'| {t["name"]} | {t["value"]} | {t["bound"]} | {t["result"]} |')
         L.append('')
+    GL, GT = gate_summary(results)
+    extra['gate_targets'] = GT
+    L.extend(GL)
     return '\n'.join(L) + '\n'
 
 
@@ -1789,6 +2016,8 @@ def main():
     ap.add_argument('--providers', default=','.join(c for c in COLS if c != 'candidate'))
     ap.add_argument('--candidate', help='a second plex-oidc binary (a patched build) measured alongside, '
                                         'as provider "candidate"')
+    ap.add_argument('--gate-mint', help='bench/gate/mint_sessions, built: measure forward auth (its section)')
+    ap.add_argument('--gate-sessions', type=int, default=10000, help='distinct sessions for the forward-auth RSS')
     A = ap.parse_args()
     os.makedirs(os.path.join(A.outdir, 'logs'), exist_ok=True)
     PIDFILE = os.path.join(A.outdir, 'pids')

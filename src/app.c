@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "gate/gate.h"
 #include "http/clientip.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -67,6 +68,7 @@ struct app {
 	login_flow_t *flow;
 	login_http_t *logins;
 	oidc_t *oidc;
+	gate_t *gate;       /* forward auth; NULL without [app.NAME] */
 	router_t *router;
 	http_server_t *http;
 	ratelimit_t *rl;
@@ -196,7 +198,8 @@ add_routes(struct app *a)
 		if ((rc = router_add(a->router, &own[i])) != PO_OK)
 			return rc;
 	if ((rc = oidc_routes(a->oidc, a->router, RL_AUTHORIZE, RL_TOKEN)) != PO_OK ||
-	    (rc = login_http_routes(a->logins, a->router, RL_PIN, RL_POLL)) != PO_OK)
+	    (rc = login_http_routes(a->logins, a->router, RL_PIN, RL_POLL)) != PO_OK ||
+	    (a->gate != NULL && (rc = gate_routes(a->gate, a->router, RL_AUTHORIZE)) != PO_OK))
 		return rc;
 	/* Setup mode has its own page at the root (oidc_routes added it). */
 	return a->opts.setup_mode ? PO_OK : router_add(a->router, &root);
@@ -386,6 +389,7 @@ maintenance(void *arg)
 			log_info("the key ring changed: reloaded");
 			if ((rc = oidc_keys_changed(a->oidc)) != PO_OK)
 				log_error_fr(rc, "the new keys are in use but not yet in /jwks");
+			gate_keys_changed(a->gate);
 		}
 		oidc_tick(a->oidc);
 		buf_free(&why);
@@ -428,6 +432,26 @@ store_lifetimes(struct app *a)
 	/* Revoked sessions and chains: until they would have expired. */
 	store_set_ttl(a->store, STORE_REVOKED, (long long)sealed * 1000);
 	store_set_ttl(a->store, STORE_REFRESH, (long long)c->refresh_lifetime_s * 1000);
+}
+
+/* Forward auth, when [app.NAME] sections guard apps (never in setup mode,
+ * whose configuration has none). */
+static int
+start_gate(struct app *a)
+{
+	gate_opts_t go = { 0 };
+
+	if (a->cfg->n_apps == 0 || a->opts.setup_mode)
+		return PO_OK;
+	go.cfg = a->cfg;
+	go.keys = a->keys;
+	go.ui = a->ui;
+	go.store = a->store;
+	go.logins = a->logins;
+	go.access = a->access;
+	go.metrics = a->metrics;
+	go.trusted = &a->trusted;
+	return gate_new(&go, &a->gate);
 }
 
 /* The login flow, the login pages and the provider, which build on each
@@ -479,7 +503,7 @@ start_doors(struct app *a)
 		return rc;
 	if (a->opts.setup_mode)
 		login_flow_set_hook(a->flow, oidc_setup_remember, a->oidc);
-	return PO_OK;
+	return start_gate(a);
 }
 
 int
@@ -563,6 +587,7 @@ app_stop(app_t *a)
 	plex_client_free(a->plex); /* cancelled callbacks resume waiting requests */
 	http_server_stop(a->http);
 	router_free(a->router);
+	gate_free(a->gate);
 	oidc_free(a->oidc);
 	login_http_free(a->logins);
 	login_flow_free(a->flow);

@@ -142,7 +142,10 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[i], "check-config") == 0 && i + 1 < argc) {
 			if (load(argv[i + 1], &cfg) != PO_OK)
 				return 1;
-			printf("%s: OK (%zu client%s)\n", argv[i + 1], cfg->n_clients, cfg->n_clients == 1 ? "" : "s");
+			printf("%s: OK (%zu client%s", argv[i + 1], cfg->n_clients, cfg->n_clients == 1 ? "" : "s");
+			if (cfg->n_apps > 0) /* guarded by forward auth */
+				printf(", %zu app%s", cfg->n_apps, cfg->n_apps == 1 ? "" : "s");
+			printf(")\n");
 			for (size_t w = 0; w < cfg->n_warnings; w++)
 				fprintf(stderr, "%s\n", cfg->warnings[w]);
 			config_free(cfg);

@@ -15,7 +15,8 @@ static const struct {
 	const char *help;
 } counters[M_COUNT] = {
 	[M_LOGINS_STARTED] = { "plexoidc_logins_started_total", "Login pages shown (authorization requests accepted)." },
-	[M_LOGINS_SUCCEEDED] = { "plexoidc_logins_succeeded_total", "Logins that ended with an authorization code." },
+	[M_LOGINS_SUCCEEDED] = { "plexoidc_logins_succeeded_total",
+		"Logins that ended with an authorization code or a forward-auth session." },
 	[M_LOGINS_DENIED] = { "plexoidc_logins_denied_total",
 		"Plex sign-ins refused: the server is not shared with the account." },
 	[M_ACCESS_UNVERIFIABLE] = { "plexoidc_access_unverifiable_total",
@@ -26,8 +27,14 @@ static const struct {
 		"Users with access to the Plex server refused by an app's allow list." },
 };
 
+static const char *const gate_decisions[MG_COUNT] = {
+	[MG_ALLOWED] = "allowed", [MG_SIGN_IN] = "sign_in", [MG_DENIED] = "denied", [MG_REFUSED] = "refused",
+	[MG_UNAVAILABLE] = "unavailable",
+};
+
 struct metrics {
 	uint64_t c[M_COUNT];
+	uint64_t gate[MG_COUNT];
 	uint64_t plex_calls[PLEX_EP_COUNT];
 	uint64_t plex_errors[PLEX_EP_COUNT];
 	uint64_t plex_bucket[PLEX_EP_COUNT][PLEX_BUCKETS];
@@ -54,6 +61,13 @@ metrics_inc(metrics_t *m, enum metric c)
 {
 	if (m != NULL && (unsigned)c < M_COUNT)
 		ADD(m->c[c], 1);
+}
+
+void
+metrics_gate(metrics_t *m, enum metric_gate d)
+{
+	if (m != NULL && (unsigned)d < MG_COUNT)
+		ADD(m->gate[d], 1);
 }
 
 void
@@ -192,6 +206,13 @@ metrics_render(metrics_t *m, store_t *store, buf_t *out)
 	for (i = 0; i < M_COUNT; i++)
 		if ((rc = buf_appendf(out, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counters[i].name, counters[i].help,
 		         counters[i].name, counters[i].name, (unsigned long long)LOAD(m->c[i]))) != PO_OK)
+			goto out;
+	if ((rc = buf_puts(out, "# HELP plexoidc_forward_auth_total Forward-auth answers to the reverse proxy, by "
+	                        "decision.\n# TYPE plexoidc_forward_auth_total counter\n")) != PO_OK)
+		goto out;
+	for (i = 0; i < MG_COUNT; i++)
+		if ((rc = buf_appendf(out, "plexoidc_forward_auth_total{decision=\"%s\"} %llu\n", gate_decisions[i],
+		         (unsigned long long)LOAD(m->gate[i]))) != PO_OK)
 			goto out;
 	/* A shared store is not counted (it is every replica's): no gauge. */
 	if ((!store_shared(store) &&

@@ -28,6 +28,17 @@ enum metric {
 	M_COUNT
 };
 
+/* Forward-auth answers (gate/gate.h), the label "decision" of
+ * plexoidc_forward_auth_total. */
+enum metric_gate {
+	MG_ALLOWED = 0, /* 200: signed in and allowed */
+	MG_SIGN_IN,     /* no usable session: sent to sign in (302, or 401 for nginx) */
+	MG_DENIED,      /* signed in, not allowed for the app (or the share is gone): 403 */
+	MG_REFUSED,     /* not a trusted proxy, a host of no app, unusable headers: 403 */
+	MG_UNAVAILABLE, /* plex.tv not answering past the grace, or the store: 503 */
+	MG_COUNT
+};
+
 typedef struct metrics metrics_t;
 
 /* NULL on allocation failure. */
@@ -35,6 +46,8 @@ metrics_t *metrics_new(void);
 void metrics_free(metrics_t *m);
 /* Adds one to a counter. Accepts a NULL m (tests). */
 void metrics_inc(metrics_t *m, enum metric c);
+/* Counts one forward-auth answer. Accepts a NULL m. */
+void metrics_gate(metrics_t *m, enum metric_gate d);
 /* The plex client's observer (plex_client_set_observer, arg = m): counts
  * calls, errors and latency per endpoint. */
 void metrics_plex_observe(void *arg, enum plex_endpoint ep, long http_status, int64_t latency_us);

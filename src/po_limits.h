@@ -445,4 +445,20 @@
 #define LIM_KEY_ROTATION_MIN_S 86400
 #define LIM_KEY_ROTATION_MAX_S (366 * 86400)
 
+/* ---- forward auth (gate/) ---- */
+/* The address a sign-in goes back to (the original request's URL): it
+ * travels form-encoded (up to 3 bytes per byte) in the sign-in link, which
+ * must stay under LIM_HTTP_URI_MAX. A longer original URL sends the
+ * browser back to the app's root instead. */
+#define LIM_GATE_URL_MAX 2048
+/* A host name (RFC 1035 §2.3.4: 253 characters written out). */
+#define LIM_GATE_HOST_MAX 253
+/* Opened forward-auth cookies kept (gate/gate_cache.h): a household has
+ * tens of browsers, not hundreds; each entry is about 600 bytes, all
+ * allocated at start (about 300 KiB), so memory does not grow with the
+ * sessions seen. Sets of 4 entries: a few collisions cost a slow check,
+ * never a wrong one. */
+#define LIM_GATE_CACHE_SLOTS 512
+#define LIM_GATE_CACHE_WAYS 4
+
 #endif

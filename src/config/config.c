@@ -472,7 +472,7 @@ config_parse(const char *buf, size_t len, const char *filename, char *const *env
 	if ((rc = cfg_build_server(x, c)) != PO_OK || (rc = cfg_build_plex(x, c)) != PO_OK ||
 	    (rc = cfg_build_ui(x, c)) != PO_OK || (rc = cfg_build_store(x, c)) != PO_OK ||
 	    (rc = cfg_build_groups(x, c)) != PO_OK || (rc = cfg_build_clients(x, c)) != PO_OK ||
-	    (rc = cfg_build_apps(x, c)) != PO_OK)
+	    (rc = cfg_build_apps(x, c)) != PO_OK || (rc = cfg_build_cookie_domain(x, c)) != PO_OK)
 		goto out;
 	cfg_unused_groups(x, c);
 	if (x->fatal != PO_OK) {
@@ -533,6 +533,7 @@ config_free(config_t *c)
 	free(c->issuer_path);
 	free(c->data_dir);
 	free(c->log_level);
+	free(c->cookie_domain);
 	cfg_free_list(c->trusted_proxies, c->n_trusted_proxies);
 	cfg_free_list(c->plex_server_ids, c->n_plex_server_ids);
 	free(c->plex_product);

@@ -184,6 +184,9 @@ typedef struct config {
 	int64_t key_rotation_s;     /* rotate the key ring this often; 0: never (manual) */
 	bool webfinger;             /* answer /.well-known/webfinger with the issuer (OpenID Connect
 	                             * Discovery 1.0 §2, for Tailscale); default false */
+	char *cookie_domain; /* where the forward-auth cookie is set (lower-case, no leading dot): the
+	                      * issuer's host and every [app.NAME] host are under it; by default the
+	                      * issuer's host without its first label. NULL without [app.NAME] */
 
 	/* [plex] */
 	char **plex_server_ids; /* required, at least one: [A-Za-z0-9-]{1,128} each; a user is let in

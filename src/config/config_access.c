@@ -5,6 +5,12 @@
  *
  * Group names share the character rules of client ids; the built-in names
  * cannot be redefined, so "plex-owner" always means the Plex relationship.
+ *
+ * [server] cookie_domain belongs here too: it is where the forward-auth
+ * cookie is set, so the browser sends it to every guarded host, and the
+ * sign-in page on the issuer's host must be allowed to set it there (a
+ * host sets cookies for itself and its parent domains only, RFC 6265
+ * §5.3 step 6).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -259,4 +265,126 @@ cfg_free_access(config_t *c)
 		cfg_free_list(c->apps[i].hosts, c->apps[i].n_hosts);
 	}
 	free(c->apps);
+}
+
+/* ---- [server] cookie_domain ---- */
+
+/* true if host (the part after "*." for a wildcard) is domain or below it:
+ * "a.example.com" and "example.com" are under "example.com";
+ * "example.com.evil" and "badexample.com" are not. */
+static bool
+cfg_under(const char *host, const char *domain)
+{
+	size_t hl = strlen(host), dl = strlen(domain);
+
+	if (hl == dl)
+		return strcasecmp(host, domain) == 0;
+	return hl > dl && host[hl - dl - 1] == '.' && strcasecmp(host + hl - dl, domain) == 0;
+}
+
+/* A domain a cookie may be set on: a DNS name with a dot ("localhost"
+ * excepted, for testing on one machine), not an IP address. */
+static const char *
+cfg_check_cookie_domain(const char *v)
+{
+	size_t len = strlen(v), i;
+	bool dot = false, alpha = false;
+
+	if (v[0] == '.')
+		return "has a leading dot: write the domain itself, e.g. \"example.com\" (cookies set on it reach every "
+		       "host below it)";
+	if (len > 253 || v[len - 1] == '.' || v[0] == '-')
+		return "is not a domain name (e.g. example.com; no scheme, port or path)";
+	for (i = 0; i < len; i++) {
+		if (v[i] == '.') {
+			if (v[i + 1] == '.')
+				return "has an empty label";
+			dot = true;
+		} else if ((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') || v[i] == '-') {
+			alpha = true;
+		} else if (!(v[i] >= '0' && v[i] <= '9')) {
+			return "is not a domain name (e.g. example.com; no scheme, port or path)";
+		}
+	}
+	if (!alpha)
+		return "is an IP address: cookies are shared by domain name only; use the domain of your hosts";
+	if (!dot && strcasecmp(v, "localhost") != 0)
+		return "is a top-level domain: browsers refuse cookies for it; use your own domain, e.g. example.com";
+	return NULL;
+}
+
+/* The issuer's host, lower-cased, into out; false if there is none. */
+static bool
+cfg_issuer_host(const config_t *c, char *out, size_t outsz)
+{
+	cv_url_t u;
+	size_t i;
+
+	if (c->issuer == NULL || cv_url(c->issuer, &u) != NULL || u.host_len == 0 || u.host_len >= outsz)
+		return false;
+	for (i = 0; i < u.host_len; i++)
+		out[i] = (u.host[i] >= 'A' && u.host[i] <= 'Z') ? (char)(u.host[i] - 'A' + 'a') : u.host[i];
+	out[u.host_len] = '\0';
+	return true;
+}
+
+int
+cfg_build_cookie_domain(cfg_parse_t *x, config_t *c)
+{
+	raw_sect_t *s = &x->fixed[SECT_SERVER];
+	const char *v = cfg_get(x, s, K_COOKIE_DOMAIN, NULL), *why, *dot, *h;
+	char ih[LIM_URL_MAX];
+	bool derived = false, have_issuer = cfg_issuer_host(c, ih, sizeof(ih));
+	size_t i, j, a;
+
+	if (c->n_apps == 0) {
+		if (v != NULL)
+			cfg_key_warn(x, s, K_COOKIE_DOMAIN, "is set, but no [app.NAME] section guards an app with forward "
+			    "auth: it has no effect");
+		return PO_OK;
+	}
+	if (v != NULL) {
+		if ((why = cfg_check_cookie_domain(v)) != NULL) {
+			cfg_key_err(x, s, K_COOKIE_DOMAIN, "\"%.*s\" %s", CFG_CLIP(strlen(v)), v, why);
+			return PO_OK;
+		}
+		if ((c->cookie_domain = str_dup(v)) == NULL)
+			return PO_ERR_NOMEM;
+	} else if (s->val[K_COOKIE_DOMAIN].v != NULL) {
+		return PO_OK; /* empty: reported */
+	} else if (have_issuer && (dot = strchr(ih, '.')) != NULL && strchr(dot + 1, '.') != NULL &&
+	           cfg_check_cookie_domain(dot + 1) == NULL) {
+		/* auth.example.com: example.com, as tinyauth does. */
+		if ((c->cookie_domain = str_dup(dot + 1)) == NULL)
+			return PO_ERR_NOMEM;
+		derived = true;
+	} else {
+		if (have_issuer)
+			cfg_key_err(x, s, K_COOKIE_DOMAIN, "missing: forward auth ([app.%s]) sets its cookie on the parent "
+			    "domain of the issuer's host and the guarded hosts, and none follows from the issuer's host "
+			    "\"%s\"; set it, e.g. \"cookie_domain = example.com\"", c->apps[0].id, ih);
+		return PO_OK;
+	}
+	for (char *q = c->cookie_domain; *q != '\0'; q++) /* DNS names are case-insensitive (RFC 4343) */
+		if (*q >= 'A' && *q <= 'Z')
+			*q = (char)(*q - 'A' + 'a');
+	if (have_issuer && !cfg_under(ih, c->cookie_domain))
+		cfg_key_err(x, s, K_COOKIE_DOMAIN, "%s\"%s\" is not the issuer's host \"%s\" or a parent domain of it: "
+		    "the sign-in page, on the issuer's host, sets the forward-auth cookie, and a host can only set "
+		    "cookies for itself and its parent domains", derived ? "the default, " : "", c->cookie_domain, ih);
+	for (i = 0, a = 0; i < x->n_named && a < c->n_apps; i++) {
+		if (x->named[i].kind != SECT_APP)
+			continue;
+		for (j = 0; j < c->apps[a].n_hosts; j++) {
+			h = c->apps[a].hosts[j];
+			if (str_has_prefix(h, strlen(h), "*."))
+				h += 2;
+			if (!cfg_under(h, c->cookie_domain))
+				cfg_key_err(x, &x->named[i], K_APP_HOSTS, "\"%s\" is not under [server] cookie_domain \"%s\"%s: "
+				    "the browser would never send it the forward-auth cookie", c->apps[a].hosts[j],
+				    c->cookie_domain, derived ? " (the default: the issuer's host without its first label)" : "");
+		}
+		a++;
+	}
+	return PO_OK;
 }

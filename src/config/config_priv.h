@@ -34,7 +34,7 @@ enum sect_kind { SECT_SERVER, SECT_PLEX, SECT_UI, SECT_STORE, SECT_CLIENT, SECT_
 /* Key indexes, per section kind, in the order of cfg_keys. */
 enum {
 	K_LISTEN, K_ISSUER, K_DATA_DIR, K_LOG_LEVEL, K_TRUSTED_PROXIES, K_SESSION_LIFETIME, K_ACCESS_RECHECK,
-	K_ACCESS_GRACE, K_REFRESH_LIFETIME, K_KEY_ROTATION, K_WEBFINGER
+	K_ACCESS_GRACE, K_REFRESH_LIFETIME, K_KEY_ROTATION, K_WEBFINGER, K_COOKIE_DOMAIN
 };
 enum { K_SERVER_ID, K_OWNER_ID, K_PRODUCT, K_API_URL, K_AUTH_URL };
 enum { K_TITLE, K_MESSAGE, K_LOGO, K_BACKGROUND, K_CUSTOM_CSS, K_ASSETS_DIR, K_ACCENT_COLOR };
@@ -156,6 +156,10 @@ int cfg_build_apps(cfg_parse_t *x, struct config *c);
  * names and an empty list are reported (config_access.c). */
 struct config_groupset;
 void cfg_allow(cfg_parse_t *x, const struct config *c, raw_sect_t *s, int k, struct config_groupset *out);
+/* [server] cookie_domain, checked against the issuer's host and every
+ * [app.NAME] host, after the apps are built (config_access.c). PO_OK or
+ * PO_ERR_NOMEM; problems are recorded. */
+int cfg_build_cookie_domain(cfg_parse_t *x, struct config *c);
 /* Warns about named groups no client or app allows (config_access.c). */
 void cfg_unused_groups(cfg_parse_t *x, const struct config *c);
 /* Frees what config_free() must for clients, groups and apps. */

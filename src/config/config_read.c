@@ -60,7 +60,8 @@ cfg_sect_name(const raw_sect_t *s)
 }
 const char *const cfg_keys[SECT_KINDS][KEYS_MAX + 1] = {
 	[SECT_SERVER] = { "listen", "issuer", "data_dir", "log_level", "trusted_proxies", "session_lifetime",
-	    "access_recheck", "access_grace", "refresh_lifetime", "key_rotation", "webfinger", NULL },
+	    "access_recheck", "access_grace", "refresh_lifetime", "key_rotation", "webfinger",
+	    "cookie_domain", NULL },
 	[SECT_PLEX] = { "server_id", "owner_id", "product", "api_url", "auth_url", NULL },
 	[SECT_UI] = { "title", "message", "logo", "background", "custom_css", "assets_dir",
 	    "accent_color", NULL },

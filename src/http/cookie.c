@@ -46,9 +46,19 @@ cookie_get(const char *buf, size_t len, const char *name, const char **val, size
 int
 cookie_format(buf_t *out, const char *name, const char *value, const char *path, int max_age, bool secure)
 {
+	return cookie_format_domain(out, name, value, NULL, path, max_age, secure);
+}
+
+int
+cookie_format_domain(buf_t *out, const char *name, const char *value, const char *domain, const char *path,
+    int max_age, bool secure)
+{
 	int rc;
 
 	rc = buf_appendf(out, "%s=%s; Path=%s; HttpOnly; SameSite=Lax", name, value, path[0] ? path : "/");
+	/* RFC 6265 §5.2.3: the cookie goes to domain and every host below it. */
+	if (rc == PO_OK && domain != NULL)
+		rc = buf_appendf(out, "; Domain=%s", domain);
 	if (rc == PO_OK && max_age >= 0)
 		rc = buf_appendf(out, "; Max-Age=%d", max_age);
 	if (rc == PO_OK && secure)

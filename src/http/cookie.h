@@ -21,5 +21,10 @@ int cookie_get(const char *buf, size_t len, const char *name, const char **val, 
  * cookie); Secure when secure. SameSite=Lax, not Strict: the browser comes
  * back from plex.tv with a top-level GET that must carry the cookie. */
 int cookie_format(buf_t *out, const char *name, const char *value, const char *path, int max_age, bool secure);
+/* The same with "; Domain=domain" (domain NULL: none, a host-only cookie):
+ * the browser sends it to domain and every host below it (the forward-auth
+ * cookie, gate/gate.h). domain must be a checked host name. */
+int cookie_format_domain(buf_t *out, const char *name, const char *value, const char *domain, const char *path,
+    int max_age, bool secure);
 
 #endif

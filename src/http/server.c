@@ -237,6 +237,46 @@ collect_xff(void *cls, enum MHD_ValueKind kind, const char *key, const char *val
 	return MHD_YES;
 }
 
+/* http_req_headers(): the fields looked for, and what was found. */
+struct want {
+	const char *const *names;
+	const char **out;
+	size_t n;
+	bool repeated;
+};
+
+static enum MHD_Result
+collect_wanted(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct want *w = cls;
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		if (strcasecmp(key, w->names[i]) != 0)
+			continue;
+		if (w->out[i] != NULL)
+			w->repeated = true;
+		w->out[i] = value ? value : "";
+	}
+	return MHD_YES;
+}
+
+int
+http_req_headers(const http_req_t *req, const char *const *names, const char **out, size_t n)
+{
+	struct want w = { names, out, n, false };
+	size_t i;
+
+	if (n > HTTP_REQ_HEADERS_MAX)
+		return PO_ERR_LIMIT;
+	for (i = 0; i < n; i++)
+		out[i] = NULL;
+	if (req->conn == NULL)
+		return PO_OK;
+	MHD_get_connection_values(req->conn->mc, MHD_HEADER_KIND, collect_wanted, &w);
+	return w.repeated ? PO_ERR_INVALID : PO_OK;
+}
+
 /* Collects the head's fields for http_head_check(), up to one more than
  * it accepts (it refuses that many anyway). */
 struct fields {

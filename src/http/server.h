@@ -122,6 +122,16 @@ void http_resp_clear(http_resp_t *r);
 void *http_shared_new(const http_resp_t *tmpl);
 void http_shared_free(void *shared);
 
+/* Reads the request's header fields called names[0..n-1] (compared
+ * case-insensitively, n at most HTTP_REQ_HEADERS_MAX) in one pass: out[i]
+ * gets the value of names[i], or NULL when it is absent. Values live as
+ * long as the request. PO_OK; PO_ERR_INVALID when one of them appears more
+ * than once (a proxy's field and a client's: which to believe cannot be
+ * told), PO_ERR_LIMIT when n is too large. A request without a connection
+ * (handler tests) has none of them. */
+#define HTTP_REQ_HEADERS_MAX 8
+int http_req_headers(const http_req_t *req, const char *const *names, const char **out, size_t n) PO_WUR;
+
 /* Suspends the request: the handler must return without a response; the
  * server waits until http_resume(conn) is called (from any thread, exactly
  * once), then calls the handler again with req->reentry incremented. */

@@ -71,13 +71,14 @@ enum login_event {
 /* Who started the login and where it goes back to. */
 enum login_door {
 	LOGIN_DOOR_OIDC = 0, /* an authorization request (cont: its query) */
+	LOGIN_DOOR_GATE,     /* forward auth (app: the [app.NAME]; cont: the return URL, gate/gate.h) */
 	LOGIN_DOOR_COUNT
 };
 
 typedef struct login {
 	char bid[LOGIN_ID_SIZE]; /* browser id this login is bound to (cookie) */
 	enum login_door door;
-	char *app;               /* the client id, for the page and the policy */
+	char *app;               /* the client id (or app NAME), for the page and the policy */
 	char *cont;              /* the door's continuation (door-specific) */
 	enum login_state st;
 	int64_t pin_id;

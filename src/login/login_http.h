@@ -19,7 +19,7 @@
  * https), so a PIN approved by someone else cannot be finished in a
  * victim's browser (login CSRF). The PIN never appears in forwardUrl.
  *
- * Front doors (the OIDC endpoints; later forward auth) start logins with
+ * Front doors (the OIDC endpoints, forward auth) start logins with
  * login_http_begin() and get them back through their login_door_ops_t.
  */
 #ifndef PO_LOGIN_LOGIN_HTTP_H

@@ -75,6 +75,14 @@ int oidc_session_of(const oidc_t *o, const keyring_t *ring, const http_req_t *re
  * is remembered as revoked until it would have expired, and the answer
  * removes the cookie. */
 void oidc_end_session(oidc_t *o, const session_t *s, http_resp_t *resp);
+/* The answer removes the sign-on session cookie, and forward auth's copy of
+ * it on [server] cookie_domain when there is one. */
+void oidc_clear_session_cookies(const oidc_t *o, http_resp_t *resp);
+/* Forward auth's copy of the session (the cookie on cookie_domain, which
+ * the issuer's host receives too), opened and not revoked; as
+ * oidc_session_of. */
+int oidc_gate_session_of(const oidc_t *o, const keyring_t *ring, const http_req_t *req, int64_t now, session_t *out)
+    PO_WUR;
 /* The no-access page (403): the account that signed in, and the app's
  * name when the app is what refuses them (NULL: the server is not shared);
  * it offers "Sign out". */

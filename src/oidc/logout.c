@@ -13,6 +13,11 @@
  *     this session and a few minutes), so a link on another site cannot
  *     sign people out.
  *   - Nothing to end (no session) is not an error: the user is signed out.
+ *   - Forward auth's copy of the session (the cookie on [server]
+ *     cookie_domain) ends with it: the same id is revoked and both cookies
+ *     are removed. A browser that has only that copy signs out of it the
+ *     same way; one whose copy comes from an older sign-in than its
+ *     provider session has that older id revoked too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,10 +217,10 @@ oidc_logout(void *arg, http_req_t *req, http_resp_t *resp)
 	int64_t now = clock_now_s();
 	form_t f = { 0 };
 	struct logout lo;
-	session_t s = { 0 };
+	session_t s = { 0 }, g = { 0 };
 	char aud[LIM_CLIENT_ID_MAX + 1];
 	const char *why;
-	bool has;
+	bool has, has_gate;
 
 	if (oidc_request_params(req, &f) != PO_OK) {
 		oidc_error_page(o, resp, 400, "error", "This sign-out link is broken", "The app sent a malformed request.",
@@ -227,10 +232,17 @@ oidc_logout(void *arg, http_req_t *req, http_resp_t *resp)
 		goto out;
 	}
 	has = oidc_session_of(o, r, req, now, &s) == PO_OK;
+	has_gate = oidc_gate_session_of(o, r, req, now, &g) == PO_OK;
+	if (!has && has_gate) {
+		/* Signed in through forward auth only: that is the session. */
+		s = g;
+		memset(&g, 0, sizeof(g)); /* transferred */
+		has = true;
+		has_gate = false;
+	}
 	if (!has) {
-		/* Nothing to end; an expired or ended cookie is removed anyway. */
-		if (session_set_cookie(resp, o->o.cfg->issuer_https, NULL, 0, 0) != PO_OK)
-			goto out; /* sticky */
+		/* Nothing to end; expired or ended cookies are removed anyway. */
+		oidc_clear_session_cookies(o, resp);
 		signed_out(o, &lo, resp);
 		goto out;
 	}
@@ -239,12 +251,15 @@ oidc_logout(void *arg, http_req_t *req, http_resp_t *resp)
 	    (strcmp(req->method, "POST") == 0 && confirmed(r, o->o.cfg->issuer, &f, &s, now))) {
 		log_info("logout: the session of Plex account %s ended", s.who->sub);
 		oidc_end_session(o, &s, resp);
+		if (has_gate && strcmp(g.sid, s.sid) != 0 && session_revoke(o->o.store, g.sid) != PO_OK)
+			log_warn("logout: an older forward-auth session could not be marked as ended; its cookie is removed");
 		signed_out(o, &lo, resp);
 		goto out;
 	}
 	confirm_page(o, r, &lo, &s, now, resp);
 out:
 	session_clear(&s);
+	session_clear(&g);
 	keyholder_put(r);
 	form_clear(&f);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "http/cookie.h"
 #include "oidc/errors.h"
 #include "oidc/internal.h"
 #include "policy/policy.h"
@@ -14,15 +15,12 @@
 #include "po_limits.h"
 #include "ui/page.h"
 
-/* What a revoked session id is stored as: its presence is the record. */
-#define SSO_REVOKED_MARK "1"
 /* "You don't have access to " and an app's name. */
 #define SSO_HEADING_MAX (64 + LIM_PLEX_FIELD_MAX)
 
 int
 oidc_session_of(const oidc_t *o, const keyring_t *ring, const http_req_t *req, int64_t now, session_t *out)
 {
-	buf_t b;
 	int rc;
 
 	if ((rc = session_from_request(ring, o->o.cfg->issuer, o->o.cfg->issuer_https, now, req, out)) != PO_OK)
@@ -30,25 +28,53 @@ oidc_session_of(const oidc_t *o, const keyring_t *ring, const http_req_t *req, i
 	/* Ended before its time (logout, a share removed): as good as absent.
 	 * A store out of reach cannot tell: the session is not trusted then
 	 * either. */
-	buf_init(&b, sizeof(SSO_REVOKED_MARK));
-	rc = store_get(o->o.store, STORE_REVOKED, out->sid, &b);
-	buf_free(&b);
-	if (rc == PO_ERR_NOTFOUND)
-		return PO_OK;
-	session_clear(out);
-	return rc == PO_OK ? PO_ERR_INVALID : rc;
+	if ((rc = session_check_revoked(o->o.store, out->sid)) != PO_OK)
+		session_clear(out);
+	return rc;
 }
 
 void
 oidc_end_session(oidc_t *o, const session_t *s, http_resp_t *resp)
 {
-	int rc = store_put(o->o.store, STORE_REVOKED, s->sid, SSO_REVOKED_MARK, strlen(SSO_REVOKED_MARK));
+	int rc = session_revoke(o->o.store, s->sid);
 
 	if (rc != PO_OK && rc != PO_ERR_INVALID) /* INVALID: revoked already */
 		log_warn_fr(rc, "a session could not be marked as ended; its cookie is removed");
 	access_forget(o->o.access, s->sid);
-	if (session_set_cookie(resp, o->o.cfg->issuer_https, NULL, 0, 0) != PO_OK)
+	oidc_clear_session_cookies(o, resp);
+}
+
+void
+oidc_clear_session_cookies(const oidc_t *o, http_resp_t *resp)
+{
+	const config_t *cfg = o->o.cfg;
+
+	if (session_set_cookie(resp, cfg->issuer_https, NULL, 0, 0) != PO_OK)
 		log_warn("the session cookie could not be removed");
+	/* Forward auth's copy of the session, on the parent domain (the
+	 * issuer's host is under it, so this answer may remove it). */
+	if (cfg->cookie_domain != NULL &&
+	    session_set_gate_cookie(resp, cfg->issuer_https, cfg->cookie_domain, NULL, 0, 0) != PO_OK)
+		log_warn("the forward-auth cookie could not be removed");
+}
+
+int
+oidc_gate_session_of(const oidc_t *o, const keyring_t *ring, const http_req_t *req, int64_t now, session_t *out)
+{
+	const config_t *cfg = o->o.cfg;
+	const char *v;
+	size_t n;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (cfg->cookie_domain == NULL || req->cookie == NULL ||
+	    cookie_get(req->cookie, strlen(req->cookie), session_gate_cookie_name(cfg->issuer_https), &v, &n) != PO_OK)
+		return PO_ERR_NOTFOUND;
+	if ((rc = session_open_gate(ring, cfg->issuer, now, v, n, out)) != PO_OK)
+		return rc;
+	if ((rc = session_check_revoked(o->o.store, out->sid)) != PO_OK)
+		session_clear(out);
+	return rc;
 }
 
 void

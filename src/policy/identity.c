@@ -17,6 +17,7 @@ identity_free(identity_t *id)
 	free(id->sub);
 	free(id->name);
 	free(id->preferred_username);
+	free(id->username);
 	free(id->picture);
 	free(id->email);
 	free(id);
@@ -46,6 +47,7 @@ identity_from_plex(const plex_user_t *u, int64_t auth_time)
 	id->sub = dup_opt(u->uuid, &ok);
 	id->name = dup_opt(plex_user_display_name(u), &ok);
 	id->preferred_username = dup_opt(plex_user_login_name(u), &ok);
+	id->username = dup_opt(u->username ? u->username : "", &ok);
 	id->picture = dup_opt(u->thumb, &ok);
 	id->email = u->email && u->email[0] ? dup_opt(u->email, &ok) : NULL;
 	id->email_verified = u->confirmed;
@@ -70,6 +72,7 @@ identity_dup(const identity_t *s)
 	id->sub = dup_opt(s->sub, &ok);
 	id->name = dup_opt(s->name, &ok);
 	id->preferred_username = dup_opt(s->preferred_username, &ok);
+	id->username = dup_opt(s->username, &ok);
 	id->picture = dup_opt(s->picture, &ok);
 	id->email = dup_opt(s->email, &ok);
 	if (!ok) {
@@ -93,7 +96,8 @@ identity_to_json(const identity_t *id)
 	json_t *o = json_object();
 
 	if (o == NULL || set_opt(o, "sub", id->sub) != PO_OK || set_opt(o, "nm", id->name) != PO_OK ||
-	    set_opt(o, "un", id->preferred_username) != PO_OK || set_opt(o, "pic", id->picture) != PO_OK ||
+	    set_opt(o, "un", id->preferred_username) != PO_OK || set_opt(o, "u", id->username) != PO_OK ||
+	    set_opt(o, "pic", id->picture) != PO_OK ||
 	    set_opt(o, "em", id->email) != PO_OK || json_object_set_new(o, "ev", json_boolean(id->email_verified)) != 0 ||
 	    json_object_set_new(o, "at", json_integer(id->auth_time)) != 0 ||
 	    json_object_set_new(o, "pid", json_integer(id->plex_id)) != 0 ||
@@ -130,6 +134,7 @@ identity_from_json(const json_t *o)
 	if (!get_opt(o, "sub", LIM_PLEX_UUID_MAX, &id->sub) || id->sub == NULL || id->sub[0] == '\0' ||
 	    !get_opt(o, "nm", LIM_PLEX_FIELD_MAX, &id->name) ||
 	    !get_opt(o, "un", LIM_PLEX_FIELD_MAX, &id->preferred_username) ||
+	    !get_opt(o, "u", LIM_PLEX_FIELD_MAX, &id->username) ||
 	    !get_opt(o, "pic", LIM_PLEX_FIELD_MAX, &id->picture) || !get_opt(o, "em", LIM_PLEX_FIELD_MAX, &id->email))
 		goto bad;
 	id->email_verified = json_is_true(json_object_get(o, "ev"));

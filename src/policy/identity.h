@@ -26,6 +26,8 @@ typedef struct identity {
 	char *sub;                /* Plex uuid */
 	char *name;               /* friendlyName / title / username */
 	char *preferred_username; /* username / title */
+	char *username;           /* the Plex username; "" when the account has none (managed Home
+	                           * users); NULL when unknown (a record written before it was kept) */
 	char *picture;            /* avatar URL, may be NULL */
 	char *email;              /* NULL when Plex has none */
 	bool email_verified;      /* Plex's "confirmed" */

@@ -18,6 +18,9 @@
 #include "session/session.h"
 
 #define SESSION_PURPOSE "session"
+#define SESSION_GATE_PURPOSE "gate"
+/* What a revoked session id is stored as: its presence is the record. */
+#define SESSION_REVOKED_MARK "1"
 #define SESSION_FORMAT 1
 /* 16 random bytes: a session id names a session, it is no secret on its
  * own (the sealed cookie is). */
@@ -49,8 +52,8 @@ session_new(const identity_t *who, const char *plex_token, int64_t now, int64_t 
 	return PO_OK;
 }
 
-int
-session_seal(const keyring_t *r, const char *issuer, const session_t *s, char **out)
+static int
+seal_as(const keyring_t *r, const char *purpose, const char *issuer, const session_t *s, char **out)
 {
 	json_t *o = json_object(), *who = identity_to_json(s->who);
 	char *pt = NULL;
@@ -71,7 +74,7 @@ session_seal(const keyring_t *r, const char *issuer, const session_t *s, char **
 	    json_object_set_new(o, "k", json_integer(s->checked)) != 0 ||
 	    json_object_set_new(o, "g", json_integer(s->good)) != 0 || (pt = json_dumps(o, JSON_COMPACT)) == NULL)
 		goto out;
-	rc = seal_seal(r, SESSION_PURPOSE, issuer, pt, strlen(pt), out);
+	rc = seal_seal(r, purpose, issuer, pt, strlen(pt), out);
 out:
 	json_decref(o);
 	json_decref(who);
@@ -91,7 +94,20 @@ get_time(const json_t *o, const char *k, int64_t *out)
 }
 
 int
-session_open(const keyring_t *r, const char *issuer, int64_t now, const char *in, size_t len, session_t *out)
+session_seal(const keyring_t *r, const char *issuer, const session_t *s, char **out)
+{
+	return seal_as(r, SESSION_PURPOSE, issuer, s, out);
+}
+
+int
+session_seal_gate(const keyring_t *r, const char *issuer, const session_t *s, char **out)
+{
+	return seal_as(r, SESSION_GATE_PURPOSE, issuer, s, out);
+}
+
+static int
+open_as(const keyring_t *r, const char *purpose, const char *issuer, int64_t now, const char *in, size_t len,
+    session_t *out)
 {
 	uint8_t *pt = NULL;
 	size_t ptlen = 0;
@@ -99,7 +115,7 @@ session_open(const keyring_t *r, const char *issuer, int64_t now, const char *in
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = seal_open(r, now, SESSION_PURPOSE, issuer, in, len, &pt, &ptlen)) != PO_OK)
+	if ((rc = seal_open(r, now, purpose, issuer, in, len, &pt, &ptlen)) != PO_OK)
 		goto out;
 	rc = PO_ERR_INVALID;
 	if ((o = json_loadb((const char *)pt, ptlen, JSON_REJECT_DUPLICATES, NULL)) == NULL || !json_is_object(o) ||
@@ -126,6 +142,18 @@ out:
 	if (rc != PO_OK)
 		session_clear(out);
 	return rc;
+}
+
+int
+session_open(const keyring_t *r, const char *issuer, int64_t now, const char *in, size_t len, session_t *out)
+{
+	return open_as(r, SESSION_PURPOSE, issuer, now, in, len, out);
+}
+
+int
+session_open_gate(const keyring_t *r, const char *issuer, int64_t now, const char *in, size_t len, session_t *out)
+{
+	return open_as(r, SESSION_GATE_PURPOSE, issuer, now, in, len, out);
 }
 
 const char *
@@ -164,4 +192,50 @@ session_set_cookie(http_resp_t *resp, bool https, const char *value, int64_t exp
 		rc = http_resp_header(resp, "Set-Cookie", buf_str(&c));
 	buf_free(&c);
 	return rc;
+}
+
+const char *
+session_gate_cookie_name(bool https)
+{
+	return https ? SESSION_GATE_COOKIE_SECURE : SESSION_GATE_COOKIE;
+}
+
+int
+session_set_gate_cookie(http_resp_t *resp, bool https, const char *domain, const char *value, int64_t expires,
+    int64_t now)
+{
+	buf_t c;
+	int64_t age = value ? expires - now : 0;
+	int rc;
+
+	buf_init(&c, LIM_SEALED_MAX + LIM_COOKIE_HEADER_MAX);
+	if (age < 0)
+		age = 0;
+	if (age > LIM_SESSION_LIFETIME_MAX_S)
+		age = LIM_SESSION_LIFETIME_MAX_S;
+	if ((rc = cookie_format_domain(&c, session_gate_cookie_name(https), value ? value : "", domain, "/", (int)age,
+	         https)) == PO_OK)
+		rc = http_resp_header(resp, "Set-Cookie", buf_str(&c));
+	buf_free(&c);
+	return rc;
+}
+
+int
+session_check_revoked(store_t *st, const char *sid)
+{
+	buf_t b;
+	int rc;
+
+	buf_init(&b, sizeof(SESSION_REVOKED_MARK));
+	rc = store_get(st, STORE_REVOKED, sid, &b);
+	buf_free(&b);
+	if (rc == PO_ERR_NOTFOUND)
+		return PO_OK;
+	return rc == PO_OK ? PO_ERR_INVALID : rc;
+}
+
+int
+session_revoke(store_t *st, const char *sid)
+{
+	return store_put(st, STORE_REVOKED, sid, SESSION_REVOKED_MARK, strlen(SESSION_REVOKED_MARK));
 }

@@ -17,6 +17,14 @@
  * A session is ended before its time by logout or by a re-check that finds
  * the share gone: its id is then remembered as revoked (store.h,
  * STORE_REVOKED) until it would have expired anyway.
+ *
+ * Forward auth (gate/gate.h) carries the same session (same id, same
+ * checks) in a second cookie set on [server] cookie_domain, so that every
+ * guarded host receives it: sealed for another purpose ("gate"), so a
+ * value taken from a guarded app never opens as the provider's sign-on
+ * session, and revoking the id ends both. Being shared by sibling hosts it
+ * cannot have the __Host- prefix; it is __Secure- and Secure when the
+ * issuer is https, HttpOnly and SameSite=Lax like the other.
  */
 #ifndef PO_SESSION_SESSION_H
 #define PO_SESSION_SESSION_H
@@ -29,11 +37,14 @@
 #include "http/server.h"
 #include "keys/keyring.h"
 #include "policy/identity.h"
+#include "store/store.h"
 
 /* A session id: base64url of 16 random bytes (22 characters) and a NUL. */
 #define SESSION_ID_SIZE 24
 #define SESSION_COOKIE "plexoidc_session"
 #define SESSION_COOKIE_HOST "__Host-plexoidc_session"
+#define SESSION_GATE_COOKIE "plexoidc_gate"
+#define SESSION_GATE_COOKIE_SECURE "__Secure-plexoidc_gate"
 
 typedef struct session {
 	char sid[SESSION_ID_SIZE]; /* names the session (logout revokes it) */
@@ -60,6 +71,11 @@ int session_seal(const keyring_t *r, const char *issuer, const session_t *s, cha
  * sealed with a retired key, malformed inside) or it has expired. */
 int session_open(const keyring_t *r, const char *issuer, int64_t now, const char *in, size_t len, session_t *out) PO_WUR;
 
+/* The same for the forward-auth cookie (purpose "gate"). */
+int session_seal_gate(const keyring_t *r, const char *issuer, const session_t *s, char **out) PO_WUR;
+int session_open_gate(const keyring_t *r, const char *issuer, int64_t now, const char *in, size_t len,
+    session_t *out) PO_WUR;
+
 /* The session cookie's name for an http or https issuer. */
 const char *session_cookie_name(bool https);
 /* The session of the request's cookie, opened: PO_OK, PO_ERR_NOTFOUND (no
@@ -69,5 +85,20 @@ int session_from_request(const keyring_t *r, const char *issuer, bool https, int
 /* Adds the Set-Cookie header that stores value (sealed) until expires
  * (Max-Age from now), or, with value NULL, that removes the cookie. */
 int session_set_cookie(http_resp_t *resp, bool https, const char *value, int64_t expires, int64_t now) PO_WUR;
+
+/* The forward-auth cookie: its name, and the Set-Cookie header that stores
+ * value (sealed by session_seal_gate) on domain until expires, or, with
+ * value NULL, removes it. */
+const char *session_gate_cookie_name(bool https);
+int session_set_gate_cookie(http_resp_t *resp, bool https, const char *domain, const char *value, int64_t expires,
+    int64_t now) PO_WUR;
+
+/* Revocation (STORE_REVOKED, keyed by the session id): PO_OK when sid is
+ * not revoked, PO_ERR_INVALID when it is, or the store's error (a store out
+ * of reach cannot tell: callers must not trust the session then). */
+int session_check_revoked(store_t *st, const char *sid) PO_WUR;
+/* Remembers sid as revoked. PO_OK, PO_ERR_INVALID (revoked already) or the
+ * store's error. */
+int session_revoke(store_t *st, const char *sid) PO_WUR;
 
 #endif

@@ -78,6 +78,26 @@ page_render_form_to(const ui_t *ui, const char *base, http_resp_t *resp, int sta
 	render(ui, base, resp, status, tpl, vars, n, csp);
 }
 
+/* A page on another origin than the issuer's: no script, no form; styles
+ * and images from the issuer's origin only. */
+#define PAGE_CSP_ELSEWHERE_MAX (256 + 2 * LIM_URL_MAX)
+
+void
+page_message_elsewhere(const ui_t *ui, const char *base, const char *origin, http_resp_t *resp, int status,
+    const ui_var_t *vars, size_t n)
+{
+	char csp[PAGE_CSP_ELSEWHERE_MAX];
+
+	/* An origin is scheme://host[:port]: nothing that could end the
+	 * directive; anything else gets a page without styles. */
+	if (origin == NULL || strpbrk(origin, " ;,'\"\r\n") != NULL ||
+	    snprintf(csp, sizeof(csp),
+	        "default-src 'none'; style-src %s; img-src %s data:; form-action 'none'" PAGE_CSP_TAIL, origin,
+	        origin) >= (int)sizeof(csp))
+		snprintf(csp, sizeof(csp), "default-src 'none'; form-action 'none'" PAGE_CSP_TAIL);
+	render(ui, base, resp, status, "message.html", vars, n, csp);
+}
+
 void
 page_message(const ui_t *ui, const char *base, http_resp_t *resp, int status, const ui_var_t *vars, size_t n)
 {

@@ -26,6 +26,13 @@ void page_render(const ui_t *ui, const char *base, http_resp_t *resp, int status
  * server trusts (a registered URI's). */
 void page_render_form_to(const ui_t *ui, const char *base, http_resp_t *resp, int status, const char *tpl,
     const ui_var_t *vars, size_t n, const char *origin);
+/* message.html served on another origin than the issuer's (forward auth
+ * answers on the guarded app's host, gate/gate.h): base is the issuer's
+ * absolute URL, so its assets come from there, and origin
+ * ("https://auth.example.com") is the only source the policy allows, for
+ * styles and images; the page runs no script and posts no form. */
+void page_message_elsewhere(const ui_t *ui, const char *base, const char *origin, http_resp_t *resp, int status,
+    const ui_var_t *vars, size_t n);
 /* message.html (ui.h lists its variables). */
 void page_message(const ui_t *ui, const char *base, http_resp_t *resp, int status, const ui_var_t *vars, size_t n);
 /* message.html with a kind ("error", "denied", "unavailable", "expired",

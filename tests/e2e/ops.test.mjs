@@ -182,6 +182,7 @@ describe('health and metrics', { concurrency: 1 }, () => {
     const want = {
       logins_started_total: 'counter', logins_succeeded_total: 'counter', logins_denied_total: 'counter',
       tokens_issued_total: 'counter', rate_limited_total: 'counter', app_denied_total: 'counter', pending_logins: 'gauge',
+      forward_auth_total: 'counter',
       plex_requests_total: 'counter', plex_errors_total: 'counter', plex_request_duration_seconds: 'histogram',
     };
     for (const [name, type] of Object.entries(want)) assert.equal(m.types.get(C(name)), type, C(name));

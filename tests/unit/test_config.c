@@ -578,7 +578,7 @@ test_env_errors(void)
 		{ "unknown key", "PLEX_OIDC_SERVER_ISUER=https://x.example.com", VALID,
 		    "environment PLEX_OIDC_SERVER_ISUER: matches no [server] key; the keys are: listen, "
 		    "issuer, data_dir, log_level, trusted_proxies, session_lifetime, access_recheck, access_grace, "
-		    "refresh_lifetime, key_rotation, webfinger (as PLEX_OIDC_SERVER_KEY)" },
+		    "refresh_lifetime, key_rotation, webfinger, cookie_domain (as PLEX_OIDC_SERVER_KEY)" },
 		{ "unknown ui key", "PLEX_OIDC_UI_COLOR=#fff", VALID,
 		    "environment PLEX_OIDC_UI_COLOR: matches no [ui] key" },
 		{ "client not in the file", "PLEX_OIDC_CLIENT_NOPE_SECRET=" SECRET40, VALID,

@@ -272,6 +272,85 @@ test_limits(void)
 	buf_free(&text);
 }
 
+/* [server] cookie_domain: the default from the issuer, and one table row
+ * per mistake, each naming the host that is not under it. */
+static void
+test_cookie_domain(void)
+{
+#define ISS(i) "[server]\nlisten = 127.0.0.1:8080\nissuer = " i "\ndata_dir = /var/lib/p\n"
+#define CD(d) "cookie_domain = " d "\n"
+	static const struct {
+		const char *name, *text, *want; /* want: the domain, or a message */
+		bool ok;
+	} v[] = {
+		{ "default: the issuer's host without its first label",
+		    ISS("https://auth.example.com") PLEX "[app.s]\nhosts = sonarr.example.com *.arr.example.com\n",
+		    "example.com", true },
+		{ "explicit, any case", ISS("https://auth.Example.com") CD("EXAMPLE.com") PLEX "[app.s]\nhosts = example.com\n",
+		    "example.com", true },
+		{ "the issuer's host itself", ISS("https://home.example.com") CD("home.example.com") PLEX
+		    "[app.s]\nhosts = sonarr.home.example.com\n", "home.example.com", true },
+		{ "localhost, for testing", ISS("http://localhost:8080") CD("localhost") PLEX "[app.s]\nhosts = app.localhost\n",
+		    "localhost", true },
+		{ "an app host elsewhere", ISS("https://auth.example.com") PLEX "[app.sonarr]\nhosts = sonarr.example.org\n",
+		    "t.ini:9: [app.sonarr] hosts: \"sonarr.example.org\" is not under [server] cookie_domain \"example.com\" "
+		    "(the default: the issuer's host without its first label): the browser would never send it the "
+		    "forward-auth cookie", false },
+		{ "a look-alike host", ISS("https://auth.example.com") CD("example.com") PLEX
+		    "[app.sonarr]\nhosts = sonarr.badexample.com\n",
+		    "t.ini:10: [app.sonarr] hosts: \"sonarr.badexample.com\" is not under [server] cookie_domain \"example.com\"",
+		    false },
+		{ "a wildcard elsewhere", ISS("https://auth.example.com") CD("example.com") PLEX "[app.s]\nhosts = *.example.org\n",
+		    "[app.s] hosts: \"*.example.org\" is not under", false },
+		{ "the issuer's host elsewhere", ISS("https://auth.example.org") CD("example.com") PLEX
+		    "[app.s]\nhosts = s.example.com\n",
+		    "t.ini:5: [server] cookie_domain: \"example.com\" is not the issuer's host \"auth.example.org\" or a parent "
+		    "domain of it", false },
+		{ "no default from an IP issuer", ISS("http://127.0.0.1:8080") PLEX "[app.s]\nhosts = s.example.com\n",
+		    "t.ini:1: [server] cookie_domain: missing: forward auth ([app.s]) sets its cookie", false },
+		{ "no default from a two-label issuer", ISS("https://example.com") PLEX "[app.s]\nhosts = s.example.com\n",
+		    "[server] cookie_domain: missing", false },
+		{ "a leading dot", ISS("https://auth.example.com") CD(".example.com") PLEX "[app.s]\nhosts = s.example.com\n",
+		    "t.ini:5: [server] cookie_domain: \".example.com\" has a leading dot", false },
+		{ "a top-level domain", ISS("https://auth.example.com") CD("com") PLEX "[app.s]\nhosts = s.example.com\n",
+		    "\"com\" is a top-level domain", false },
+		{ "an IP address", ISS("https://10.0.0.1") CD("10.0.0.1") PLEX "[app.s]\nhosts = s.example.com\n",
+		    "\"10.0.0.1\" is an IP address", false },
+		{ "a port", ISS("https://auth.example.com") CD("example.com:443") PLEX "[app.s]\nhosts = s.example.com\n",
+		    "\"example.com:443\" is not a domain name", false },
+		{ "empty", ISS("https://auth.example.com") CD("") PLEX "[app.s]\nhosts = s.example.com\n",
+		    "[server] cookie_domain: has an empty value", false },
+	};
+	config_t *c;
+	buf_t msg;
+	size_t i;
+	int rc, ok;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		c = NULL;
+		rc = parse(v[i].text, NULL, &c, &msg);
+		if (v[i].ok)
+			ok = rc == PO_OK && c != NULL && c->cookie_domain != NULL && strcmp(c->cookie_domain, v[i].want) == 0;
+		else
+			ok = rc == PO_ERR_INVALID && strstr(buf_str(&msg), v[i].want) != NULL;
+		if (!ok)
+			fprintf(stderr, "  case \"%s\": rc %d, domain %s, messages:\n%s", v[i].name, rc,
+			    c && c->cookie_domain ? c->cookie_domain : "(none)", buf_str(&msg));
+		T_CHECK(ok);
+		config_free(c);
+		buf_free(&msg);
+	}
+	/* Without apps it does nothing: said, not refused. */
+	c = NULL;
+	T_EQ_INT(parse(ISS("https://auth.example.com") CD("example.com") PLEX CLIENT, NULL, &c, &msg), PO_OK);
+	T_CHECK(c != NULL && c->cookie_domain == NULL && c->n_warnings == 1 &&
+	        strstr(c->warnings[0], "t.ini:5: warning: [server] cookie_domain: is set, but no [app.NAME]") != NULL);
+	config_free(c);
+	buf_free(&msg);
+#undef ISS
+#undef CD
+}
+
 int
 main(void)
 {
@@ -282,5 +361,6 @@ main(void)
 	T_RUN(test_errors);
 	T_RUN(test_env);
 	T_RUN(test_limits);
+	T_RUN(test_cookie_domain);
 	return T_DONE();
 }

@@ -205,6 +205,7 @@ test_identity_records(void)
 	T_EQ_STR(back->sub, "u-1");
 	T_EQ_STR(back->email, "bob@example.com");
 	T_EQ_STR(back->picture, "https://plex.tv/a.png");
+	T_EQ_STR(back->username, "bob"); /* forward auth's Remote-User */
 	T_CHECK(back->email_verified && back->auth_time == 1234 && back->plex_id == 7 && back->access == PLEX_ACCESS_OWNER);
 	json_decref(j);
 	identity_free(back);
@@ -213,7 +214,21 @@ test_identity_records(void)
 	m = identity_from_plex(&managed, 1);
 	T_CHECK(m && m->email == NULL);
 	T_EQ_STR(m->preferred_username, "Mia");
+	T_EQ_STR(m->username, ""); /* none: Remote-User is the uuid, never the title */
+	j = identity_to_json(m);
+	back = identity_from_json(j);
+	T_CHECK(back != NULL && back->username != NULL && back->username[0] == '\0');
+	json_decref(j);
+	identity_free(back);
 	identity_free(m);
+	{
+		/* a record from before the username was kept: unknown, not "" */
+		json_t *old = json_loads("{\"sub\":\"u-3\",\"un\":\"Kid\",\"acc\":2}", 0, NULL);
+		identity_t *o = identity_from_json(old);
+		T_CHECK(o != NULL && o->username == NULL);
+		identity_free(o);
+		json_decref(old);
+	}
 	T_CHECK(identity_from_plex(NULL, 1) == NULL);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		json_t *b = json_loads(bad[i], 0, NULL);

@@ -887,14 +887,16 @@ export function recordTokenResponse(body) {
 // ---------------------------------------------------------------- browser
 
 let pw;
-export async function launchBrowser() {
+// args: extra Chromium switches, e.g. ['--host-resolver-rules=MAP *.example.test 127.0.0.1']
+// (tests/e2e/gate.test.mjs).
+export async function launchBrowser({ args = [] } = {}) {
   pw ??= await import('playwright-core');
   if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium)`);
   return pw.chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', ...args],
   });
 }
 

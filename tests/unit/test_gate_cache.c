@@ -1,0 +1,150 @@
+/*
+ * test_gate_cache.c - forward auth's memory of opened cookies
+ * (src/gate/gate_cache.c): keys are digests of the whole cookie, entries
+ * come back as they were stored, the cache never holds more than
+ * LIM_GATE_CACHE_SLOTS entries however many sessions it sees (the oldest
+ * of a set goes), an update replaces in place, clearing forgets all, and
+ * an identity too long for an entry is not kept.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gate/gate_cache.h"
+#include "po_limits.h"
+#include "t.h"
+
+static session_t
+session(const char *sid)
+{
+	session_t s;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.sid, sizeof(s.sid), "%s", sid);
+	s.expires = 1000;
+	s.checked = s.good = 10;
+	return s;
+}
+
+static void
+key_of(gate_cache_t *c, const char *cookie, uint8_t *key)
+{
+	T_EQ_INT(gate_cache_key(c, cookie, strlen(cookie), key), PO_OK);
+}
+
+static void
+test_roundtrip(void)
+{
+	gate_cache_t *c = NULL;
+	uint8_t k1[GATE_CACHE_KEY_BYTES], k2[GATE_CACHE_KEY_BYTES], k3[GATE_CACHE_KEY_BYTES];
+	config_groupset_t g = { { 5 } };
+	session_t s = session("sid-one");
+	gate_entry_t e, out;
+
+	T_EQ_INT(gate_cache_new(&c), PO_OK);
+	if (c == NULL)
+		return;
+	key_of(c, "AXEaUBcookie-value", k1);
+	key_of(c, "AXEaUBcookie-valuf", k2);
+	key_of(c, "AXEaUBcookie-value", k3);
+	T_CHECK(memcmp(k1, k2, sizeof(k1)) != 0); /* one byte changed */
+	T_CHECK(memcmp(k1, k3, sizeof(k1)) == 0);
+	T_CHECK(!gate_cache_get(c, k1, &out));
+	T_CHECK(gate_entry_fill(&e, &s, 20, 21, PLEX_ACCESS_FRIEND, &g, "fred.w", "Fred Weasley", NULL,
+	    "plex-friend,family"));
+	gate_cache_put(c, k1, &e);
+	T_CHECK(gate_cache_get(c, k1, &out));
+	T_CHECK(!gate_cache_get(c, k2, &out) || memcmp(&out, &e, sizeof(e)) != 0);
+	T_CHECK(gate_cache_get(c, k1, &out));
+	T_EQ_STR(out.sid, "sid-one");
+	T_EQ_INT(out.expires, 1000);
+	T_EQ_INT(out.checked, 20);
+	T_EQ_INT(out.good, 21);
+	T_EQ_INT(out.rel, PLEX_ACCESS_FRIEND);
+	T_EQ_INT(out.groups.w[0], 5);
+	T_EQ_STR(gate_entry_str(&out, out.user), "fred.w");
+	T_EQ_STR(gate_entry_str(&out, out.name), "Fred Weasley");
+	T_CHECK(gate_entry_str(&out, out.email) == NULL);
+	T_EQ_STR(gate_entry_str(&out, out.group_names), "plex-friend,family");
+	/* an update (a newer check) replaces the entry */
+	e.checked = 99;
+	gate_cache_put(c, k1, &e);
+	T_CHECK(gate_cache_get(c, k1, &out) && out.checked == 99);
+	gate_cache_clear(c);
+	T_CHECK(!gate_cache_get(c, k1, &out));
+	gate_cache_free(c);
+	gate_cache_free(NULL);
+}
+
+/* Four times as many sessions as slots: at most LIM_GATE_CACHE_SLOTS are
+ * kept, the newest of each set; a replaced key is updated, not added. */
+static void
+test_bounded(void)
+{
+	enum {
+		N = LIM_GATE_CACHE_SLOTS * 4
+	};
+	gate_cache_t *c = NULL;
+	uint8_t(*keys)[GATE_CACHE_KEY_BYTES] = calloc(N, GATE_CACHE_KEY_BYTES);
+	config_groupset_t g = { { 1 } };
+	session_t s = session("x");
+	gate_entry_t e, out;
+	char cookie[32];
+	size_t i, hits = 0, recent = 0;
+
+	T_EQ_INT(gate_cache_new(&c), PO_OK);
+	if (c == NULL || keys == NULL) {
+		gate_cache_free(c);
+		free(keys);
+		return;
+	}
+	T_CHECK(gate_entry_fill(&e, &s, 1, 1, PLEX_ACCESS_OWNER, &g, "alice", "Alice", "a@example.com", "plex-owner"));
+	for (i = 0; i < N; i++) {
+		snprintf(cookie, sizeof(cookie), "cookie-%zu", i);
+		key_of(c, cookie, keys[i]);
+		e.checked = (int64_t)i;
+		gate_cache_put(c, keys[i], &e);
+	}
+	for (i = 0; i < N; i++)
+		if (gate_cache_get(c, keys[i], &out)) {
+			hits++;
+			T_EQ_INT(out.checked, (int64_t)i);
+			recent += i >= N / 2;
+		}
+	T_CHECK(hits <= LIM_GATE_CACHE_SLOTS);
+	T_CHECK(hits >= LIM_GATE_CACHE_SLOTS * 9 / 10); /* the sets fill up evenly */
+	T_CHECK(recent >= hits * 9 / 10);               /* the oldest went first */
+	T_CHECK(gate_cache_get(c, keys[N - 1], &out));  /* the newest is always kept */
+	T_CHECK(!gate_cache_get(c, keys[0], &out));
+	gate_cache_free(c);
+	free(keys);
+}
+
+static void
+test_fill_limits(void)
+{
+	config_groupset_t g = { { 1 } };
+	session_t s = session("x");
+	gate_entry_t e;
+	char *big = malloc(GATE_ENTRY_TEXT_MAX + 1);
+
+	T_CHECK(big != NULL);
+	if (big == NULL)
+		return;
+	memset(big, 'n', GATE_ENTRY_TEXT_MAX);
+	big[GATE_ENTRY_TEXT_MAX] = '\0';
+	T_CHECK(!gate_entry_fill(&e, &s, 1, 1, PLEX_ACCESS_OWNER, &g, "alice", big, NULL, "plex-owner"));
+	big[GATE_ENTRY_TEXT_MAX - 64] = '\0';
+	T_CHECK(gate_entry_fill(&e, &s, 1, 1, PLEX_ACCESS_OWNER, &g, "alice", big, NULL, "plex-owner"));
+	T_CHECK(!gate_entry_fill(&e, &s, 1, 1, PLEX_ACCESS_OWNER, &g, NULL, "Alice", NULL, "plex-owner"));
+	free(big);
+}
+
+int
+main(void)
+{
+	T_RUN(test_roundtrip);
+	T_RUN(test_bounded);
+	T_RUN(test_fill_limits);
+	return T_DONE();
+}
