@@ -53,13 +53,13 @@
 struct app {
 	const config_t *cfg;
 	app_opts_t opts;
-	unsigned algs;      /* the JWS algorithms in use */
-	keyholder_t *keys;  /* the key ring, reloaded when its file changes */
-	pthread_t maint;    /* housekeeping: key ring reloads, rotation */
+	unsigned algs;     /* the JWS algorithms in use */
+	keyholder_t *keys; /* the key ring, reloaded when its file changes */
+	pthread_t maint;   /* housekeeping: key ring reloads, rotation */
 	bool maint_started;
 	pthread_mutex_t maint_mu;
 	pthread_cond_t maint_cv;
-	bool stopping;      /* under maint_mu */
+	bool stopping; /* under maint_mu */
 	ui_t *ui;
 	store_t *store;
 	metrics_t *metrics;
@@ -68,7 +68,7 @@ struct app {
 	login_flow_t *flow;
 	login_http_t *logins;
 	oidc_t *oidc;
-	gate_t *gate;       /* forward auth; NULL without [app.NAME] */
+	gate_t *gate; /* forward auth; NULL without [app.NAME] */
 	router_t *router;
 	http_server_t *http;
 	ratelimit_t *rl;
@@ -151,8 +151,8 @@ healthz(void *arg, http_req_t *req, http_resp_t *resp)
 	if (store_shared(a->store)) {
 		store_health(a->store, true, &h);
 		http_resp_begin(resp, 200, "text/plain; charset=utf-8");
-		if (http_resp_fail(resp, buf_appendf(&resp->body, "ok\nstore: %s %s\n", h.backend,
-		                             h.up ? "ok" : "unreachable (see the log)")) == PO_OK)
+		const char *how = h.up ? "ok" : "unreachable (see the log)";
+		if (http_resp_fail(resp, buf_appendf(&resp->body, "ok\nstore: %s %s\n", h.backend, how)) == PO_OK)
 			(void)http_resp_fail(resp, http_resp_header(resp, "Cache-Control", "no-store"));
 		return;
 	}

@@ -16,19 +16,22 @@ static const struct {
 } counters[M_COUNT] = {
 	[M_LOGINS_STARTED] = { "plexoidc_logins_started_total", "Login pages shown (authorization requests accepted)." },
 	[M_LOGINS_SUCCEEDED] = { "plexoidc_logins_succeeded_total",
-		"Logins that ended with an authorization code or a forward-auth session." },
+	    "Logins that ended with an authorization code or a forward-auth session." },
 	[M_LOGINS_DENIED] = { "plexoidc_logins_denied_total",
-		"Plex sign-ins refused: the server is not shared with the account." },
+	    "Plex sign-ins refused: the server is not shared with the account." },
 	[M_ACCESS_UNVERIFIABLE] = { "plexoidc_access_unverifiable_total",
-		"Shares of the server refused because plex.tv sent them without ownerId while [plex] owner_id is set." },
+	    "Shares of the server refused because plex.tv sent them without ownerId while [plex] owner_id is set." },
 	[M_TOKENS_ISSUED] = { "plexoidc_tokens_issued_total", "Successful code exchanges at the token endpoint." },
 	[M_RATE_LIMITED] = { "plexoidc_rate_limited_total", "Requests answered 429 Too Many Requests." },
 	[M_APP_DENIED] = { "plexoidc_app_denied_total",
-		"Users with access to the Plex server refused by an app's allow list." },
+	    "Users with access to the Plex server refused by an app's allow list." },
 };
 
 static const char *const gate_decisions[MG_COUNT] = {
-	[MG_ALLOWED] = "allowed", [MG_SIGN_IN] = "sign_in", [MG_DENIED] = "denied", [MG_REFUSED] = "refused",
+	[MG_ALLOWED] = "allowed",
+	[MG_SIGN_IN] = "sign_in",
+	[MG_DENIED] = "denied",
+	[MG_REFUSED] = "refused",
 	[MG_UNAVAILABLE] = "unavailable",
 };
 

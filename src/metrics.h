@@ -18,13 +18,13 @@
 #include "store/store.h"
 
 enum metric {
-	M_LOGINS_STARTED = 0, /* login pages shown (authorization requests accepted) */
-	M_LOGINS_SUCCEEDED,   /* logins that ended with an authorization code */
-	M_LOGINS_DENIED,      /* Plex sign-ins refused: the server is not shared */
+	M_LOGINS_STARTED = 0,  /* login pages shown (authorization requests accepted) */
+	M_LOGINS_SUCCEEDED,    /* logins that ended with an authorization code */
+	M_LOGINS_DENIED,       /* Plex sign-ins refused: the server is not shared */
 	M_ACCESS_UNVERIFIABLE, /* shares refused because they carry no ownerId */
-	M_TOKENS_ISSUED,      /* successful code exchanges */
-	M_RATE_LIMITED,       /* requests answered 429 */
-	M_APP_DENIED,         /* a user refused by an app's allow list */
+	M_TOKENS_ISSUED,       /* successful code exchanges */
+	M_RATE_LIMITED,        /* requests answered 429 */
+	M_APP_DENIED,          /* a user refused by an app's allow list */
 	M_COUNT
 };
 

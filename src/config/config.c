@@ -70,8 +70,10 @@ cfg_get(cfg_parse_t *x, raw_sect_t *s, int k, const char *example)
 		return NULL;
 	}
 	if (rv->v[0] == '\0') {
-		cfg_key_err(x, s, k, "%s", example != NULL ? "has an empty value"
-		                                           : "has an empty value; remove the line to use the default");
+		if (example != NULL)
+			cfg_key_err(x, s, k, "has an empty value");
+		else
+			cfg_key_err(x, s, k, "has an empty value; remove the line to use the default");
 		return NULL;
 	}
 	return rv->v;
@@ -298,18 +300,19 @@ cfg_issuer(cfg_parse_t *x, raw_sect_t *s, config_t *c)
 	}
 	if (!u.https && !cv_host_is_loopback(u.host, u.host_len))
 		cfg_key_err(x, s, K_ISSUER, "must be https unless the host is a loopback address: "
-		    "relying parties and browsers need an https issuer (http is accepted only for "
-		    "127.0.0.0/8, ::1 and localhost, for testing); put plex-oidc behind a TLS reverse "
-		    "proxy and use its https:// address");
+		                            "relying parties and browsers need an https issuer (http is accepted only for "
+		                            "127.0.0.0/8, ::1 and localhost, for testing); put plex-oidc behind a TLS reverse "
+		                            "proxy and use its https:// address");
 	if (u.has_query || u.has_fragment) {
 		cfg_key_err(x, s, K_ISSUER, "must not have a query (\"?...\") or fragment (\"#...\"): "
-		    "an issuer is scheme, host, port and path only (OpenID Connect Core §2)");
+		                            "an issuer is scheme, host, port and path only (OpenID Connect Core §2)");
 	} else if (u.path_len > 0 && u.path[u.path_len - 1] == '/') {
 		start = (size_t)(u.path - v);
 		for (n = start + u.path_len; n > start && v[n - 1] == '/'; n--)
 			;
 		cfg_key_err(x, s, K_ISSUER, "must not end with \"/\": relying parties compare the issuer "
-		    "exactly and append /.well-known/openid-configuration to it; write \"%.*s\"", (int)n, v);
+		                            "exactly and append /.well-known/openid-configuration to it; write \"%.*s\"",
+		    (int)n, v);
 	}
 	if ((c->issuer_path = str_dupn(u.path, u.path_len)) == NULL)
 		return PO_ERR_NOMEM;
@@ -346,7 +349,7 @@ cfg_build_server(cfg_parse_t *x, config_t *c)
 		return PO_ERR_NOMEM;
 	if (cfg_get(x, s, K_TRUSTED_PROXIES, NULL) != NULL &&
 	    (rc = cfg_words(x, s, K_TRUSTED_PROXIES, SIZE_MAX, cfg_check_proxy, &c->trusted_proxies,
-		 &c->n_trusted_proxies)) != PO_OK)
+	         &c->n_trusted_proxies)) != PO_OK)
 		return rc;
 	if ((v = cfg_get(x, s, K_WEBFINGER, NULL)) != NULL) {
 		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
@@ -400,15 +403,15 @@ cfg_build_plex(cfg_parse_t *x, config_t *c)
 		uint64_t id;
 		if (str_to_u64(v, strlen(v), INT64_MAX, &id) != PO_OK || id == 0)
 			cfg_key_err(x, s, K_OWNER_ID, "must be the numeric Plex account id of the server's owner "
-			    "(setup mode fills it in)");
+			                              "(setup mode fills it in)");
 		else
 			c->plex_owner_id = (int64_t)id;
 	} else if (s->val[K_OWNER_ID].v == NULL) {
 		/* docs/SECURITY.md "owner_id": the machine identifier is chosen by
 		 * the device, so without the owner's id a look-alike counts. */
 		cfg_key_warn(x, s, K_OWNER_ID, "not set: a Plex device in another account that claims your server's "
-		    "identifier would be let in as its owner. Set owner_id to your Plex account id: setup mode shows it, "
-		    "or see \"id\" at https://plex.tv/api/v2/user (docs/CONFIGURATION.md)");
+		                               "identifier would be let in as its owner. Set owner_id to your Plex account id: setup mode shows it, "
+		                               "or see \"id\" at https://plex.tv/api/v2/user (docs/CONFIGURATION.md)");
 	}
 	v = cfg_get(x, s, K_PRODUCT, NULL);
 	if ((c->plex_product = v != NULL ? cfg_take(s, K_PRODUCT) : str_dup("Plex Login")) == NULL)

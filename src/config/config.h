@@ -58,7 +58,12 @@
 
 /* Groups are numbered: the three built-in ones (one per Plex relationship,
  * policy.h) first, then the [group.NAME] sections in file order. */
-enum { CONFIG_GROUP_OWNER, CONFIG_GROUP_HOME, CONFIG_GROUP_FRIEND, CONFIG_GROUPS_BUILTIN };
+enum {
+	CONFIG_GROUP_OWNER,
+	CONFIG_GROUP_HOME,
+	CONFIG_GROUP_FRIEND,
+	CONFIG_GROUPS_BUILTIN
+};
 #define CONFIG_GROUPS_MAX (CONFIG_GROUPS_BUILTIN + LIM_GROUPS_MAX)
 
 /* A set of groups, by number: what an allow list admits, what a user is in. */
@@ -93,7 +98,7 @@ typedef struct config_group {
 	char **users; /* [group.NAME] users: Plex usernames, emails or uuids, as written (compared
 	               * case-insensitively); none for the built-in groups */
 	size_t n_users;
-	size_t line;  /* of the section header; 0 for the built-in groups */
+	size_t line; /* of the section header; 0 for the built-in groups */
 } config_group_t;
 
 /* An app guarded by forward auth ([app.NAME]). */
@@ -130,17 +135,17 @@ enum {
 struct secret_hash;
 
 typedef struct config_client {
-	char *id;            /* from "[client.ID]": [A-Za-z0-9._-]{1,64} */
-	char *secret;        /* URL-safe chars only (A-Z a-z 0-9 - . _ ~), >= LIM_CLIENT_SECRET_MIN;
-	                      * NULL for a public client and with secret_hash */
+	char *id;                        /* from "[client.ID]": [A-Za-z0-9._-]{1,64} */
+	char *secret;                    /* URL-safe chars only (A-Z a-z 0-9 - . _ ~), >= LIM_CLIENT_SECRET_MIN;
+	                                  * NULL for a public client and with secret_hash */
 	struct secret_hash *secret_hash; /* secret_hash, parsed (core/secret_hash.h); NULL otherwise */
-	char **redirect_uris; /* absolute http(s) URLs without fragment; a public client's may also be
-	                       * private-use URIs (RFC 8252 §7.1), and its loopback ones match any port */
+	char **redirect_uris;            /* absolute http(s) URLs without fragment; a public client's may also be
+	                                  * private-use URIs (RFC 8252 §7.1), and its loopback ones match any port */
 	size_t n_redirect_uris;
-	char *name;          /* optional display name ("name = Grafana"); NULL if unset */
-	const char *id_token_alg; /* static: "RS256" (default), "ES256" or "EdDSA" (JWA names,
-	                           * id_token_signed_response_alg) */
-	bool refresh_tokens;      /* may get refresh tokens (offline_access); default true */
+	char *name;                       /* optional display name ("name = Grafana"); NULL if unset */
+	const char *id_token_alg;         /* static: "RS256" (default), "ES256" or "EdDSA" (JWA names,
+	                                   * id_token_signed_response_alg) */
+	bool refresh_tokens;              /* may get refresh tokens (offline_access); default true */
 	char **post_logout_redirect_uris; /* where logout may send the browser back to (RP-Initiated
 	                                   * Logout 1.0 §2); absolute http(s) URLs; may be empty */
 	size_t n_post_logout_redirect_uris;
@@ -165,14 +170,14 @@ config_client_public(const config_client_t *cl)
 
 typedef struct config {
 	/* [server] */
-	char *listen_host;   /* "127.0.0.1", "::1", "0.0.0.0", "::" (no brackets) */
+	char *listen_host; /* "127.0.0.1", "::1", "0.0.0.0", "::" (no brackets) */
 	uint16_t listen_port;
-	char *issuer;        /* verbatim; https, or http with a loopback host; no
-	                      * trailing slash, query or fragment */
-	char *issuer_path;   /* path part of issuer ("" or "/auth"), derived */
-	bool issuer_https;   /* derived */
-	char *data_dir;      /* relative ones resolved from the config file's directory */
-	char *log_level;     /* "debug" | "info" | "warn" | "error"; default "info" */
+	char *issuer;           /* verbatim; https, or http with a loopback host; no
+	                         * trailing slash, query or fragment */
+	char *issuer_path;      /* path part of issuer ("" or "/auth"), derived */
+	bool issuer_https;      /* derived */
+	char *data_dir;         /* relative ones resolved from the config file's directory */
+	char *log_level;        /* "debug" | "info" | "warn" | "error"; default "info" */
 	char **trusted_proxies; /* "trusted_proxies = 127.0.0.1 10.0.0.0/8 ::1"; may be empty */
 	size_t n_trusted_proxies;
 	/* Durations in seconds ("90s", "10m", "12h", "7d" in the file), each
@@ -184,27 +189,27 @@ typedef struct config {
 	int64_t key_rotation_s;     /* rotate the key ring this often; 0: never (manual) */
 	bool webfinger;             /* answer /.well-known/webfinger with the issuer (OpenID Connect
 	                             * Discovery 1.0 §2, for Tailscale); default false */
-	char *cookie_domain; /* where the forward-auth cookie is set (lower-case, no leading dot): the
-	                      * issuer's host and every [app.NAME] host are under it; by default the
-	                      * issuer's host without its first label. NULL without [app.NAME] */
+	char *cookie_domain;        /* where the forward-auth cookie is set (lower-case, no leading dot): the
+	                             * issuer's host and every [app.NAME] host are under it; by default the
+	                             * issuer's host without its first label. NULL without [app.NAME] */
 
 	/* [plex] */
 	char **plex_server_ids; /* required, at least one: [A-Za-z0-9-]{1,128} each; a user is let in
 	                         * when any of them is owned by or shared with them */
 	size_t n_plex_server_ids;
 	int64_t plex_owner_id; /* optional: the owner's Plex account id (of every server); 0 = unset */
-	char *plex_product;   /* default "Plex Login" */
-	char *plex_api_url;   /* default "https://plex.tv"; no trailing slash */
-	char *plex_auth_url;  /* default "https://app.plex.tv/auth" */
+	char *plex_product;    /* default "Plex Login" */
+	char *plex_api_url;    /* default "https://plex.tv"; no trailing slash */
+	char *plex_auth_url;   /* default "https://app.plex.tv/auth" */
 
 	/* [ui]: all optional; NULL when unset; paths resolved like data_dir */
-	char *ui_title;       /* page <title> and heading; default set by ui */
-	char *ui_message;     /* text under the heading */
-	char *ui_logo;        /* path to an image file */
-	char *ui_background;  /* path to an image file */
+	char *ui_title;        /* page <title> and heading; default set by ui */
+	char *ui_message;      /* text under the heading */
+	char *ui_logo;         /* path to an image file */
+	char *ui_background;   /* path to an image file */
 	char *ui_accent_color; /* "#rgb" or "#rrggbb" */
-	char *ui_custom_css;  /* path to a CSS file loaded after the built-in one */
-	char *ui_assets_dir;  /* directory whose files override built-in assets by name */
+	char *ui_custom_css;   /* path to a CSS file loaded after the built-in one */
+	char *ui_assets_dir;   /* directory whose files override built-in assets by name */
 
 	/* [store]: all NULL/0 without a url (the memory store) */
 	char *store_url;      /* as written, for logs: "redis://HOST[:PORT][/DB]" or "unix:/PATH[?db=N]" */

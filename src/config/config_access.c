@@ -80,7 +80,8 @@ cfg_build_groups(cfg_parse_t *x, config_t *c)
 		for (k = 0; k < CONFIG_GROUPS_BUILTIN; k++)
 			if (strcasecmp(g->name, cfg_builtin[k]) == 0)
 				cfg_err(x, s->line, "[%s]: \"%s\" is a built-in group (the Plex relationship with your server); "
-				    "name yours differently", s->label, cfg_builtin[k]);
+				                    "name yours differently",
+				    s->label, cfg_builtin[k]);
 		if (cfg_get(x, s, K_GROUP_USERS, "users = alice bob@example.com") == NULL)
 			continue;
 		if ((rc = cfg_words(x, s, K_GROUP_USERS, LIM_GROUP_USERS_MAX, cfg_check_user, &g->users, &g->n_users)) !=
@@ -120,7 +121,8 @@ cfg_allow(cfg_parse_t *x, const config_t *c, raw_sect_t *s, int k, config_groups
 			buf_init(&known, 1024);
 			cfg_group_names(c, &known);
 			cfg_key_err(x, s, k, "\"%.*s\" is not a group; the groups are: %s (add a [group.%.*s] section to "
-			    "define it)", CFG_CLIP(wl), w, buf_str(&known), CFG_CLIP(wl), w);
+			                     "define it)",
+			    CFG_CLIP(wl), w, buf_str(&known), CFG_CLIP(wl), w);
 			buf_free(&known);
 			continue;
 		}
@@ -128,7 +130,7 @@ cfg_allow(cfg_parse_t *x, const config_t *c, raw_sect_t *s, int k, config_groups
 	}
 	if (n == 0)
 		cfg_key_err(x, s, k, "is empty: list the groups that may sign in, e.g. \"allow = plex-owner\" (an empty "
-		    "list means neither nobody nor everybody: remove the line for the default)");
+		                     "list means neither nobody nor everybody: remove the line for the default)");
 }
 
 /* A guarded host: a DNS name, lower-case letters, digits, '-' and '.',
@@ -245,7 +247,8 @@ cfg_unused_groups(cfg_parse_t *x, const config_t *c)
 			used = config_groupset_has(&c->apps[i].allow, g);
 		if (!used)
 			cfg_warn(x, c->groups[g].line, "[group.%s] is allowed by no client or app: add it to an allow list, "
-			    "or remove it", c->groups[g].name);
+			                               "or remove it",
+			    c->groups[g].name);
 	}
 }
 
@@ -340,7 +343,7 @@ cfg_build_cookie_domain(cfg_parse_t *x, config_t *c)
 	if (c->n_apps == 0) {
 		if (v != NULL)
 			cfg_key_warn(x, s, K_COOKIE_DOMAIN, "is set, but no [app.NAME] section guards an app with forward "
-			    "auth: it has no effect");
+			                                    "auth: it has no effect");
 		return PO_OK;
 	}
 	if (v != NULL) {
@@ -353,7 +356,7 @@ cfg_build_cookie_domain(cfg_parse_t *x, config_t *c)
 	} else if (s->val[K_COOKIE_DOMAIN].v != NULL) {
 		return PO_OK; /* empty: reported */
 	} else if (have_issuer && (dot = strchr(ih, '.')) != NULL && strchr(dot + 1, '.') != NULL &&
-	           cfg_check_cookie_domain(dot + 1) == NULL) {
+	    cfg_check_cookie_domain(dot + 1) == NULL) {
 		/* auth.example.com: example.com, as tinyauth does. */
 		if ((c->cookie_domain = str_dup(dot + 1)) == NULL)
 			return PO_ERR_NOMEM;
@@ -361,8 +364,9 @@ cfg_build_cookie_domain(cfg_parse_t *x, config_t *c)
 	} else {
 		if (have_issuer)
 			cfg_key_err(x, s, K_COOKIE_DOMAIN, "missing: forward auth ([app.%s]) sets its cookie on the parent "
-			    "domain of the issuer's host and the guarded hosts, and none follows from the issuer's host "
-			    "\"%s\"; set it, e.g. \"cookie_domain = example.com\"", c->apps[0].id, ih);
+			                                   "domain of the issuer's host and the guarded hosts, and none follows from the issuer's host "
+			                                   "\"%s\"; set it, e.g. \"cookie_domain = example.com\"",
+			    c->apps[0].id, ih);
 		return PO_OK;
 	}
 	for (char *q = c->cookie_domain; *q != '\0'; q++) /* DNS names are case-insensitive (RFC 4343) */
@@ -370,8 +374,9 @@ cfg_build_cookie_domain(cfg_parse_t *x, config_t *c)
 			*q = (char)(*q - 'A' + 'a');
 	if (have_issuer && !cfg_under(ih, c->cookie_domain))
 		cfg_key_err(x, s, K_COOKIE_DOMAIN, "%s\"%s\" is not the issuer's host \"%s\" or a parent domain of it: "
-		    "the sign-in page, on the issuer's host, sets the forward-auth cookie, and a host can only set "
-		    "cookies for itself and its parent domains", derived ? "the default, " : "", c->cookie_domain, ih);
+		                                   "the sign-in page, on the issuer's host, sets the forward-auth cookie, and a host can only set "
+		                                   "cookies for itself and its parent domains",
+		    derived ? "the default, " : "", c->cookie_domain, ih);
 	for (i = 0, a = 0; i < x->n_named && a < c->n_apps; i++) {
 		if (x->named[i].kind != SECT_APP)
 			continue;
@@ -381,7 +386,8 @@ cfg_build_cookie_domain(cfg_parse_t *x, config_t *c)
 				h += 2;
 			if (!cfg_under(h, c->cookie_domain))
 				cfg_key_err(x, &x->named[i], K_APP_HOSTS, "\"%s\" is not under [server] cookie_domain \"%s\"%s: "
-				    "the browser would never send it the forward-auth cookie", c->apps[a].hosts[j],
+				                                          "the browser would never send it the forward-auth cookie",
+				    c->apps[a].hosts[j],
 				    c->cookie_domain, derived ? " (the default: the issuer's host without its first label)" : "");
 		}
 		a++;

@@ -32,11 +32,11 @@ cfg_secret_ok(cfg_parse_t *x, raw_sect_t *s, int k, const char *v, size_t len, c
 		cfg_key_err(x, s, k, "the secret%s%s is empty; " CFG_SECRET_HINT, in, where);
 	} else if (!cv_secret_chars_ok(v, len)) {
 		cfg_key_err(x, s, k, "the secret%s%s has characters other than A-Z a-z 0-9 - . _ ~ "
-		    "(URL-safe): Cloudflare Access sends client secrets without URL-encoding them, so "
-		    "any other character breaks sign-in; " CFG_SECRET_HINT, in, where);
+		                     "(URL-safe): Cloudflare Access sends client secrets without URL-encoding them, so "
+		                     "any other character breaks sign-in; " CFG_SECRET_HINT,
+		    in, where);
 	} else if (len < LIM_CLIENT_SECRET_MIN) {
-		cfg_key_err(x, s, k, "the secret%s%s is %zu characters long; at least %d are required; "
-		    CFG_SECRET_HINT, in, where, len, LIM_CLIENT_SECRET_MIN);
+		cfg_key_err(x, s, k, "the secret%s%s is %zu characters long; at least %d are required; " CFG_SECRET_HINT, in, where, len, LIM_CLIENT_SECRET_MIN);
 	} else if (len > LIM_CLIENT_SECRET_MAX) {
 		cfg_key_err(x, s, k, "the secret%s%s is %zu characters long; at most %d are allowed", in,
 		    where, len, LIM_CLIENT_SECRET_MAX);
@@ -82,11 +82,12 @@ cfg_client_secret(cfg_parse_t *x, raw_sect_t *s, config_client_t *cl)
 	if (config_client_public(cl)) {
 		/* RFC 6749 §2.1: a public client cannot keep a secret, so it has
 		 * none; one in the file means a mistake somewhere. */
-		why = s->val[K_PUBLIC].v != NULL        ? "public = yes"
+		why = s->val[K_PUBLIC].v != NULL      ? "public = yes"
 		    : s->val[K_AUTH_METHOD].v != NULL ? "token_endpoint_auth_method = none"
 		                                      : NULL; /* the preset's */
 		if (given > 0)
-			cfg_key_err(x, s, sv->v != NULL ? K_SECRET : fv->v != NULL ? K_SECRET_FILE : K_SECRET_HASH,
+			cfg_key_err(x, s, sv->v != NULL ? K_SECRET : fv->v != NULL ? K_SECRET_FILE
+			                                                           : K_SECRET_HASH,
 			    "set for a public client (%s%s): a public client has no secret and proves itself with "
 			    "PKCE; remove the secret, or set public = no to make it a confidential client",
 			    why != NULL ? "" : "preset ", why != NULL ? why : cl->preset);
@@ -94,12 +95,13 @@ cfg_client_secret(cfg_parse_t *x, raw_sect_t *s, config_client_t *cl)
 	}
 	if (given > 1) {
 		cfg_key_err(x, s, hv->v != NULL ? K_SECRET_HASH : K_SECRET_FILE, "set together with %s; give only one "
-		    "of secret, secret_file and secret_hash", sv->v != NULL ? "secret" : "secret_file");
+		                                                                 "of secret, secret_file and secret_hash",
+		    sv->v != NULL ? "secret" : "secret_file");
 		goto out;
 	}
 	if (given == 0) {
 		cfg_key_err(x, s, K_SECRET, "missing; set secret_file = PATH (a file holding the secret), "
-		    "secret = SECRET or secret_hash = HASH (from plex-oidc hash-secret); " CFG_SECRET_HINT);
+		                            "secret = SECRET or secret_hash = HASH (from plex-oidc hash-secret); " CFG_SECRET_HINT);
 		goto out;
 	}
 	if (hv->v != NULL) {
@@ -125,7 +127,8 @@ cfg_client_secret(cfg_parse_t *x, raw_sect_t *s, config_client_t *cl)
 			cfg_key_err(x, s, K_SECRET_FILE, "cannot read %s: %s", path, strerror(e));
 		else
 			cfg_key_err(x, s, K_SECRET_FILE, "%s is larger than %d bytes; it must hold only the "
-			    "secret", path, LIM_CLIENT_SECRET_MAX);
+			                                 "secret",
+			    path, LIM_CLIENT_SECRET_MAX);
 		rc = PO_OK;
 		goto out;
 	}
@@ -215,8 +218,8 @@ cfg_build_clients(cfg_parse_t *x, config_t *c)
 	if (n == 0) {
 		if (x->n_kind[SECT_APP] == 0)
 			cfg_err(x, 0, "no [client.ID] or [app.NAME] section: add a [client.ID] for each application "
-			    "that signs in through plex-oidc, or an [app.NAME] for each one it guards by forward auth "
-			    "(see plex-oidc.example.ini)");
+			              "that signs in through plex-oidc, or an [app.NAME] for each one it guards by forward auth "
+			              "(see plex-oidc.example.ini)");
 		return PO_OK;
 	}
 	if ((c->clients = calloc(n, sizeof(*c->clients))) == NULL)

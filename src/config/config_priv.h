@@ -29,23 +29,81 @@
 
 /* Fixed sections come first; from SECT_CLIENT on, sections are named
  * ("[client.ID]", "[group.NAME]", "[app.NAME]"), any number of each. */
-enum sect_kind { SECT_SERVER, SECT_PLEX, SECT_UI, SECT_STORE, SECT_CLIENT, SECT_GROUP, SECT_APP, SECT_KINDS };
+enum sect_kind {
+	SECT_SERVER,
+	SECT_PLEX,
+	SECT_UI,
+	SECT_STORE,
+	SECT_CLIENT,
+	SECT_GROUP,
+	SECT_APP,
+	SECT_KINDS
+};
 #define SECT_FIXED SECT_CLIENT /* how many fixed sections */
 /* Key indexes, per section kind, in the order of cfg_keys. */
 enum {
-	K_LISTEN, K_ISSUER, K_DATA_DIR, K_LOG_LEVEL, K_TRUSTED_PROXIES, K_SESSION_LIFETIME, K_ACCESS_RECHECK,
-	K_ACCESS_GRACE, K_REFRESH_LIFETIME, K_KEY_ROTATION, K_WEBFINGER, K_COOKIE_DOMAIN
+	K_LISTEN,
+	K_ISSUER,
+	K_DATA_DIR,
+	K_LOG_LEVEL,
+	K_TRUSTED_PROXIES,
+	K_SESSION_LIFETIME,
+	K_ACCESS_RECHECK,
+	K_ACCESS_GRACE,
+	K_REFRESH_LIFETIME,
+	K_KEY_ROTATION,
+	K_WEBFINGER,
+	K_COOKIE_DOMAIN
 };
-enum { K_SERVER_ID, K_OWNER_ID, K_PRODUCT, K_API_URL, K_AUTH_URL };
-enum { K_TITLE, K_MESSAGE, K_LOGO, K_BACKGROUND, K_CUSTOM_CSS, K_ASSETS_DIR, K_ACCENT_COLOR };
 enum {
-	K_SECRET, K_SECRET_FILE, K_REDIRECT_URIS, K_NAME, K_ID_TOKEN_ALG, K_REFRESH_TOKENS, K_POST_LOGOUT_URIS,
-	K_CLIENT_ALLOW, K_SECRET_HASH, K_PRESET, K_PUBLIC, K_AUTH_METHOD, K_REQUIRE_PKCE, K_ID_TOKEN_CLAIMS,
-	K_ALWAYS_GROUPS, K_REQUIRE_EMAIL
+	K_SERVER_ID,
+	K_OWNER_ID,
+	K_PRODUCT,
+	K_API_URL,
+	K_AUTH_URL
 };
-enum { K_GROUP_USERS };
-enum { K_APP_HOSTS, K_APP_ALLOW, K_APP_NAME };
-enum { K_STORE_URL, K_STORE_PASSWORD_FILE, K_STORE_USERNAME, K_STORE_PREFIX, K_STORE_TLS };
+enum {
+	K_TITLE,
+	K_MESSAGE,
+	K_LOGO,
+	K_BACKGROUND,
+	K_CUSTOM_CSS,
+	K_ASSETS_DIR,
+	K_ACCENT_COLOR
+};
+enum {
+	K_SECRET,
+	K_SECRET_FILE,
+	K_REDIRECT_URIS,
+	K_NAME,
+	K_ID_TOKEN_ALG,
+	K_REFRESH_TOKENS,
+	K_POST_LOGOUT_URIS,
+	K_CLIENT_ALLOW,
+	K_SECRET_HASH,
+	K_PRESET,
+	K_PUBLIC,
+	K_AUTH_METHOD,
+	K_REQUIRE_PKCE,
+	K_ID_TOKEN_CLAIMS,
+	K_ALWAYS_GROUPS,
+	K_REQUIRE_EMAIL
+};
+enum {
+	K_GROUP_USERS
+};
+enum {
+	K_APP_HOSTS,
+	K_APP_ALLOW,
+	K_APP_NAME
+};
+enum {
+	K_STORE_URL,
+	K_STORE_PASSWORD_FILE,
+	K_STORE_USERNAME,
+	K_STORE_PREFIX,
+	K_STORE_TLS
+};
 #define KEYS_MAX 16
 /* Named sections at most: clients, groups and apps. */
 #define CFG_NAMED_MAX (LIM_CLIENTS_MAX + LIM_GROUPS_MAX + LIM_APPS_MAX)
@@ -73,15 +131,15 @@ typedef struct cfg_msg {
 } cfg_msg_t;
 
 typedef struct cfg_parse {
-	const char *file;              /* the file name, for messages */
-	char *dir;                     /* its directory; NULL: the current one */
+	const char *file;             /* the file name, for messages */
+	char *dir;                    /* its directory; NULL: the current one */
 	raw_sect_t fixed[SECT_FIXED]; /* [server], [plex], [ui], [store] */
 	raw_sect_t *named;            /* every named section in file order
 	                               * (CFG_NAMED_MAX slots, allocated at the first) */
 	size_t n_named;
-	size_t n_kind[SECT_KINDS];    /* named sections of each kind */
-	raw_sect_t *cur;               /* section being read; NULL in a rejected one */
-	bool in_section;               /* a header was seen */
+	size_t n_kind[SECT_KINDS]; /* named sections of each kind */
+	raw_sect_t *cur;           /* section being read; NULL in a rejected one */
+	bool in_section;           /* a header was seen */
 	cfg_msg_t msgs[CFG_MSGS_MAX];
 	size_t n_msgs;
 	cfg_msg_t warns[CFG_WARNS_MAX]; /* not problems: the load succeeds */

@@ -122,7 +122,8 @@ cfg_vmsg(cfg_parse_t *x, bool warn, size_t line, const char *env, const char *se
 		buf_free(&b);
 		return;
 	}
-	m->order = env != NULL ? CFG_ORDER_ENV : line != 0 ? line : CFG_ORDER_FILE;
+	m->order = env != NULL ? CFG_ORDER_ENV : line != 0 ? line
+	                                                   : CFG_ORDER_FILE;
 	m->seq = warn ? x->n_warns++ : x->n_msgs++;
 }
 
@@ -287,7 +288,8 @@ cfg_on_section(void *ctx, size_t line, const char *name, size_t len)
 	}
 	if (k == SECT_KINDS) {
 		cfg_err(x, line, "unknown section [%.*s]; the sections are [server], [plex], [ui], [store], "
-		    "[client.ID], [group.NAME] and [app.NAME]", CFG_CLIP(len), name);
+		                 "[client.ID], [group.NAME] and [app.NAME]",
+		    CFG_CLIP(len), name);
 		return x->fatal;
 	}
 	id = name + strlen(cfg_sect_names[k]) + 1;
@@ -333,7 +335,8 @@ cfg_on_pair(void *ctx, size_t line, const char *key, size_t klen, const char *va
 
 	if (!x->in_section) {
 		cfg_err(x, line, "%.*s: key outside any section; put it under [server], [plex], [ui], [store] or "
-		    "[client.ID]", CFG_CLIP(klen), key);
+		                 "[client.ID]",
+		    CFG_CLIP(klen), key);
 		return x->fatal;
 	}
 	if (s == NULL)
@@ -346,7 +349,9 @@ cfg_on_pair(void *ctx, size_t line, const char *key, size_t klen, const char *va
 		cfg_keys_text(s->kind, &kt);
 		cfg_err(x, line, "[%s] %.*s: unknown key; the keys of [%s] are: %s", s->label, CFG_CLIP(klen),
 		    key, s->kind == SECT_CLIENT ? "client.ID" : s->kind == SECT_GROUP ? "group.NAME"
-		                                : s->kind == SECT_APP ? "app.NAME" : s->label, buf_str(&kt));
+		        : s->kind == SECT_APP                                         ? "app.NAME"
+		                                                                      : s->label,
+		    buf_str(&kt));
 		buf_free(&kt);
 		return x->fatal;
 	}
@@ -387,8 +392,8 @@ cfg_env_name(char *out, size_t outsz, const char *label, const char *key)
 			if (n + 1 >= outsz)
 				return 0;
 			out[n++] = (*p >= 'a' && *p <= 'z') ? (char)(*p - 'a' + 'A')
-			         : (*p == '.' || *p == '-') ? '_'
-			                                      : *p;
+			    : (*p == '.' || *p == '-')      ? '_'
+			                                    : *p;
 		}
 	}
 	out[n] = '\0';
@@ -440,8 +445,9 @@ cfg_env_one(cfg_parse_t *x, const char *e)
 				buf_init(&kt, CFG_MSG_LEN_MAX);
 				cfg_keys_text((enum sect_kind)k, &kt);
 				cfg_env_err(x, name, "matches no key of a [%s.%s] section in the file; the "
-				    "environment can override a key (%s) of a %s the file defines, not add a "
-				    "%s", cfg_sect_names[k], cfg_named[k].ID, buf_str(&kt), cfg_named[k].what,
+				                     "environment can override a key (%s) of a %s the file defines, not add a "
+				                     "%s",
+				    cfg_sect_names[k], cfg_named[k].ID, buf_str(&kt), cfg_named[k].what,
 				    cfg_named[k].what);
 				buf_free(&kt);
 			} else {
@@ -456,7 +462,8 @@ cfg_env_one(cfg_parse_t *x, const char *e)
 	}
 	if (hit2 != NULL) {
 		cfg_env_err(x, name, "is ambiguous: it names a key of both [%s] and [%s]; rename one of "
-		    "these sections", hit->label, hit2->label);
+		                     "these sections",
+		    hit->label, hit2->label);
 		return x->fatal;
 	}
 	val = eq + 1;

@@ -131,7 +131,9 @@ cv_url(const char *s, cv_url_t *u)
 	hash = memchr(auth_end, '#', (size_t)(end - auth_end));
 	q = memchr(auth_end, '?', (size_t)((hash != NULL ? hash : end) - auth_end));
 	u->path = auth_end;
-	u->path_len = (size_t)((q != NULL ? q : hash != NULL ? hash : end) - auth_end);
+	u->path_len = (size_t)((q != NULL ? q : hash != NULL ? hash
+	                                                     : end) -
+	    auth_end);
 	u->has_query = q != NULL;
 	u->has_fragment = hash != NULL;
 	return NULL;

@@ -17,16 +17,16 @@
 #include <stdint.h>
 #include "po_limits.h"
 
-#define CV_CLIENT_ID_MAX LIM_CLIENT_ID_MAX /* po_limits.h */
+#define CV_CLIENT_ID_MAX LIM_CLIENT_ID_MAX           /* po_limits.h */
 #define CV_PLEX_SERVER_ID_MAX LIM_PLEX_SERVER_ID_MAX /* po_limits.h */
 
 /* An absolute http(s) URL split into the parts config checks. Pointers are
  * into the string given to cv_url(). */
 typedef struct cv_url {
 	bool https;
-	const char *host;  /* without the brackets of an IPv6 literal */
+	const char *host; /* without the brackets of an IPv6 literal */
 	size_t host_len;
-	const char *path;  /* "" or "/..." up to '?', '#' or the end */
+	const char *path; /* "" or "/..." up to '?', '#' or the end */
 	size_t path_len;
 	bool has_query;    /* a '?' before any '#' */
 	bool has_fragment; /* a '#' */

@@ -26,8 +26,8 @@ struct sockaddr;
 #define IPADDR_KEY_LEN 17
 
 typedef struct ipaddr {
-	int family;              /* AF_INET or AF_INET6; 0 when not parsed */
-	unsigned char addr[16];  /* network order; IPv4 in the first 4 bytes */
+	int family;             /* AF_INET or AF_INET6; 0 when not parsed */
+	unsigned char addr[16]; /* network order; IPv4 in the first 4 bytes */
 } ipaddr_t;
 
 /* Parses a numeric IPv4 or IPv6 address (no brackets, no port, no zone),

@@ -10,7 +10,12 @@
 
 #include <stddef.h>
 
-enum log_level { LOG_DEBUG = 0, LOG_INFO = 1, LOG_WARN = 2, LOG_ERROR = 3 };
+enum log_level {
+	LOG_DEBUG = 0,
+	LOG_INFO = 1,
+	LOG_WARN = 2,
+	LOG_ERROR = 3
+};
 
 /* Sets the minimum level printed. Call before starting threads. */
 void log_set_level(enum log_level lvl);

@@ -15,9 +15,9 @@
 #include <stddef.h>
 
 typedef struct ip_cidr {
-	int family;               /* AF_INET or AF_INET6 */
+	int family; /* AF_INET or AF_INET6 */
 	unsigned char addr[16];
-	unsigned prefix;          /* bits */
+	unsigned prefix; /* bits */
 } ip_cidr_t;
 
 typedef struct ip_allow { /* struct tag used by server.h */

@@ -22,7 +22,13 @@
 #include "core/rnd.h"
 #include "http/conns.h"
 
-enum phase { PH_HEAD = 0, PH_BODY, PH_BUSY, PH_IDLE, PH_CUT };
+enum phase {
+	PH_HEAD = 0,
+	PH_BODY,
+	PH_BUSY,
+	PH_IDLE,
+	PH_CUT
+};
 
 struct addr {
 	struct addr *next; /* hash chain */

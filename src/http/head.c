@@ -81,8 +81,9 @@ http_head_check(const http_field_t *f, size_t n, http_head_t *out)
 		} else if (name_is(&f[i], "Content-Length")) {
 			/* Repeated lines must agree exactly (RFC 9112 §6.3 item 5
 			 * allows rejecting them; we accept only identical ones). */
-			if (cl != NULL && (cl->value_len != f[i].value_len ||
-			                      memcmp(cl->value, f[i].value, cl->value_len) != 0))
+			bool same = cl == NULL ||
+			    (cl->value_len == f[i].value_len && memcmp(cl->value, f[i].value, cl->value_len) == 0);
+			if (!same)
 				st = 400;
 			else if (cl == NULL && !content_length(f[i].value, f[i].value_len, &len))
 				st = 400;

@@ -27,9 +27,9 @@ typedef struct http_field {
 
 /* How the body is framed, when the head is accepted. */
 typedef struct http_head {
-	bool chunked;     /* Transfer-Encoding: chunked */
-	bool has_length;  /* a Content-Length */
-	uint64_t length;  /* its value (0 without one) */
+	bool chunked;    /* Transfer-Encoding: chunked */
+	bool has_length; /* a Content-Length */
+	uint64_t length; /* its value (0 without one) */
 } http_head_t;
 
 /* Checks the n fields f[0..n-1] of one request head. A caller that

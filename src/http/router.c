@@ -166,7 +166,7 @@ router_handle(void *arg, http_req_t *req, http_resp_t *resp)
 	else if (rt->cors && (rc = http_cors_allow(resp)) != PO_OK)
 		;
 	else if (rt->guard_class < 0 || r->guard == NULL || req->reentry ||
-	         !r->guard(r->guard_arg, rt->guard_class, req, resp))
+	    !r->guard(r->guard_arg, rt->guard_class, req, resp))
 		rt->fn(rt->arg, req, resp);
 	/* A failure above is the response's sticky error: it goes out as 500. */
 	(void)http_resp_fail(resp, rc);

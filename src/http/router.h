@@ -21,16 +21,19 @@
 
 #include "http/server.h"
 
-enum { ROUTE_GET = 1, ROUTE_POST = 2 };
+enum {
+	ROUTE_GET = 1,
+	ROUTE_POST = 2
+};
 
 typedef void (*route_fn)(void *arg, http_req_t *req, http_resp_t *resp);
 
 typedef struct route {
-	const char *path;  /* below the base: "/token"; static string */
-	bool prefix;       /* path is a prefix ("/assets/"); the rest is the handler's */
-	unsigned methods;  /* ROUTE_GET | ROUTE_POST */
+	const char *path; /* below the base: "/token"; static string */
+	bool prefix;      /* path is a prefix ("/assets/"); the rest is the handler's */
+	unsigned methods; /* ROUTE_GET | ROUTE_POST */
 	bool cors;
-	int guard_class;   /* passed to the guard; -1: no guard */
+	int guard_class; /* passed to the guard; -1: no guard */
 	route_fn fn;
 	void *arg;
 } route_t;

@@ -47,7 +47,7 @@ struct http_server {
 	http_handler_fn handler;
 	void *arg;
 	uint16_t port;
-	int inflight; /* requests between on_uri and on_completed (atomic) */
+	int inflight;     /* requests between on_uri and on_completed (atomic) */
 	uint64_t id_seed; /* random, per process: request ids do not repeat across restarts */
 	uint64_t id_next; /* atomic counter */
 	const ip_allow_t *trusted;
@@ -70,7 +70,7 @@ struct http_conn {
 	char request_id[17];
 	char peer[INET6_ADDRSTRLEN];
 	char client[INET6_ADDRSTRLEN];
-	buf_t xff; /* every X-Forwarded-For line, joined */
+	buf_t xff;         /* every X-Forwarded-For line, joined */
 	conn_slot_t *slot; /* the connection's (conns.h); NULL if untracked */
 };
 

@@ -34,23 +34,23 @@ typedef struct http_server http_server_t;
 typedef struct http_conn http_conn_t; /* one request in flight; opaque */
 
 typedef struct http_req {
-	const char *method;        /* "GET", "POST", ... */
-	const char *path;          /* raw path, no query, never NULL */
-	const char *query;         /* raw query after '?', "" if none */
+	const char *method; /* "GET", "POST", ... */
+	const char *path;   /* raw path, no query, never NULL */
+	const char *query;  /* raw query after '?', "" if none */
 	size_t query_len;
-	const char *body;          /* NUL-terminated; "" if none */
+	const char *body; /* NUL-terminated; "" if none */
 	size_t body_len;
-	const char *content_type;  /* header values, NULL when absent */
+	const char *content_type; /* header values, NULL when absent */
 	const char *authorization;
 	const char *cookie;
 	const char *origin;
 	const char *forwarded_for; /* X-Forwarded-For */
 	const char *if_none_match;
-	const char *peer_ip;       /* textual address of the TCP peer */
-	const char *client_ip;     /* the client: peer_ip, or from X-Forwarded-For
-	                            * when the peer is a trusted proxy (clientip.h) */
-	const char *request_id;    /* 16 hex characters, also logged */
-	int reentry;               /* 0 on the first call, then 1, 2... after resume */
+	const char *peer_ip;    /* textual address of the TCP peer */
+	const char *client_ip;  /* the client: peer_ip, or from X-Forwarded-For
+	                         * when the peer is a trusted proxy (clientip.h) */
+	const char *request_id; /* 16 hex characters, also logged */
+	int reentry;            /* 0 on the first call, then 1, 2... after resume */
 	http_conn_t *conn;
 } http_req_t;
 
@@ -60,19 +60,19 @@ typedef struct http_header {
 } http_header_t;
 
 typedef struct http_resp {
-	int status;                 /* default 200 */
-	const char *content_type;   /* static string; NULL for none */
-	buf_t body;                 /* owned body, or: */
-	const void *static_body;    /* borrowed body living as long as the server */
+	int status;               /* default 200 */
+	const char *content_type; /* static string; NULL for none */
+	buf_t body;               /* owned body, or: */
+	const void *static_body;  /* borrowed body living as long as the server */
 	size_t static_len;
 	http_header_t hdr[HTTP_RESP_HEADERS_MAX];
 	size_t nhdr;
-	bool suspended;             /* set by http_req_suspend() */
-	void *shared;               /* http_shared_new(): sent as is, the rest ignored */
-	int err;                    /* sticky: the first failure while building the
-	                             * answer (a header over the cap, an append
-	                             * that failed); the server then sends a plain
-	                             * 500 instead of a half-built answer */
+	bool suspended; /* set by http_req_suspend() */
+	void *shared;   /* http_shared_new(): sent as is, the rest ignored */
+	int err;        /* sticky: the first failure while building the
+	                 * answer (a header over the cap, an append
+	                 * that failed); the server then sends a plain
+	                 * 500 instead of a half-built answer */
 } http_resp_t;
 
 typedef void (*http_handler_fn)(void *arg, http_req_t *req, http_resp_t *resp);

@@ -78,33 +78,36 @@ enum login_door {
 typedef struct login {
 	char bid[LOGIN_ID_SIZE]; /* browser id this login is bound to (cookie) */
 	enum login_door door;
-	char *app;               /* the client id (or app NAME), for the page and the policy */
-	char *cont;              /* the door's continuation (door-specific) */
+	char *app;  /* the client id (or app NAME), for the page and the policy */
+	char *cont; /* the door's continuation (door-specific) */
 	enum login_state st;
 	int64_t pin_id;
 	char *pin_code;
-	int64_t poll_at_ms;      /* wall clock: last poll sent, or 0 */
-	bool polling;            /* a poll is in flight (until poll_at_ms + its timeout) */
-	int poll_failures;       /* consecutive */
-	identity_t *who;         /* DONE: who signed in */
-	char *sess;              /* DONE: their new sign-on session, sealed (session.h) */
-	char *account;           /* DENIED: the Plex account's name */
-	int denied_reason;       /* DENIED: LOGIN_DENIED_* */
+	int64_t poll_at_ms; /* wall clock: last poll sent, or 0 */
+	bool polling;       /* a poll is in flight (until poll_at_ms + its timeout) */
+	int poll_failures;  /* consecutive */
+	identity_t *who;    /* DONE: who signed in */
+	char *sess;         /* DONE: their new sign-on session, sealed (session.h) */
+	char *account;      /* DENIED: the Plex account's name */
+	int denied_reason;  /* DENIED: LOGIN_DENIED_* */
 } login_t;
 
 /* Why a login was denied, for the page (it must not blame the user for
  * what they cannot change). */
-enum { LOGIN_DENIED_NOT_SHARED = 0, LOGIN_DENIED_UNVERIFIABLE = 1 };
+enum {
+	LOGIN_DENIED_NOT_SHARED = 0,
+	LOGIN_DENIED_UNVERIFIABLE = 1
+};
 
 /* An event and what it carries (borrowed; copied by login_step). */
 typedef struct login_event_data {
 	enum login_event ev;
-	int64_t pin_id;           /* LEV_PIN_CREATED */
-	const char *pin_code;     /* LEV_PIN_CREATED */
-	const identity_t *who;    /* LEV_ALLOWED */
-	const char *sess;         /* LEV_ALLOWED: the sealed session (may be NULL) */
-	const char *account;      /* LEV_DENIED */
-	int denied_reason;        /* LEV_DENIED */
+	int64_t pin_id;        /* LEV_PIN_CREATED */
+	const char *pin_code;  /* LEV_PIN_CREATED */
+	const identity_t *who; /* LEV_ALLOWED */
+	const char *sess;      /* LEV_ALLOWED: the sealed session (may be NULL) */
+	const char *account;   /* LEV_DENIED */
+	int denied_reason;     /* LEV_DENIED */
 } login_event_data_t;
 
 /* What a step asks its caller to do. */

@@ -33,9 +33,9 @@ struct chain {
 	char id[LOGIN_ID_SIZE];
 	void (*done)(void *);
 	void *done_arg;
-	char *token;       /* the user's Plex token: a secret */
+	char *token; /* the user's Plex token: a secret */
 	identity_t *who;
-	int rate_limited;  /* 429s answered to this chain's user/resources calls */
+	int rate_limited; /* 429s answered to this chain's user/resources calls */
 };
 
 /* ---- the real plex client ---- */
@@ -170,11 +170,11 @@ simple(struct chain *c, enum login_event ev)
 
 /* Starts a call unless the flow is stopping (then it fails like an
  * unreachable plex.tv: PO_ERR_LIMIT). */
-#define CALL(f, rc, op, ...)                                                                          \
-	do {                                                                                              \
-		pthread_rwlock_rdlock(&(f)->lock);                                                            \
-		(rc) = (f)->stopping ? PO_ERR_LIMIT : (f)->o.ops->op((f)->o.plex, __VA_ARGS__);               \
-		pthread_rwlock_unlock(&(f)->lock);                                                            \
+#define CALL(f, rc, op, ...)                                                                    \
+	do {                                                                                    \
+		pthread_rwlock_rdlock(&(f)->lock);                                              \
+		(rc) = (f)->stopping ? PO_ERR_LIMIT : (f)->o.ops->op((f)->o.plex, __VA_ARGS__); \
+		pthread_rwlock_unlock(&(f)->lock);                                              \
 	} while (0)
 
 /* ---- PIN creation ---- */

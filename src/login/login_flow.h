@@ -37,13 +37,13 @@ typedef struct login_plex_ops {
 typedef void (*login_resources_hook)(void *arg, const identity_t *who, const plex_resources_t *res);
 
 typedef struct login_flow_opts {
-	store_t *store;                /* borrowed: the pending logins */
-	const login_plex_ops_t *ops;   /* borrowed */
-	void *plex;                    /* borrowed: passed to ops */
-	const config_t *cfg;           /* borrowed: [plex] server_id, owner_id */
-	metrics_t *metrics;            /* borrowed */
-	keyholder_t *keys;             /* borrowed: seals the new session; NULL: none */
-	bool setup_mode;               /* every account may sign in (main.c decides) */
+	store_t *store;              /* borrowed: the pending logins */
+	const login_plex_ops_t *ops; /* borrowed */
+	void *plex;                  /* borrowed: passed to ops */
+	const config_t *cfg;         /* borrowed: [plex] server_id, owner_id */
+	metrics_t *metrics;          /* borrowed */
+	keyholder_t *keys;           /* borrowed: seals the new session; NULL: none */
+	bool setup_mode;             /* every account may sign in (main.c decides) */
 } login_flow_opts_t;
 
 typedef struct login_flow login_flow_t;

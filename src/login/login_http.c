@@ -84,7 +84,7 @@ browser_id(const login_http_t *lh, const http_req_t *req, char *out)
 struct req_login {
 	char id[LOGIN_ID_SIZE];
 	char bid[LOGIN_ID_SIZE];
-	login_t l;          /* the record after the event */
+	login_t l; /* the record after the event */
 	login_effect_t eff;
 };
 
@@ -188,8 +188,9 @@ login_http_begin(login_http_t *lh, login_t *l, bool signed_in, http_req_t *req, 
 	if ((rc = logins_create(lh->o.store, l, id)) != PO_OK)
 		goto out;
 	/* A session cookie: it only has to outlive one sign-in. */
-	if (new_bid && ((rc = cookie_format(&cookie, lh->bid_cookie, l->bid, "/", -1, lh->o.cfg->issuer_https)) != PO_OK ||
-	                   (rc = http_resp_header(resp, "Set-Cookie", buf_str(&cookie))) != PO_OK))
+	if (new_bid && (rc = cookie_format(&cookie, lh->bid_cookie, l->bid, "/", -1, lh->o.cfg->issuer_https)) != PO_OK)
+		goto out;
+	if (new_bid && (rc = http_resp_header(resp, "Set-Cookie", buf_str(&cookie))) != PO_OK)
 		goto out;
 	metrics_inc(lh->o.metrics, M_LOGINS_STARTED);
 	render_login(lh, resp, id, "idle", l, signed_in);
@@ -367,8 +368,9 @@ login_finish(void *arg, http_req_t *req, http_resp_t *resp)
 		result_page(lh, resp, rl.id, &rl.l); /* not done: where it stands */
 	else if (rc != PO_OK || (d = lh->doors[rl.l.door].ops) == NULL)
 		page_unavailable(lh, resp);
-	else if (rl.l.sess && session_set_cookie(resp, lh->o.cfg->issuer_https, rl.l.sess,
-	                          clock_now_s() + lh->o.cfg->session_lifetime_s, clock_now_s()) != PO_OK)
+	else if (rl.l.sess &&
+	    session_set_cookie(resp, lh->o.cfg->issuer_https, rl.l.sess, clock_now_s() + lh->o.cfg->session_lifetime_s,
+	        clock_now_s()) != PO_OK)
 		page_unavailable(lh, resp); /* the header did not fit: no half sign-in */
 	else
 		/* The browser keeps its new sign-on session whatever the door

@@ -54,7 +54,7 @@ typedef struct login_door_ops {
 } login_door_ops_t;
 
 typedef struct login_http_opts {
-	const config_t *cfg;        /* issuer, [plex] auth_url and product */
+	const config_t *cfg; /* issuer, [plex] auth_url and product */
 	const ui_t *ui;
 	store_t *store;
 	login_flow_t *flow;

@@ -51,8 +51,9 @@ login_encode(const login_t *l, buf_t *out)
 	    (rc = set_str(o, "a", l->app)) != PO_OK || (rc = set_str(o, "c", l->cont)) != PO_OK ||
 	    (rc = set(o, "s", json_integer(l->st))) != PO_OK)
 		goto out;
-	if (l->pin_id && ((rc = set(o, "pi", json_integer(l->pin_id))) != PO_OK ||
-	                     (rc = set_str(o, "pc", l->pin_code)) != PO_OK))
+	if (l->pin_id && (rc = set(o, "pi", json_integer(l->pin_id))) != PO_OK)
+		goto out;
+	if (l->pin_id && (rc = set_str(o, "pc", l->pin_code)) != PO_OK)
 		goto out;
 	if ((l->poll_at_ms && (rc = set(o, "pa", json_integer(l->poll_at_ms))) != PO_OK) ||
 	    (l->polling && (rc = set(o, "pl", json_true())) != PO_OK) ||

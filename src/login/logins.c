@@ -44,7 +44,7 @@ struct apply {
 	const char *bid;
 	const login_event_data_t *e;
 	int64_t now_ms;
-	login_t l;          /* the record after the step */
+	login_t l; /* the record after the step */
 	login_effect_t eff;
 	int rc;
 };

@@ -46,7 +46,10 @@ void scope_format(unsigned scopes, char *out, size_t outsz);
 int claims_to_json(const config_t *cfg, const identity_t *who, unsigned scopes, json_t *obj);
 
 /* Where claims go. */
-enum claims_dest { CLAIMS_ID_TOKEN, CLAIMS_USERINFO };
+enum claims_dest {
+	CLAIMS_ID_TOKEN,
+	CLAIMS_USERINFO
+};
 /* The same for client cl (NULL: as claims_to_json): with its
  * always_send_groups, groups whatever the scopes; in an ID token, only the
  * claims of its id_token_claims (config.h). UserInfo always has every

@@ -48,8 +48,8 @@ oidc_code_redirect(oidc_t *o, const authz_req_t *r, const identity_t *who, const
 	int rc = PO_ERR_NOMEM;
 
 	buf_init(&rec, LIM_STORE_VALUE_MAX);
-	buf_init(&loc, strlen(r->redirect_uri) + GRANT_TOKEN_SIZE + strlen(o->o.cfg->issuer) * 3 +
-	                   (r->state ? strlen(r->state) * 3 : 0) + LIM_URL_MAX);
+	size_t state_len = r->state ? strlen(r->state) : 0;
+	buf_init(&loc, strlen(r->redirect_uri) + GRANT_TOKEN_SIZE + 3 * (strlen(o->o.cfg->issuer) + state_len) + LIM_URL_MAX);
 	/* The grant borrows the request's strings (and the sealed session) for
 	 * the encoding only. A refresh token needs the session's Plex token:
 	 * the code carries the session only when one may be asked for. */

@@ -66,8 +66,9 @@ oidc_error_redirect(const oidc_t *o, http_resp_t *resp, const char *redirect_uri
 	int rc;
 
 	/* Sized from its inputs: every parameter may triple when encoded. */
-	buf_init(&loc, strlen(redirect_uri) + LIM_URL_MAX + 3 * (strlen(error) + (description ? strlen(description) : 0) +
-	                                                         (state ? strlen(state) : 0) + strlen(o->o.cfg->issuer)));
+	size_t params = strlen(error) + strlen(o->o.cfg->issuer);
+	params += (description ? strlen(description) : 0) + (state ? strlen(state) : 0);
+	buf_init(&loc, strlen(redirect_uri) + LIM_URL_MAX + 3 * params);
 	if ((rc = error_location(o, &loc, redirect_uri, error, description, state)) != PO_OK)
 		goto out;
 	resp->status = 302;

@@ -32,11 +32,11 @@ typedef struct authz_req {
 typedef struct code_grant {
 	authz_req_t req;
 	identity_t *who;
-	char *sess;          /* the sign-on session, sealed: where a refresh token
-	                      * gets the Plex token from (offline_access); may be NULL */
-	int64_t issued_ms;   /* wall clock, for the 60 s rule */
+	char *sess;        /* the sign-on session, sealed: where a refresh token
+	                    * gets the Plex token from (offline_access); may be NULL */
+	int64_t issued_ms; /* wall clock, for the 60 s rule */
 	bool used;
-	bool replayed;       /* presented again: revoke whatever it issued */
+	bool replayed;                       /* presented again: revoke whatever it issued */
 	char access_token[GRANT_TOKEN_SIZE]; /* what the exchange issued, revoked on replay */
 } code_grant_t;
 

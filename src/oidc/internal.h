@@ -94,7 +94,11 @@ bool oidc_client_admits(const oidc_t *o, const config_client_t *cl, const identi
  * require_email (an account without email, a managed Plex Home user, is
  * refused up front rather than by the app with an error of its own). A
  * refusal is logged and counted (sso.c). */
-enum oidc_refusal { OIDC_ADMITTED, OIDC_REFUSED_GROUPS, OIDC_REFUSED_NO_EMAIL };
+enum oidc_refusal {
+	OIDC_ADMITTED,
+	OIDC_REFUSED_GROUPS,
+	OIDC_REFUSED_NO_EMAIL
+};
 enum oidc_refusal oidc_client_refusal(const oidc_t *o, const config_client_t *cl, const identity_t *who);
 /* The page of a refusal (403, naming the app and the account), and the
  * error_description of the access_denied a silent request gets instead. */

@@ -44,7 +44,7 @@ struct logout {
 	const char *client_id;   /* checked: a client of ours, or NULL */
 	const char *post_logout; /* checked against the client, or NULL */
 	const char *state;
-	prompt_t hint;           /* id_token_hint, verified */
+	prompt_t hint; /* id_token_hint, verified */
 };
 
 /* The hint's aud: a string, or the first of an array. */

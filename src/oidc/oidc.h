@@ -29,15 +29,15 @@
 typedef struct oidc oidc_t;
 
 typedef struct oidc_opts {
-	const config_t *cfg;   /* immutable */
-	keyholder_t *keys;     /* the key ring: signing keys and sealing keys */
-	unsigned algs;         /* the JWS algorithms in use (JOSE_ALG_BIT): RS256 and the clients' */
-	const ui_t *ui;        /* immutable */
-	store_t *store;        /* codes, access tokens, setup records */
-	login_http_t *logins;  /* where authorization requests become logins */
-	access_t *access;      /* access re-checks of sessions and refresh tokens */
+	const config_t *cfg;  /* immutable */
+	keyholder_t *keys;    /* the key ring: signing keys and sealing keys */
+	unsigned algs;        /* the JWS algorithms in use (JOSE_ALG_BIT): RS256 and the clients' */
+	const ui_t *ui;       /* immutable */
+	store_t *store;       /* codes, access tokens, setup records */
+	login_http_t *logins; /* where authorization requests become logins */
+	access_t *access;     /* access re-checks of sessions and refresh tokens */
 	metrics_t *metrics;
-	bool setup_mode;       /* decided by how the binary was started, never by config */
+	bool setup_mode; /* decided by how the binary was started, never by config */
 } oidc_opts_t;
 
 /* Builds the provider and its fixed documents (discovery, JWKS), and

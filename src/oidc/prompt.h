@@ -20,19 +20,19 @@
 #define PROMPT_SUB_SIZE 256
 
 typedef struct prompt {
-	bool none;            /* prompt=none: never show a page (§3.1.2.1) */
-	bool login;           /* prompt=login: a fresh sign-in even with a session */
-	bool select_account;  /* prompt=select_account: let the user pick: a fresh sign-in */
-	int64_t max_age;      /* seconds; -1: not given */
-	bool hint;            /* id_token_hint was given */
-	bool hint_ok;         /* ...and is an ID token of ours (expired ones too) */
+	bool none;           /* prompt=none: never show a page (§3.1.2.1) */
+	bool login;          /* prompt=login: a fresh sign-in even with a session */
+	bool select_account; /* prompt=select_account: let the user pick: a fresh sign-in */
+	int64_t max_age;     /* seconds; -1: not given */
+	bool hint;           /* id_token_hint was given */
+	bool hint_ok;        /* ...and is an ID token of ours (expired ones too) */
 	char hint_sub[PROMPT_SUB_SIZE];
 } prompt_t;
 
 enum prompt_way {
-	PROMPT_SILENT = 0,      /* the session answers: a code, no page */
-	PROMPT_LOGIN,           /* the login page (a fresh Plex sign-in) */
-	PROMPT_LOGIN_REQUIRED,  /* prompt=none and no fitting session: login_required */
+	PROMPT_SILENT = 0,     /* the session answers: a code, no page */
+	PROMPT_LOGIN,          /* the login page (a fresh Plex sign-in) */
+	PROMPT_LOGIN_REQUIRED, /* prompt=none and no fitting session: login_required */
 };
 
 /* Reads prompt and max_age from f into *out; NULL when they are valid, else

@@ -157,7 +157,12 @@ out:
 
 /* ---- chains ---- */
 
-enum chain_verdict { CHAIN_OK = 0, CHAIN_UNKNOWN, CHAIN_REUSED, CHAIN_REVOKED };
+enum chain_verdict {
+	CHAIN_OK = 0,
+	CHAIN_UNKNOWN,
+	CHAIN_REUSED,
+	CHAIN_REVOKED
+};
 
 /* The chain's state as seen for the token jti (read only). */
 static enum chain_verdict

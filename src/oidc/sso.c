@@ -85,15 +85,19 @@ oidc_no_access_page(const oidc_t *o, http_resp_t *resp, const char *account, con
 	buf_init(&heading, SSO_HEADING_MAX);
 	if (app == NULL || buf_appendf(&heading, "You don't have access to %s", app) != PO_OK)
 		buf_reset(&heading);
+	const char *text = "This Plex server is not shared with the account you signed in with.";
+	const char *detail = "Ask the server's owner to share their Plex server with this account, then try again.";
+
+	if (app != NULL) {
+		text = "Your Plex account is signed in, but it is not among the people this app is for.";
+		detail = "Ask the server's owner for access to this app, or sign out and sign in with another Plex account.";
+	}
 	ui_var_t vars[] = {
 		{ "kind", "denied" },
 		{ "heading", heading.len ? buf_str(&heading) : "No access for this Plex account" },
-		{ "text", app ? "Your Plex account is signed in, but it is not among the people this app is for."
-		              : "This Plex server is not shared with the account you signed in with." },
+		{ "text", text },
 		{ "account", account },
-		{ "detail", app ? "Ask the server's owner for access to this app, or sign out and sign in with another "
-		                  "Plex account."
-		                : "Ask the server's owner to share their Plex server with this account, then try again." },
+		{ "detail", detail },
 		{ "secondary_url", oidc_logout_url(o) },
 		{ "secondary_label", "Sign out" },
 	};

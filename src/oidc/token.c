@@ -201,8 +201,8 @@ check_grant(const form_t *f, const code_grant_t *g, int *status, const char **de
 	verifier = form_get(f, "code_verifier");
 	if (g->req.code_challenge) {
 		/* RFC 7636 §4.6 */
-		if (verifier == NULL || !pkce_s256_matches(verifier, strlen(verifier), g->req.code_challenge,
-		                            strlen(g->req.code_challenge))) {
+		const char *ch = g->req.code_challenge;
+		if (verifier == NULL || !pkce_s256_matches(verifier, strlen(verifier), ch, strlen(ch))) {
 			*desc = "code_verifier does not match the code_challenge";
 			return OE_INVALID_GRANT;
 		}

@@ -91,7 +91,13 @@ typedef struct plex_opts {
 } plex_opts_t;
 
 /* Which plex.tv endpoint a call hit, for metrics and logs. */
-enum plex_endpoint { PLEX_EP_PIN_CREATE = 0, PLEX_EP_PIN_CHECK, PLEX_EP_USER, PLEX_EP_RESOURCES, PLEX_EP_COUNT };
+enum plex_endpoint {
+	PLEX_EP_PIN_CREATE = 0,
+	PLEX_EP_PIN_CHECK,
+	PLEX_EP_USER,
+	PLEX_EP_RESOURCES,
+	PLEX_EP_COUNT
+};
 
 /* Optional observer called on the worker thread after every completed call
  * that was sent (not for cancelled ones, nor for calls that gave up waiting

@@ -23,9 +23,9 @@
 #include <stdint.h>
 
 typedef struct plex_pace {
-	double rate_per_s;        /* tokens added per second */
-	double burst;             /* bucket size */
-	int64_t base_ms, max_ms;  /* back-off without Retry-After; the cap */
+	double rate_per_s;       /* tokens added per second */
+	double burst;            /* bucket size */
+	int64_t base_ms, max_ms; /* back-off without Retry-After; the cap */
 	double tokens;
 	int64_t refilled_ms;
 	int64_t blocked_until_ms; /* no call before this */

@@ -27,9 +27,9 @@
 #include "po_limits.h"
 #include "plex/plex_parse.h"
 
-#define PLEX_PARSE_FIELD_MAX LIM_PLEX_FIELD_MAX /* po_limits.h */
-#define PLEX_PARSE_UUID_MAX LIM_PLEX_UUID_MAX /* po_limits.h */
-#define PLEX_PARSE_CODE_MAX LIM_PLEX_CODE_MAX /* po_limits.h */
+#define PLEX_PARSE_FIELD_MAX LIM_PLEX_FIELD_MAX         /* po_limits.h */
+#define PLEX_PARSE_UUID_MAX LIM_PLEX_UUID_MAX           /* po_limits.h */
+#define PLEX_PARSE_CODE_MAX LIM_PLEX_CODE_MAX           /* po_limits.h */
 #define PLEX_PARSE_RESOURCES_MAX LIM_PLEX_RESOURCES_MAX /* po_limits.h */
 
 /* Parses (buf, len) as one JSON object or array with nothing after it.

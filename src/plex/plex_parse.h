@@ -16,23 +16,23 @@
 #include <stdint.h>
 
 typedef struct plex_pin {
-	int64_t id;        /* PIN ids are past 2^31 */
-	char *code;        /* 25 chars [a-z0-9] for strong PINs */
-	char *auth_token;  /* NULL until the user approves; a secret */
+	int64_t id;         /* PIN ids are past 2^31 */
+	char *code;         /* 25 chars [a-z0-9] for strong PINs */
+	char *auth_token;   /* NULL until the user approves; a secret */
 	int64_t expires_in; /* seconds, 0 if absent */
 } plex_pin_t;
 
 typedef struct plex_user {
 	int64_t id;
-	char *uuid;        /* required, non-empty: the OIDC "sub" */
-	char *username;    /* NULL if null/"" (managed Home users) */
-	char *title;       /* NULL if absent */
+	char *uuid;          /* required, non-empty: the OIDC "sub" */
+	char *username;      /* NULL if null/"" (managed Home users) */
+	char *title;         /* NULL if absent */
 	char *friendly_name; /* NULL if absent or "" */
-	char *email;       /* NULL if null/"" (managed Home users) */
-	char *thumb;       /* avatar URL; NULL if absent */
+	char *email;         /* NULL if null/"" (managed Home users) */
+	char *thumb;         /* avatar URL; NULL if absent */
 	bool restricted;
 	bool home;
-	bool confirmed;    /* the account's email is confirmed ("confirmed": true) */
+	bool confirmed; /* the account's email is confirmed ("confirmed": true) */
 } plex_user_t;
 
 typedef struct plex_resource {
@@ -41,8 +41,8 @@ typedef struct plex_resource {
 	bool provides_server;    /* "server" is a member of the comma-separated provides */
 	bool owned;
 	bool home;
-	char *source_title;      /* the owner's name for shared servers; may be NULL */
-	int64_t owner_id;        /* "ownerId": the owner's account id on shared entries; 0 if absent */
+	char *source_title; /* the owner's name for shared servers; may be NULL */
+	int64_t owner_id;   /* "ownerId": the owner's account id on shared entries; 0 if absent */
 } plex_resource_t;
 
 typedef struct plex_resources {
@@ -53,10 +53,10 @@ typedef struct plex_resources {
 /* The relationships a resource entry can express (policy/policy.h decides
  * which one a user has). */
 enum plex_access {
-	PLEX_ACCESS_NONE = 0,   /* no server entry with that identifier */
-	PLEX_ACCESS_OWNER,      /* owned: true */
-	PLEX_ACCESS_HOME,       /* owned: false, home: true */
-	PLEX_ACCESS_FRIEND,     /* owned: false, home: false (accepted share) */
+	PLEX_ACCESS_NONE = 0, /* no server entry with that identifier */
+	PLEX_ACCESS_OWNER,    /* owned: true */
+	PLEX_ACCESS_HOME,     /* owned: false, home: true */
+	PLEX_ACCESS_FRIEND,   /* owned: false, home: false (accepted share) */
 };
 
 /* Parses a PIN object (POST /api/v2/pins, GET /api/v2/pins/ID). id (> 0) and

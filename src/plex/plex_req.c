@@ -118,10 +118,10 @@ plex_req_new(enum plex_endpoint ep, const char *api_url, const char *path, const
 	if ((r->easy = curl_easy_init()) == NULL)
 		goto out;
 
-#define SETOPT(opt, val)                                                                  \
-	do {                                                                                 \
-		if (cc == CURLE_OK)                                                              \
-			cc = curl_easy_setopt(r->easy, opt, val);                                    \
+#define SETOPT(opt, val)                                          \
+	do {                                                      \
+		if (cc == CURLE_OK)                               \
+			cc = curl_easy_setopt(r->easy, opt, val); \
 	} while (0)
 	SETOPT(CURLOPT_URL, buf_str(&url)); /* copied by curl */
 	SETOPT(CURLOPT_PRIVATE, (void *)r);

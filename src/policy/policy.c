@@ -95,7 +95,7 @@ static bool
 is_user(const identity_t *who, const char *u)
 {
 	return strcasecmp(u, who->sub) == 0 || (who->email != NULL && strcasecmp(u, who->email) == 0) ||
-	       (who->preferred_username != NULL && strcasecmp(u, who->preferred_username) == 0);
+	    (who->preferred_username != NULL && strcasecmp(u, who->preferred_username) == 0);
 }
 
 void

@@ -36,9 +36,9 @@
 
 /* What the decision saw besides its answer, for logs and metrics. */
 typedef struct policy_report {
-	size_t matched;       /* server entries with the configured identifier */
-	size_t no_owner_id;   /* ...shared, without ownerId, refused because owner_id is set */
-	size_t other_owner;   /* ...refused: owned by or shared from another account */
+	size_t matched;     /* server entries with the configured identifier */
+	size_t no_owner_id; /* ...shared, without ownerId, refused because owner_id is set */
+	size_t other_owner; /* ...refused: owned by or shared from another account */
 } policy_report_t;
 
 /* The user's relationship with the configured servers: the strongest

@@ -31,7 +31,7 @@ struct check {
 	struct check *next;
 	access_t *a;
 	char key[STORE_KEY_MAX + 1];
-	char *token;   /* a secret: wiped */
+	char *token; /* a secret: wiped */
 	int64_t plex_id;
 	enum plex_access rel; /* the subject's, kept on a failure */
 	int64_t good;         /* the subject's last good check */
@@ -202,6 +202,17 @@ join_or_start(access_t *a, const access_subject_t *s, void (*wake)(void *), void
 	return true;
 }
 
+/* For the log: why a re-check did not find the share. */
+static const char *
+check_outcome(int outcome, enum plex_status st)
+{
+	if (outcome == ACCESS_GONE)
+		return "the server is no longer shared";
+	if (outcome == ACCESS_SIGNED_OUT)
+		return "plex.tv refused the token";
+	return plex_status_name(st);
+}
+
 static void
 check_done(void *arg, enum plex_status st, const plex_resources_t *res)
 {
@@ -219,9 +230,7 @@ check_done(void *arg, enum plex_status st, const plex_resources_t *res)
 		k.st = ACCESS_SIGNED_OUT;
 	}
 	if (k.st != ACCESS_OK)
-		log_info("access: re-check of a session: %s", k.st == ACCESS_GONE ? "the server is no longer shared"
-		                                             : k.st == ACCESS_SIGNED_OUT ? "plex.tv refused the token"
-		                                                                         : plex_status_name(st));
+		log_info("access: re-check of a session: %s", check_outcome(k.st, st));
 	if (st != PLEX_CANCELLED)
 		kept_put(a, c->key, &k);
 	pthread_mutex_lock(&a->mu);

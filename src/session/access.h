@@ -33,11 +33,11 @@
 #include "store/store.h"
 
 enum access_state {
-	ACCESS_OK = 0,     /* allowed: out->rel is the relationship */
-	ACCESS_GONE,       /* plex.tv says the server is no longer shared */
-	ACCESS_SIGNED_OUT, /* plex.tv refused the user's token */
-	ACCESS_UNAVAILABLE,/* plex.tv did not answer and the grace has run out */
-	ACCESS_WAIT,       /* a check is under way: wait to be woken, then ask again */
+	ACCESS_OK = 0,      /* allowed: out->rel is the relationship */
+	ACCESS_GONE,        /* plex.tv says the server is no longer shared */
+	ACCESS_SIGNED_OUT,  /* plex.tv refused the user's token */
+	ACCESS_UNAVAILABLE, /* plex.tv did not answer and the grace has run out */
+	ACCESS_WAIT,        /* a check is under way: wait to be woken, then ask again */
 };
 
 /* What is re-checked: a session or a refresh token chain. */
@@ -55,7 +55,7 @@ typedef struct access_result {
 	enum plex_access rel; /* ACCESS_OK: the relationship now */
 	int64_t checked;      /* to write back into the sealed value */
 	int64_t good;
-	bool updated;         /* checked/good/rel differ from the subject's */
+	bool updated; /* checked/good/rel differ from the subject's */
 } access_result_t;
 
 /* The plex.tv call, with plex.h's contract (tests stub it). */

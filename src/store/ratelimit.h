@@ -16,7 +16,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum rl_class { RL_AUTHORIZE = 0, RL_PIN, RL_POLL, RL_TOKEN, RL_CLASSES };
+enum rl_class {
+	RL_AUTHORIZE = 0,
+	RL_PIN,
+	RL_POLL,
+	RL_TOKEN,
+	RL_CLASSES
+};
 
 typedef struct ratelimit ratelimit_t;
 

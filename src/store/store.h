@@ -55,9 +55,9 @@ typedef struct store store_t;
 
 /* What store_update()'s callback wants done. */
 enum store_write {
-	STORE_KEEP = 0,   /* leave the value as it is */
-	STORE_REPLACE,    /* replace it with what the callback wrote to next */
-	STORE_DELETE,     /* remove the key */
+	STORE_KEEP = 0, /* leave the value as it is */
+	STORE_REPLACE,  /* replace it with what the callback wrote to next */
+	STORE_DELETE,   /* remove the key */
 };
 /* Sees the current value (val, len: borrowed, valid during the call) and
  * may write a new one into next (empty on every call). */
@@ -154,7 +154,7 @@ extern const int64_t store_lat_bound_us[STORE_LAT_BUCKETS - 1];
  * fail for want of a server). */
 typedef struct store_stats {
 	uint64_t calls[STORE_OP_COUNT];
-	uint64_t errors[STORE_OP_COUNT]; /* answered PO_ERR_UPSTREAM */
+	uint64_t errors[STORE_OP_COUNT];                 /* answered PO_ERR_UPSTREAM */
 	uint64_t lat[STORE_OP_COUNT][STORE_LAT_BUCKETS]; /* per bucket, not cumulative */
 	uint64_t lat_sum_us[STORE_OP_COUNT];
 	uint64_t conflicts;        /* store_update() tries redone after another writer */

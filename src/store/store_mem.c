@@ -202,8 +202,15 @@ mem_free(void *impl)
 }
 
 /* No permanent records, always up, not counted (store_priv.h). */
-static const struct store_ops mem_ops = { .put = mem_put, .get = mem_get, .del = mem_del, .update = mem_update,
-	.count = mem_count, .set_ttl = mem_set_ttl, .free = mem_free };
+static const struct store_ops mem_ops = {
+	.put = mem_put,
+	.get = mem_get,
+	.del = mem_del,
+	.update = mem_update,
+	.count = mem_count,
+	.set_ttl = mem_set_ttl,
+	.free = mem_free,
+};
 
 store_t *
 store_mem_new(void)

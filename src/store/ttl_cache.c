@@ -16,8 +16,8 @@
 #include "store/ttl_cache.h"
 
 struct entry {
-	struct entry *hnext;  /* hash chain */
-	struct entry *prev;   /* FIFO, oldest first */
+	struct entry *hnext; /* hash chain */
+	struct entry *prev;  /* FIFO, oldest first */
 	struct entry *next;
 	int64_t expires_ms;
 	size_t size; /* bytes counted against max_bytes */

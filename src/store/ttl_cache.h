@@ -24,7 +24,10 @@
 typedef struct ttl_cache ttl_cache_t;
 
 /* What a ttl_cache_with() callback wants done with the entry afterwards. */
-enum ttl_cache_action { TTL_CACHE_KEEP = 0, TTL_CACHE_REMOVE = 1 };
+enum ttl_cache_action {
+	TTL_CACHE_KEEP = 0,
+	TTL_CACHE_REMOVE = 1
+};
 /* Called with the lock held. *size is the bytes the entry counts against
  * the byte budget; the callback may change it when the value grew or shrank
  * in place (the cache re-counts it on return). */

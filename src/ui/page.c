@@ -9,8 +9,8 @@
 #include "ui/page.h"
 
 /* No inline script or style anywhere, so the policy can be this strict. */
-#define PAGE_CSP_HEAD                                                                            \
-	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "          \
+#define PAGE_CSP_HEAD                                                                     \
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
 	"connect-src 'self'; form-action 'self'"
 #define PAGE_CSP_TAIL "; frame-ancestors 'none'; base-uri 'none'"
 #define PAGE_CSP PAGE_CSP_HEAD PAGE_CSP_TAIL

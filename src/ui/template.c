@@ -21,14 +21,14 @@
 struct tpl_run {
 	tpl_lookup_fn lookup; /* NULL: every variable unset */
 	const void *ctx;
-	buf_t *out;           /* NULL: check only */
+	buf_t *out; /* NULL: check only */
 };
 
 static bool
 name_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '.' || c == '-';
+	    c == '_' || c == '.' || c == '-';
 }
 
 /* Trims spaces from (*s, *n) and validates a variable name. */

@@ -51,7 +51,7 @@
 #include "po_limits.h"
 
 /* Limits of the ui (values in po_limits.h). */
-#define UI_FILE_MAX LIM_UI_FILE_MAX /* po_limits.h */
+#define UI_FILE_MAX LIM_UI_FILE_MAX           /* po_limits.h */
 #define UI_DIR_FILES_MAX LIM_UI_DIR_FILES_MAX /* po_limits.h */
 /* An asset name ([A-Za-z0-9._-], not starting with '.'). */
 #define UI_NAME_MAX 128
@@ -61,9 +61,9 @@
 typedef struct ui ui_t;
 
 typedef struct ui_opts {
-	const char *title;        /* NULL: "Sign in" */
-	const char *message;      /* NULL: no message */
-	const char *logo_path;    /* NULL: the built-in Plex-style mark */
+	const char *title;     /* NULL: "Sign in" */
+	const char *message;   /* NULL: no message */
+	const char *logo_path; /* NULL: the built-in Plex-style mark */
 	const char *background_path;
 	const char *accent_color; /* validated "#rgb"/"#rrggbb"; NULL: built-in */
 	const char *custom_css_path;
@@ -71,7 +71,7 @@ typedef struct ui_opts {
 } ui_opts_t;
 
 typedef struct ui_asset {
-	const char *name;         /* "style.css" */
+	const char *name; /* "style.css" */
 	const unsigned char *data;
 	size_t len;
 	const char *content_type; /* "text/css; charset=utf-8" */
@@ -80,7 +80,7 @@ typedef struct ui_asset {
 
 typedef struct ui_var {
 	const char *name;
-	const char *value;        /* NULL or "" = unset */
+	const char *value; /* NULL or "" = unset */
 } ui_var_t;
 
 /* Loads embedded assets and applies opts (NULL opts: all defaults). Files

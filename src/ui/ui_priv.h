@@ -20,12 +20,12 @@
 #define UI_VERSION_BYTES 5
 
 struct ui_file {
-	ui_asset_t a;                     /* pointers set by ui_finish() */
-	char *name;                       /* owned */
-	const unsigned char *data;        /* owned (== owned) or embedded */
-	unsigned char *owned;             /* NULL when data is embedded */
+	ui_asset_t a;              /* pointers set by ui_finish() */
+	char *name;                /* owned */
+	const unsigned char *data; /* owned (== owned) or embedded */
+	unsigned char *owned;      /* NULL when data is embedded */
 	size_t len;
-	const char *content_type;         /* static string */
+	const char *content_type; /* static string */
 	bool is_template;
 	char etag[2 * UI_ETAG_BYTES + 3]; /* "\"" hex "\"" NUL */
 };
@@ -35,8 +35,8 @@ struct ui {
 	size_t nfiles;
 	size_t cap;
 	char *title;
-	char *message;         /* NULL when unset */
-	char accent[8];        /* "#rrggbb", normalized */
+	char *message;  /* NULL when unset */
+	char accent[8]; /* "#rrggbb", normalized */
 	char version[2 * UI_VERSION_BYTES + 1];
 };
 

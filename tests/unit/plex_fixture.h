@@ -226,9 +226,9 @@ preset_token(const char *name)
 struct result {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	int calls;          /* must end at exactly 1 */
-	bool on_main;       /* a callback ran on the main thread (must not) */
-	bool struct_ok;     /* struct non-NULL exactly when PLEX_OK */
+	int calls;      /* must end at exactly 1 */
+	bool on_main;   /* a callback ran on the main thread (must not) */
+	bool struct_ok; /* struct non-NULL exactly when PLEX_OK */
 	enum plex_status st;
 	int64_t done_us;
 	int64_t pin_id;
@@ -253,7 +253,7 @@ result_init(struct result *r)
 	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
 	pthread_cond_init(&r->cv, &a);
 	pthread_condattr_destroy(&a);
-	r->st = (enum plex_status)-1;
+	r->st = (enum plex_status) - 1;
 	r->chain_rc = 1;
 }
 
@@ -354,13 +354,13 @@ on_resources(void *arg, enum plex_status st, const plex_resources_t *res)
 
 /* Checks a finished call: one callback, off the main thread, the struct
  * present exactly on success, and the expected status. */
-#define T_RESULT(r, want)                                                                \
-	do {                                                                                 \
-		T_CHECK(result_wait((r), WAIT_MS));                                              \
-		T_EQ_INT((r)->calls, 1);                                                         \
-		T_CHECK(!(r)->on_main);                                                          \
-		T_CHECK((r)->struct_ok);                                                         \
-		T_EQ_STR(plex_status_name((r)->st), plex_status_name(want));                     \
+#define T_RESULT(r, want)                                                    \
+	do {                                                                 \
+		T_CHECK(result_wait((r), WAIT_MS));                          \
+		T_EQ_INT((r)->calls, 1);                                     \
+		T_CHECK(!(r)->on_main);                                      \
+		T_CHECK((r)->struct_ok);                                     \
+		T_EQ_STR(plex_status_name((r)->st), plex_status_name(want)); \
 	} while (0)
 
 /* Runs one call to completion on the shared client. */
@@ -403,10 +403,19 @@ static inline plex_client_t *
 client_new_paced(const char *url, long connect_ms, long total_ms, double per_s, double burst, long queue_wait_ms,
     long backoff_base_ms, long backoff_max_ms)
 {
-	plex_opts_t o = { .api_url = url, .client_identifier = CID, .product = PRODUCT, .version = VERSION,
-		.connect_timeout_ms = connect_ms, .total_timeout_ms = total_ms, .budget_per_s = per_s,
-		.budget_burst = burst, .queue_wait_ms = queue_wait_ms, .backoff_base_ms = backoff_base_ms,
-		.backoff_max_ms = backoff_max_ms };
+	plex_opts_t o = {
+		.api_url = url,
+		.client_identifier = CID,
+		.product = PRODUCT,
+		.version = VERSION,
+		.connect_timeout_ms = connect_ms,
+		.total_timeout_ms = total_ms,
+		.budget_per_s = per_s,
+		.budget_burst = burst,
+		.queue_wait_ms = queue_wait_ms,
+		.backoff_base_ms = backoff_base_ms,
+		.backoff_max_ms = backoff_max_ms,
+	};
 	plex_client_t *c = NULL;
 
 	T_EQ_INT(plex_client_new(&o, &c), PO_OK);

@@ -888,7 +888,7 @@ test_limits(void)
 	T_CHECK(buf_puts(&text, SERVER PLEX) == PO_OK);
 	for (i = 0; i < LIM_CLIENTS_MAX; i++)
 		T_CHECK(buf_appendf(&text, "[client.c%d]\nsecret = " SECRET40 "\nredirect_uris = https://a/%d\n",
-		    i, i) == PO_OK);
+		            i, i) == PO_OK);
 	T_CHECK(buf_puts(&text, "[client.last]\nredirect_uris =") == PO_OK);
 	for (i = 0; i < LIM_REDIRECT_URIS_MAX; i++)
 		T_CHECK(buf_appendf(&text, " https://a.example.com/%d", i) == PO_OK);

@@ -129,7 +129,7 @@ test_unused_group_warning(void)
 	T_EQ_INT(c != NULL ? c->n_warnings : 0, 1);
 	if (c != NULL && c->n_warnings == 1)
 		T_CHECK(strstr(c->warnings[0], "t.ini:11: warning: [group.family] is allowed by no client or app") ==
-		        c->warnings[0]);
+		    c->warnings[0]);
 	config_free(c);
 	buf_free(&msg);
 }
@@ -288,24 +288,23 @@ test_cookie_domain(void)
 		    "example.com", true },
 		{ "explicit, any case", ISS("https://auth.Example.com") CD("EXAMPLE.com") PLEX "[app.s]\nhosts = example.com\n",
 		    "example.com", true },
-		{ "the issuer's host itself", ISS("https://home.example.com") CD("home.example.com") PLEX
-		    "[app.s]\nhosts = sonarr.home.example.com\n", "home.example.com", true },
+		{ "the issuer's host itself", ISS("https://home.example.com") CD("home.example.com") PLEX "[app.s]\nhosts = sonarr.home.example.com\n", "home.example.com", true },
 		{ "localhost, for testing", ISS("http://localhost:8080") CD("localhost") PLEX "[app.s]\nhosts = app.localhost\n",
 		    "localhost", true },
 		{ "an app host elsewhere", ISS("https://auth.example.com") PLEX "[app.sonarr]\nhosts = sonarr.example.org\n",
 		    "t.ini:9: [app.sonarr] hosts: \"sonarr.example.org\" is not under [server] cookie_domain \"example.com\" "
 		    "(the default: the issuer's host without its first label): the browser would never send it the "
-		    "forward-auth cookie", false },
-		{ "a look-alike host", ISS("https://auth.example.com") CD("example.com") PLEX
-		    "[app.sonarr]\nhosts = sonarr.badexample.com\n",
+		    "forward-auth cookie",
+		    false },
+		{ "a look-alike host", ISS("https://auth.example.com") CD("example.com") PLEX "[app.sonarr]\nhosts = sonarr.badexample.com\n",
 		    "t.ini:10: [app.sonarr] hosts: \"sonarr.badexample.com\" is not under [server] cookie_domain \"example.com\"",
 		    false },
 		{ "a wildcard elsewhere", ISS("https://auth.example.com") CD("example.com") PLEX "[app.s]\nhosts = *.example.org\n",
 		    "[app.s] hosts: \"*.example.org\" is not under", false },
-		{ "the issuer's host elsewhere", ISS("https://auth.example.org") CD("example.com") PLEX
-		    "[app.s]\nhosts = s.example.com\n",
+		{ "the issuer's host elsewhere", ISS("https://auth.example.org") CD("example.com") PLEX "[app.s]\nhosts = s.example.com\n",
 		    "t.ini:5: [server] cookie_domain: \"example.com\" is not the issuer's host \"auth.example.org\" or a parent "
-		    "domain of it", false },
+		    "domain of it",
+		    false },
 		{ "no default from an IP issuer", ISS("http://127.0.0.1:8080") PLEX "[app.s]\nhosts = s.example.com\n",
 		    "t.ini:1: [server] cookie_domain: missing: forward auth ([app.s]) sets its cookie", false },
 		{ "no default from a two-label issuer", ISS("https://example.com") PLEX "[app.s]\nhosts = s.example.com\n",
@@ -344,7 +343,7 @@ test_cookie_domain(void)
 	c = NULL;
 	T_EQ_INT(parse(ISS("https://auth.example.com") CD("example.com") PLEX CLIENT, NULL, &c, &msg), PO_OK);
 	T_CHECK(c != NULL && c->cookie_domain == NULL && c->n_warnings == 1 &&
-	        strstr(c->warnings[0], "t.ini:5: warning: [server] cookie_domain: is set, but no [app.NAME]") != NULL);
+	    strstr(c->warnings[0], "t.ini:5: warning: [server] cookie_domain: is set, but no [app.NAME]") != NULL);
 	config_free(c);
 	buf_free(&msg);
 #undef ISS

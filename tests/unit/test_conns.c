@@ -96,9 +96,9 @@ test_head_and_body_deadlines(void)
 	ipaddr_t cl = ip("192.0.2.1");
 	conns_reaped_t r;
 
-	open_conn(t, &a, "192.0.2.1", false, 0);      /* never sends its head */
-	open_conn(t, &b, "192.0.2.2", false, 0);      /* head at 1 s, then a body */
-	open_conn(t, &c, "192.0.2.3", false, 0);      /* head at 1 s, no body */
+	open_conn(t, &a, "192.0.2.1", false, 0); /* never sends its head */
+	open_conn(t, &b, "192.0.2.2", false, 0); /* head at 1 s, then a body */
+	open_conn(t, &c, "192.0.2.3", false, 0); /* head at 1 s, no body */
 	T_EQ_INT(a.v, CONN_ADMIT);
 	conns_request_start(t, a.slot); /* the request line: the deadline runs on */
 	T_CHECK(conns_head_done(t, b.slot, &cl, true, 1000));
@@ -225,9 +225,9 @@ test_per_client_behind_proxy(void)
 	T_CHECK(conns_head_done(t, c[1].slot, &x_mapped, true, 0));
 	T_CHECK(!conns_head_done(t, c[2].slot, &x, true, 0)); /* per_client = 2 */
 	T_CHECK(conns_head_done(t, c[3].slot, &y, true, 0));  /* another client */
-	conns_request_done(t, c[2].slot, 1);                   /* the 503 was sent */
+	conns_request_done(t, c[2].slot, 1);                  /* the 503 was sent */
 	conns_request_done(t, c[0].slot, 1);
-	T_CHECK(conns_head_done(t, c[2].slot, &x, false, 2));  /* room again */
+	T_CHECK(conns_head_done(t, c[2].slot, &x, false, 2)); /* room again */
 	/* a connection closed mid-request gives its count back */
 	close_conn(t, &c[1]);
 	close_conn(t, &c[2]);

@@ -163,7 +163,10 @@ test_cookie_format(void)
 	buf_free(&b);
 }
 
-#define F(n, v) { n, sizeof(n) - 1, v, sizeof(v) - 1 }
+#define F(n, v)                                    \
+	{                                          \
+		n, sizeof(n) - 1, v, sizeof(v) - 1 \
+	}
 
 /* Issue 9, item 6: libmicrohttpd frames the body by the FIRST
  * Transfer-Encoding line; any head that could be read two ways is 400. */

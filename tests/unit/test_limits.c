@@ -92,7 +92,7 @@ test_ipaddr(void)
 		{ "2001:db8::1", "2001:db8::1", AF_INET6 },
 		{ "2001:DB8:0::1", "2001:db8::1", AF_INET6 },
 		{ "::1", "::1", AF_INET6 },
-		{ "::192.0.2.1", "::192.0.2.1", AF_INET6 },      /* IPv4-compatible: not mapped */
+		{ "::192.0.2.1", "::192.0.2.1", AF_INET6 },              /* IPv4-compatible: not mapped */
 		{ "64:ff9b::192.0.2.1", "64:ff9b::c000:201", AF_INET6 }, /* NAT64: not mapped */
 		{ "::ffff:0:192.0.2.1", "::ffff:0:c000:201", AF_INET6 }, /* SIIT: not mapped */
 		{ "192.0.2.1:80", "", 0 },

@@ -36,15 +36,15 @@
 #define ER LOGIN_ERROR
 static const int want_next[LOGIN_STATES][LEV_COUNT] = {
 	/*        view start pc  pf  poll drop pend appr gone pfail slow allow deny cfail sout fin */
-	[I] =  { I,  PP,   NO, NO, I,   I,   NO,  NO,  NO,  NO,   NO,  NO,   NO,  NO,   NO,  NO },
-	[PP] = { PP, PP,   W,  U,  PP,  PP,  NO,  NO,  NO,  NO,   NO,  NO,   NO,  NO,   NO,  NO },
-	[W] =  { W,  W,    NO, NO, W,   W,   W,   C,   E,   W,    W,   NO,   NO,  NO,   NO,  NO },
-	[C] =  { C,  C,    NO, NO, C,   C,   NO,  NO,  NO,  NO,   NO,  D,    DN,  U,    ER,  NO },
-	[D] =  { D,  D,    NO, NO, D,   D,   NO,  NO,  NO,  NO,   NO,  NO,   NO,  NO,   NO,  D },
-	[DN] = { DN, DN,   NO, NO, DN,  DN,  NO,  NO,  NO,  NO,   NO,  NO,   NO,  NO,   NO,  NO },
-	[U] =  { U,  PP,   NO, NO, U,   U,   NO,  NO,  NO,  NO,   NO,  NO,   NO,  NO,   NO,  NO },
-	[E] =  { E,  PP,   NO, NO, E,   E,   NO,  NO,  NO,  NO,   NO,  NO,   NO,  NO,   NO,  NO },
-	[ER] = { ER, PP,   NO, NO, ER,  ER,  NO,  NO,  NO,  NO,   NO,  NO,   NO,  NO,   NO,  NO },
+	[I] = { I, PP, NO, NO, I, I, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO },
+	[PP] = { PP, PP, W, U, PP, PP, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO },
+	[W] = { W, W, NO, NO, W, W, W, C, E, W, W, NO, NO, NO, NO, NO },
+	[C] = { C, C, NO, NO, C, C, NO, NO, NO, NO, NO, D, DN, U, ER, NO },
+	[D] = { D, D, NO, NO, D, D, NO, NO, NO, NO, NO, NO, NO, NO, NO, D },
+	[DN] = { DN, DN, NO, NO, DN, DN, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO },
+	[U] = { U, PP, NO, NO, U, U, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO },
+	[E] = { E, PP, NO, NO, E, E, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO },
+	[ER] = { ER, PP, NO, NO, ER, ER, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO },
 };
 
 static identity_t *
@@ -215,12 +215,15 @@ test_records(void)
 	login_t l = { 0 }, back;
 	buf_t b;
 	static const char *bad[] = {
-		"", "[]", "{}", "{\"b\":\"x\"}",                     /* no app */
-		"{\"b\":\"x\",\"a\":\"app\",\"s\":99}",               /* no such state */
-		"{\"b\":\"x\",\"a\":\"app\",\"s\":4}",                /* done without a user */
-		"{\"b\":\"x\",\"a\":\"app\",\"pi\":5}",               /* a PIN without its code */
-		"{\"b\":\"x\",\"a\":\"app\",\"pf\":\"1\"}",           /* wrong type */
-		"{\"b\":\"x\",\"a\":\"app\",\"a\":\"app\"}",          /* duplicate key */
+		"",
+		"[]",
+		"{}",
+		"{\"b\":\"x\"}",                             /* no app */
+		"{\"b\":\"x\",\"a\":\"app\",\"s\":99}",      /* no such state */
+		"{\"b\":\"x\",\"a\":\"app\",\"s\":4}",       /* done without a user */
+		"{\"b\":\"x\",\"a\":\"app\",\"pi\":5}",      /* a PIN without its code */
+		"{\"b\":\"x\",\"a\":\"app\",\"pf\":\"1\"}",  /* wrong type */
+		"{\"b\":\"x\",\"a\":\"app\",\"a\":\"app\"}", /* duplicate key */
 		"{\"b\":\"x\",\"a\":\"app\",\"who\":{\"nm\":\"no sub\",\"acc\":0}}",
 		"{\"b\":\"\",\"a\":\"app\"}",
 	};
@@ -250,7 +253,7 @@ test_records(void)
 	T_CHECK(back.polling);
 	T_EQ_INT(back.poll_failures, 2);
 	T_CHECK(back.who && strcmp(back.who->email, "alice@example.com") == 0 && back.who->access == PLEX_ACCESS_FRIEND &&
-	        back.who->email_verified && back.who->plex_id == 22526914);
+	    back.who->email_verified && back.who->plex_id == 22526914);
 	T_EQ_STR(back.account, "Nora \"N\" <x>");
 	login_clear(&back);
 	login_clear(&l);
@@ -305,7 +308,7 @@ test_logins_in_the_store(void)
 /* The stub records the last call and its callback; the test answers it. */
 static struct stub {
 	int calls[4];
-	int refuse;          /* the next call returns this instead of PO_OK */
+	int refuse; /* the next call returns this instead of PO_OK */
 	plex_pin_cb pin_cb;
 	plex_user_cb user_cb;
 	plex_resources_cb res_cb;

@@ -163,9 +163,14 @@ static void
 plant_code(const char *code, const char *challenge, int64_t issued_ms)
 {
 	code_grant_t g = { 0 };
-	plex_user_t u = { .uuid = "dae343c1f45beb4f", .username = "alice", .title = "alice",
-		.friendly_name = "Alice Liddell", .email = "alice@example.com",
-		.confirmed = true };
+	plex_user_t u = {
+		.uuid = "dae343c1f45beb4f",
+		.username = "alice",
+		.title = "alice",
+		.friendly_name = "Alice Liddell",
+		.email = "alice@example.com",
+		.confirmed = true,
+	};
 	buf_t rec;
 
 	buf_init(&rec, 1 << 16);

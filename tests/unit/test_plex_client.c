@@ -205,8 +205,8 @@ test_faults(void)
 		{ "pins.create", "status:500", C_CREATE, PLEX_UNAVAILABLE, 1 },
 		{ "pins.create", "status:503", C_CREATE, PLEX_UNAVAILABLE, 1 },
 		{ "pins.create", "status:429", C_CREATE, PLEX_RATE_LIMITED, 1 },
-		{ "pins.create", "status:401", C_CREATE, PLEX_UNAUTHORIZED, 1 },   /* code 1001 */
-		{ "pins.create", "status:422", C_CREATE, PLEX_UNAUTHORIZED, 1 },   /* XML, code 1001 */
+		{ "pins.create", "status:401", C_CREATE, PLEX_UNAUTHORIZED, 1 }, /* code 1001 */
+		{ "pins.create", "status:422", C_CREATE, PLEX_UNAUTHORIZED, 1 }, /* XML, code 1001 */
 		{ "pins.create", "invalid-token", C_CREATE, PLEX_UNAUTHORIZED, 1 },
 		{ "pins.create", "unauthorized-html", C_CREATE, PLEX_UNAVAILABLE, 1 }, /* no token was sent */
 		{ "pins.create", "unprocessable", C_CREATE, PLEX_UNAVAILABLE, 1 },
@@ -220,7 +220,7 @@ test_faults(void)
 		{ "pins.create", "delay:300", C_CREATE, PLEX_OK, 1 },
 		{ "pins.get", "status:500", C_CHECK, PLEX_UNAVAILABLE, 1 },
 		{ "pins.get", "status:429", C_CHECK, PLEX_RATE_LIMITED, 1 },
-		{ "pins.get", "status:401", C_CHECK, PLEX_UNAUTHORIZED, 1 },      /* code 1001: sign in again */
+		{ "pins.get", "status:401", C_CHECK, PLEX_UNAUTHORIZED, 1 }, /* code 1001: sign in again */
 		{ "pins.get", "invalid-token", C_CHECK, PLEX_UNAUTHORIZED, 1 },
 		{ "pins.get", "unauthorized-html", C_CHECK, PLEX_UNAVAILABLE, 1 }, /* no token was sent */
 		{ "pins.get", "unprocessable", C_CHECK, PLEX_UNAVAILABLE, 1 },

@@ -162,8 +162,8 @@ test_redirect_ok(void)
 		{ "https://plex.tv", "https://PLEX.TV/api/v2/user", true },
 		{ "https://plex.tv", "https://a.b.plex.tv:443/x", true },
 		{ "http://127.0.0.1:8080", "https://clients.plex.tv/api/v2/pins", true },
-		{ "https://plex.tv", "http://clients.plex.tv/api/v2/pins", false },   /* downgrade */
-		{ "https://plex.tv", "https://clients.plex.tv:8443/x", false },       /* another port */
+		{ "https://plex.tv", "http://clients.plex.tv/api/v2/pins", false }, /* downgrade */
+		{ "https://plex.tv", "https://clients.plex.tv:8443/x", false },     /* another port */
 		{ "https://plex.tv", "https://plex.tv.evil.example/x", false },
 		{ "https://plex.tv", "https://evilplex.tv/x", false },
 		{ "https://plex.tv", "https://evil.example/plex.tv", false },
@@ -280,7 +280,9 @@ seen(const char *endpoint, int64_t *t_ms, char methods[][8], char hosts[][64], s
 static void
 test_budget(void)
 {
-	enum { N = 15 };
+	enum {
+		N = 15
+	};
 	plex_client_t *c = client_new_paced(fx.url, 0, 0, 5, 5, 10000, 0, 0);
 	struct result rs[N];
 	int64_t t[N];
@@ -322,7 +324,9 @@ test_budget(void)
 static void
 test_queue_wait(void)
 {
-	enum { N = 5 };
+	enum {
+		N = 5
+	};
 	plex_client_t *c = client_new_paced(fx.url, 0, 0, 1, 1, 1500, 0, 0);
 	struct result rs[N];
 	int ok = 0, limited = 0;
@@ -439,7 +443,7 @@ test_backoff_exponential(void)
 	T_CHECK(gaps[0] >= 280 && gaps[0] < 1000);
 	T_CHECK(gaps[1] >= 580 && gaps[1] < 1400);
 	T_CHECK(gaps[2] >= 1180 && gaps[2] < 2400);
-	T_CHECK(gaps[3] < 280);                   /* after a 201: no back-off */
+	T_CHECK(gaps[3] < 280);                    /* after a 201: no back-off */
 	T_CHECK(gaps[4] >= 280 && gaps[4] < 1000); /* the run starts over */
 	if (t_cur_failed)
 		fprintf(stderr, "    gaps %lld %lld %lld %lld %lld\n", (long long)gaps[0], (long long)gaps[1],

@@ -132,8 +132,12 @@ test_groups_and_allow(void)
 	                        "[client.fam]\nsecret = 0123456789abcdef0123456789abcdef\nredirect_uris = https://a/cb\n"
 	                        "allow = family plex-home\n");
 	identity_t carol = { .sub = "c-uuid", .preferred_username = "carol", .access = PLEX_ACCESS_FRIEND };
-	identity_t dave = { .sub = "d-uuid", .preferred_username = "dave", .email = "DAVE@example.COM",
-		.access = PLEX_ACCESS_FRIEND };
+	identity_t dave = {
+		.sub = "d-uuid",
+		.preferred_username = "dave",
+		.email = "DAVE@example.COM",
+		.access = PLEX_ACCESS_FRIEND,
+	};
 	identity_t erin = { .sub = "5f3c-UUID", .access = PLEX_ACCESS_FRIEND };
 	identity_t gone = { .sub = "c-uuid", .preferred_username = "carol", .access = PLEX_ACCESS_NONE };
 	identity_t home = { .sub = "h-uuid", .preferred_username = "kid", .access = PLEX_ACCESS_HOME };
@@ -186,8 +190,16 @@ test_groups_and_allow(void)
 static void
 test_identity_records(void)
 {
-	plex_user_t u = { .id = 7, .uuid = "u-1", .username = "bob", .title = "bob", .friendly_name = "Bob <b>",
-		.email = "bob@example.com", .thumb = "https://plex.tv/a.png", .confirmed = true };
+	plex_user_t u = {
+		.id = 7,
+		.uuid = "u-1",
+		.username = "bob",
+		.title = "bob",
+		.friendly_name = "Bob <b>",
+		.email = "bob@example.com",
+		.thumb = "https://plex.tv/a.png",
+		.confirmed = true,
+	};
 	plex_user_t managed = { .id = 8, .uuid = "u-2", .title = "Mia", .email = "" };
 	identity_t *id = identity_from_plex(&u, 1234), *back = NULL, *m;
 	json_t *j;

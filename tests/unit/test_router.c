@@ -90,13 +90,13 @@ test_routing(void)
 		{ "GET", "/auth/a", 200, NULL, NULL },
 		{ "HEAD", "/auth/a", 200, NULL, NULL },
 		{ "POST", "/auth/a", 405, "GET, HEAD", NULL },
-		{ "GET", "/a", 404, NULL, NULL },          /* outside the base */
+		{ "GET", "/a", 404, NULL, NULL }, /* outside the base */
 		{ "GET", "/authx/a", 404, NULL, NULL },
 		{ "GET", "/auth/a/", 404, NULL, NULL },
 		{ "GET", "/auth/ab", 404, NULL, NULL },
 		{ "GET", "/auth/assets/x.css", 201, NULL, NULL },
 		{ "GET", "/auth/assets", 404, NULL, NULL },
-		{ "GET", "/auth", 201, NULL, NULL },       /* the base itself is "/" */
+		{ "GET", "/auth", 201, NULL, NULL }, /* the base itself is "/" */
 		{ "GET", "/auth/", 201, NULL, NULL },
 		{ "POST", "/auth/token", 201, NULL, "*" },
 		{ "GET", "/auth/token", 405, "POST", "*" },
@@ -104,7 +104,7 @@ test_routing(void)
 		{ "OPTIONS", "/auth/a", 405, "GET, HEAD", NULL },
 		{ "DELETE", "/auth/limited", 405, "GET, HEAD, POST", NULL },
 		{ "GET", "/auth/limited", 429, NULL, NULL },
-		{ "GET", "/auth/many", 500, NULL, NULL },  /* sticky error */
+		{ "GET", "/auth/many", 500, NULL, NULL }, /* sticky error */
 	};
 	size_t i;
 
