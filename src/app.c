@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "app.h"
+#include "app_priv.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
@@ -49,32 +50,6 @@
 /* Seconds a client is told to wait after 429, as text, when the limiter
  * gives none. */
 #define APP_RETRY_AFTER_MAX 16
-
-struct app {
-	const config_t *cfg;
-	app_opts_t opts;
-	unsigned algs;     /* the JWS algorithms in use */
-	keyholder_t *keys; /* the key ring, reloaded when its file changes */
-	pthread_t maint;   /* housekeeping: key ring reloads, rotation */
-	bool maint_started;
-	pthread_mutex_t maint_mu;
-	pthread_cond_t maint_cv;
-	bool stopping; /* under maint_mu */
-	ui_t *ui;
-	store_t *store;
-	metrics_t *metrics;
-	plex_client_t *plex;
-	access_t *access;
-	login_flow_t *flow;
-	login_http_t *logins;
-	oidc_t *oidc;
-	gate_t *gate; /* forward auth; NULL without [app.NAME] */
-	router_t *router;
-	http_server_t *http;
-	ratelimit_t *rl;
-	ip_allow_t trusted; /* [server] trusted_proxies */
-	char plex_client_id[PLEX_ID_SIZE];
-};
 
 /* ---- the answers of no module ---- */
 
@@ -293,125 +268,6 @@ start_plex(struct app *a)
 	return PO_OK;
 }
 
-/* The key ring of data_dir: loaded, migrated from signing-key.pem, or
- * created on the very first start; never silently replaced (keyring.h). */
-static int
-start_keys(struct app *a)
-{
-	keyring_t *ring = NULL;
-	keyring_stamp_t stamp;
-	unsigned done = 0;
-	buf_t why;
-	int rc;
-
-	buf_init(&why, LIM_KEYRING_WHY_MAX);
-	a->algs = oidc_algs_in_use(a->cfg);
-	if ((rc = keyring_load_or_create(a->cfg->data_dir, a->algs, 0, clock_now_s(), &ring, &done, &why)) != PO_OK) {
-		log_error_fr(rc, "the key ring: %s", buf_str(&why));
-		goto out;
-	}
-	if (done & KEYRING_DID_CREATE)
-		log_info("created the key ring in %s/%s", a->cfg->data_dir, KEYRING_FILE);
-	if (done & KEYRING_DID_MIGRATE)
-		log_info("took %s/%s over into the key ring (same kid)", a->cfg->data_dir, KEYRING_LEGACY_KEY_FILE);
-	if (done & KEYRING_DID_ADD)
-		log_info("added keys for the algorithms a client now uses to the key ring");
-	if (keyring_stamp(a->cfg->data_dir, &stamp) != PO_OK)
-		memset(&stamp, 0, sizeof(stamp));
-	if ((rc = keyholder_new(ring, &stamp, &a->keys)) != PO_OK)
-		goto out;
-	ring = NULL; /* transferred */
-out:
-	keyring_free(ring);
-	buf_free(&why);
-	return rc;
-}
-
-/* Rotates the key ring when [server] key_rotation says it is time: the
- * current RS256 key is older than the period. Replicas sharing data_dir may
- * all try: the first rotates; for the others the new next key is too young
- * (keyring_rotate refuses), which is what we want. */
-static void
-maybe_rotate(struct app *a, int64_t now)
-{
-	keyring_t *ring = keyholder_get(a->keys), *next = NULL;
-	const jose_key_t *cur = keyring_signer(ring, JOSE_RS256);
-	keyring_info_t ki;
-	int64_t created = 0, sealed = a->cfg->session_lifetime_s;
-	buf_t why;
-	int rc;
-
-	for (size_t i = 0; cur && keyring_info(ring, i, &ki) == PO_OK; i++)
-		if (!ki.sealing && ki.alg == JOSE_RS256 && ki.role == KEYRING_CURRENT)
-			created = ki.created;
-	keyholder_put(ring);
-	if (created == 0 || now - created < a->cfg->key_rotation_s)
-		return;
-	if (a->cfg->refresh_lifetime_s > sealed)
-		sealed = a->cfg->refresh_lifetime_s;
-	buf_init(&why, LIM_KEYRING_WHY_MAX);
-	rc = keyring_rotate_file(a->cfg->data_dir, a->algs, now, sealed, false, NULL, &next, NULL, &why);
-	if (rc == PO_OK)
-		log_info("key_rotation: rotated the key ring");
-	else if (rc != PO_ERR_DENIED)
-		log_warn_fr(rc, "key_rotation: %s", buf_str(&why));
-	keyring_free(next);
-	buf_free(&why);
-}
-
-/* Housekeeping, every LIM_KEYRING_RELOAD_S: the key ring is read again when
- * its file changed (rotate-keys, another replica, key_rotation), and the
- * JWKS answer rebuilt. */
-static void *
-maintenance(void *arg)
-{
-	struct app *a = arg;
-	struct timespec until;
-	bool changed;
-	buf_t why;
-	int rc;
-
-	pthread_mutex_lock(&a->maint_mu);
-	while (!a->stopping) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += LIM_KEYRING_RELOAD_S;
-		pthread_cond_timedwait(&a->maint_cv, &a->maint_mu, &until);
-		if (a->stopping)
-			break;
-		pthread_mutex_unlock(&a->maint_mu);
-		if (a->cfg->key_rotation_s > 0 && !a->opts.setup_mode)
-			maybe_rotate(a, clock_now_s());
-		buf_init(&why, LIM_KEYRING_WHY_MAX);
-		changed = false;
-		if ((rc = keyholder_refresh(a->keys, a->cfg->data_dir, a->algs, &changed, &why)) != PO_OK)
-			log_warn_fr(rc, "the key ring was not reloaded: %s", buf_str(&why));
-		if (changed) {
-			log_info("the key ring changed: reloaded");
-			if ((rc = oidc_keys_changed(a->oidc)) != PO_OK)
-				log_error_fr(rc, "the new keys are in use but not yet in /jwks");
-			gate_keys_changed(a->gate);
-		}
-		oidc_tick(a->oidc);
-		buf_free(&why);
-		pthread_mutex_lock(&a->maint_mu);
-	}
-	pthread_mutex_unlock(&a->maint_mu);
-	return NULL;
-}
-
-static int
-start_maintenance(struct app *a)
-{
-	sigset_t all, old;
-
-	/* Like the plex worker: no process signal lands on this thread. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	a->maint_started = pthread_create(&a->maint, NULL, maintenance, a) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return a->maint_started ? PO_OK : PO_ERR_INTERNAL;
-}
-
 /* The re-check's plex.tv call. */
 static int
 access_plex_resources(void *plex, const char *token, plex_resources_cb cb, void *arg)
@@ -531,10 +387,10 @@ app_start(const config_t *cfg, const app_opts_t *opts, app_t **out)
 		goto out;
 	store_lifetimes(a);
 	if ((rc = ip_allow_new(cfg->trusted_proxies, cfg->n_trusted_proxies, &a->trusted)) != PO_OK ||
-	    (rc = ensure_dir(cfg->data_dir)) != PO_OK || (rc = start_keys(a)) != PO_OK ||
+	    (rc = ensure_dir(cfg->data_dir)) != PO_OK || (rc = app_keys_start(a)) != PO_OK ||
 	    (rc = plex_id_load_or_create(cfg->data_dir, a->plex_client_id, sizeof(a->plex_client_id))) != PO_OK ||
 	    (rc = start_ui(a)) != PO_OK || (rc = start_plex(a)) != PO_OK || (rc = start_doors(a)) != PO_OK ||
-	    (rc = add_routes(a)) != PO_OK || (rc = start_maintenance(a)) != PO_OK)
+	    (rc = add_routes(a)) != PO_OK || (rc = app_maintenance_start(a)) != PO_OK)
 		goto out;
 	ho.host = cfg->listen_host;
 	ho.port = cfg->listen_port;
@@ -574,13 +430,7 @@ app_stop(app_t *a)
 {
 	if (a == NULL)
 		return;
-	if (a->maint_started) {
-		pthread_mutex_lock(&a->maint_mu);
-		a->stopping = true;
-		pthread_cond_signal(&a->maint_cv);
-		pthread_mutex_unlock(&a->maint_mu);
-		pthread_join(a->maint, NULL);
-	}
+	app_maintenance_stop(a);
 	http_server_quiesce(a->http);
 	login_flow_stop(a->flow);
 	access_stop(a->access);
