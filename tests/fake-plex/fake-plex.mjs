@@ -596,7 +596,7 @@ function takeFault(ep) {
   return f;
 }
 
-// Bodies of the token errors plex.tv sends (plex-api.md "Token errors"):
+// Bodies of the token errors plex.tv sends (docs/PLEX-API.md):
 // python-plexapi treats a 422 as an invalid token when its body says
 // "Invalid token". The exact 422 body is not confirmed by a capture; this
 // is the text clients match.
