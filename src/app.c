@@ -163,15 +163,13 @@ add_routes(struct app *a)
 		{ "/metrics", false, ROUTE_GET, false, -1, metrics_page, a },
 	};
 	const route_t root = { "/", false, ROUTE_GET, false, -1, root_page, a };
-	size_t i;
 	int rc;
 
 	if ((rc = router_new(a->cfg->issuer_path, &a->router)) != PO_OK)
 		return rc;
 	router_set_guard(a->router, rate_limited, a);
-	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
-		if ((rc = router_add(a->router, &own[i])) != PO_OK)
-			return rc;
+	if ((rc = router_add_all(a->router, own, sizeof(own) / sizeof(own[0]))) != PO_OK)
+		return rc;
 	if ((rc = oidc_routes(a->oidc, a->router, RL_AUTHORIZE, RL_TOKEN)) != PO_OK ||
 	    (rc = login_http_routes(a->logins, a->router, RL_PIN, RL_POLL)) != PO_OK ||
 	    (a->gate != NULL && (rc = gate_routes(a->gate, a->router, RL_AUTHORIZE)) != PO_OK))

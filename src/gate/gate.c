@@ -92,13 +92,8 @@ gate_routes(gate_t *g, router_t *r, int login_guard)
 		{ "/auth-request", false, ROUTE_GET, false, -1, gate_auth_request, g },
 		{ GATE_LOGIN_PATH, false, ROUTE_GET, false, login_guard, gate_login, g },
 	};
-	size_t i;
-	int rc;
 
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if ((rc = router_add(r, &routes[i])) != PO_OK)
-			return rc;
-	return PO_OK;
+	return router_add_all(r, routes, sizeof(routes) / sizeof(routes[0]));
 }
 
 /* ---- shared by the checks and the sign-in ---- */

@@ -6,24 +6,13 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/str.h"
 #include "gate/gate_url.h"
 
 static bool
 is_alnum(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static char
@@ -149,8 +138,8 @@ check_rest(const char *buf, size_t len)
 		if (c == '"' || c == '<' || c == '>')
 			return "has a character that must be percent-encoded";
 		if (c == '%') {
-			if (i + 2 >= len || (hi = hexval((unsigned char)buf[i + 1])) < 0 ||
-			    (lo = hexval((unsigned char)buf[i + 2])) < 0)
+			if (i + 2 >= len || (hi = str_hex_val(buf[i + 1])) < 0 ||
+			    (lo = str_hex_val(buf[i + 2])) < 0)
 				return "has a malformed percent-escape";
 			if (hi * 16 + lo < 0x20 || hi * 16 + lo == 0x7f)
 				return "has an encoded control character";

@@ -59,6 +59,17 @@ router_add(router_t *r, const route_t *route)
 	return PO_OK;
 }
 
+int
+router_add_all(router_t *r, const route_t *routes, size_t n)
+{
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		if ((rc = router_add(r, &routes[i])) != PO_OK)
+			return rc;
+	return PO_OK;
+}
+
 void
 router_set_guard(router_t *r, router_guard_fn fn, void *arg)
 {

@@ -50,6 +50,8 @@ int router_new(const char *base, router_t **out) PO_WUR;
  * matched before prefixes. PO_OK, PO_ERR_LIMIT (ROUTER_ROUTES_MAX) or
  * PO_ERR_INVALID (a path that does not start with '/', or already added). */
 int router_add(router_t *r, const route_t *route) PO_WUR;
+/* Adds n routes in order, as router_add; stops at the first error. */
+int router_add_all(router_t *r, const route_t *routes, size_t n) PO_WUR;
 void router_set_guard(router_t *r, router_guard_fn fn, void *arg);
 /* The request handler for http_server_opts_t (arg = the router). */
 void router_handle(void *router, http_req_t *req, http_resp_t *resp);

@@ -502,11 +502,6 @@ login_http_routes(login_http_t *lh, router_t *r, int start_guard, int status_gua
 		{ "/login/return", false, ROUTE_GET, false, -1, login_return, lh },
 		{ "/login/popup-done", false, ROUTE_GET, false, -1, popup_done, lh },
 	};
-	size_t i;
-	int rc;
 
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if ((rc = router_add(r, &routes[i])) != PO_OK)
-			return rc;
-	return PO_OK;
+	return router_add_all(r, routes, sizeof(routes) / sizeof(routes[0]));
 }

@@ -140,12 +140,10 @@ oidc_routes(oidc_t *o, router_t *r, int authorize_guard, int token_guard)
 
 	/* RFC 7033 §5: any origin may read it. */
 	const route_t webfinger = { "/.well-known/webfinger", false, ROUTE_GET, true, -1, oidc_webfinger, o };
-	size_t i;
 	int rc;
 
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if ((rc = router_add(r, &routes[i])) != PO_OK)
-			return rc;
+	if ((rc = router_add_all(r, routes, sizeof(routes) / sizeof(routes[0]))) != PO_OK)
+		return rc;
 	if (o->o.cfg->webfinger && !o->o.setup_mode && (rc = router_add(r, &webfinger)) != PO_OK)
 		return rc;
 	return o->o.setup_mode ? oidc_setup_routes(o, r, authorize_guard) : PO_OK;

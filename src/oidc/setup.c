@@ -349,13 +349,8 @@ oidc_setup_routes(oidc_t *o, router_t *r, int begin_guard)
 		{ "/setup/callback", false, ROUTE_GET, false, -1, setup_callback, o },
 		{ "/setup/config", false, ROUTE_GET, false, -1, setup_config_page, o },
 	};
-	size_t i;
-	int rc;
 
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if ((rc = router_add(r, &routes[i])) != PO_OK)
-			return rc;
-	return PO_OK;
+	return router_add_all(r, routes, sizeof(routes) / sizeof(routes[0]));
 }
 
 /* ---- setup mode's own configuration (main.c) ---- */

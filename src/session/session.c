@@ -175,20 +175,30 @@ session_from_request(const keyring_t *r, const char *issuer, bool https, int64_t
 	return session_open(r, issuer, now, v, n, out);
 }
 
-int
-session_set_cookie(http_resp_t *resp, bool https, const char *value, int64_t expires, int64_t now)
+/* A cookie's Max-Age: what is left of the session, within the longest
+ * lifetime; 0 for no value (Max-Age=0 removes it, RFC 6265 §5.2.2). */
+static int
+cookie_age(const char *value, int64_t expires, int64_t now)
 {
-	buf_t c;
 	int64_t age = value ? expires - now : 0;
-	int rc;
 
-	buf_init(&c, LIM_SEALED_MAX + LIM_COOKIE_HEADER_MAX);
 	if (age < 0)
 		age = 0;
 	if (age > LIM_SESSION_LIFETIME_MAX_S)
 		age = LIM_SESSION_LIFETIME_MAX_S;
+	return (int)age;
+}
+
+int
+session_set_cookie(http_resp_t *resp, bool https, const char *value, int64_t expires, int64_t now)
+{
+	buf_t c;
+	int age = cookie_age(value, expires, now);
+	int rc;
+
+	buf_init(&c, LIM_SEALED_MAX + LIM_COOKIE_HEADER_MAX);
 	/* Max-Age=0 removes it (RFC 6265 §5.2.2). */
-	if ((rc = cookie_format(&c, session_cookie_name(https), value ? value : "", "/", (int)age, https)) == PO_OK)
+	if ((rc = cookie_format(&c, session_cookie_name(https), value ? value : "", "/", age, https)) == PO_OK)
 		rc = http_resp_header(resp, "Set-Cookie", buf_str(&c));
 	buf_free(&c);
 	return rc;
@@ -205,15 +215,11 @@ session_set_gate_cookie(http_resp_t *resp, bool https, const char *domain, const
     int64_t now)
 {
 	buf_t c;
-	int64_t age = value ? expires - now : 0;
+	int age = cookie_age(value, expires, now);
 	int rc;
 
 	buf_init(&c, LIM_SEALED_MAX + LIM_COOKIE_HEADER_MAX);
-	if (age < 0)
-		age = 0;
-	if (age > LIM_SESSION_LIFETIME_MAX_S)
-		age = LIM_SESSION_LIFETIME_MAX_S;
-	if ((rc = cookie_format_domain(&c, session_gate_cookie_name(https), value ? value : "", domain, "/", (int)age,
+	if ((rc = cookie_format_domain(&c, session_gate_cookie_name(https), value ? value : "", domain, "/", age,
 	         https)) == PO_OK)
 		rc = http_resp_header(resp, "Set-Cookie", buf_str(&c));
 	buf_free(&c);
