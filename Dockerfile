@@ -20,7 +20,7 @@
 # whole sign-in, the volume and the stop.
 #
 # In the container plex-oidc listens on 0.0.0.0:8080 and keeps its state
-# (signing-key.pem, plex-client-id) in the volume /var/lib/plex-oidc:
+# (keyring.json, plex-client-id) in the volume /var/lib/plex-oidc:
 # the environment below overrides [server] listen and data_dir of the
 # mounted configuration. docs/OPERATIONS.md has the details.
 

@@ -230,19 +230,19 @@ describe('installed in a Debian 12 root', () => {
     }
     assert.deepEqual(await exited, { code: 0, signal: null }, log);
     const uid = Number((await chroot(['id', '-u', 'plex-oidc'])).stdout);
-    const key = fs.statSync(inRoot('var/lib/plex-oidc/signing-key.pem'));
+    const key = fs.statSync(inRoot('var/lib/plex-oidc/keyring.json'));
     assert.equal(key.uid, uid);
     assert.equal(key.mode & 0o777, 0o600);
   });
 
   test('an upgrade restarts it only if it runs; removal stops it; purge deletes the state', async () => {
-    const keyBefore = fs.readFileSync(inRoot('var/lib/plex-oidc/signing-key.pem'));
+    const keyBefore = fs.readFileSync(inRoot('var/lib/plex-oidc/keyring.json'));
     clearCalls();
     await chroot(['dpkg', '-i', '/tmp/plex-oidc.deb']);
     let c = calls();
     assert.ok(c.includes('try-restart plex-oidc.service'), `upgrade: ${c.join(' | ')}`);
     assert.ok(!c.some((l) => /^(start|restart|enable)\b/.test(l)), `upgrade: ${c.join(' | ')}`);
-    assert.deepEqual(fs.readFileSync(inRoot('var/lib/plex-oidc/signing-key.pem')), keyBefore, 'the key is kept');
+    assert.deepEqual(fs.readFileSync(inRoot('var/lib/plex-oidc/keyring.json')), keyBefore, 'the key is kept');
 
     clearCalls();
     await chroot(['dpkg', '--remove', 'plex-oidc']);
@@ -251,7 +251,7 @@ describe('installed in a Debian 12 root', () => {
     assert.ok(!fs.existsSync(inRoot('usr/bin/plex-oidc')));
     assert.ok(!fs.existsSync(inRoot('lib/systemd/system/plex-oidc.service')));
     assert.ok(fs.existsSync(inRoot('etc/plex-oidc/plex-oidc.example.ini')), 'remove keeps the conffile');
-    assert.ok(fs.existsSync(inRoot('var/lib/plex-oidc/signing-key.pem')), 'remove keeps the state');
+    assert.ok(fs.existsSync(inRoot('var/lib/plex-oidc/keyring.json')), 'remove keeps the state');
 
     await chroot(['dpkg', '--purge', 'plex-oidc']);
     assert.equal((await chroot(['dpkg-query', '-W', 'plex-oidc'], { allowFail: true })).status, 1, 'not known to dpkg');
