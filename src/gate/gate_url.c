@@ -96,15 +96,25 @@ host_matches(const char *p, const gate_host_t *h)
 	return pl == h->len && memcmp(p, h->name, pl) == 0;
 }
 
+/* An exact host wins over a wildcard, whatever the order of the apps in
+ * the file: "[app.dash] hosts = *.example.com" placed before
+ * "[app.sonarr] hosts = sonarr.example.com" must not decide for Sonarr
+ * with dash's allow list (nginx picks server blocks the same way). */
 int
 gate_app_find(const config_t *cfg, const gate_host_t *h)
 {
 	size_t i, j;
+	int pass;
 
-	for (i = 0; i < cfg->n_apps; i++)
-		for (j = 0; j < cfg->apps[i].n_hosts; j++)
-			if (host_matches(cfg->apps[i].hosts[j], h))
-				return (int)i;
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < cfg->n_apps; i++)
+			for (j = 0; j < cfg->apps[i].n_hosts; j++) {
+				const char *p = cfg->apps[i].hosts[j];
+				bool wild = p[0] == '*';
+
+				if (wild == (pass == 1) && host_matches(p, h))
+					return (int)i;
+			}
 	return -1;
 }
 

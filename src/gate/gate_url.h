@@ -61,7 +61,8 @@ typedef struct gate_url {
  * literal, percent-escapes, a bad port). */
 int gate_host_parse(const char *buf, size_t len, gate_host_t *out);
 
-/* The app whose hosts include h: its index in cfg->apps, or -1. */
+/* The app whose hosts include h: its index in cfg->apps, or -1. An app
+ * that names h exactly wins over one whose wildcard covers it. */
 int gate_app_find(const config_t *cfg, const gate_host_t *h);
 
 /* Checks the return URL (buf, len) against the grammar above and the apps

@@ -31,6 +31,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -273,6 +274,34 @@ for (const name of ['nginx', 'caddy']) {
       } finally {
         await ctx.close();
       }
+    });
+
+    test('a request line naming one app and a Host header naming another is decided for the app that serves it', async () => {
+      // fred (a friend) may use Overseerr, not Sonarr. The request line
+      // names Sonarr in absolute form, the Host header Overseerr: the
+      // proxy serves Sonarr, so the check must be Sonarr's.
+      const x = px[name];
+      const { jar } = await gateLoginHttp(x.p, appUrl(x, 'overseerr', '/'), 'fred');
+      const cookie = `${GATE_COOKIE}=${jar.cookies.get(GATE_COOKIE)}`;
+      const ask = (target, host) => new Promise((resolve, reject) => {
+        const req = https.request({
+          host: '127.0.0.1', port: x.port, path: target, servername: `sonarr.${DOMAIN}`, rejectUnauthorized: false,
+          headers: { host, cookie }, timeout: 20000,
+        }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d) => { text += d; });
+          res.on('end', () => resolve({ status: res.statusCode, text }));
+        });
+        req.on('timeout', () => req.destroy(new Error('timed out')));
+        req.on('error', reject);
+        req.end();
+      });
+      const plain = await ask('/', `overseerr.${DOMAIN}:${x.port}`);
+      assert.equal(plain.status, 200, 'the cookie works where fred is allowed');
+      const r = await ask(appUrl(x, 'sonarr', '/'), `overseerr.${DOMAIN}:${x.port}`);
+      assert.notEqual(r.status, 200, r.text.slice(0, 200));
+      assert.doesNotMatch(r.text, /id="seen"/, 'Sonarr was not reached');
     });
 
     test('the app never sees Remote-* headers the browser sent', async () => {

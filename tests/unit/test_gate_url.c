@@ -271,6 +271,31 @@ test_app_find(void)
 	config_free(c);
 }
 
+/* An exact host wins over a wildcard that comes first in the file: the
+ * wildcard's allow list must not decide for the exact app. */
+static void
+test_exact_before_wildcard(void)
+{
+	config_t *c = load("[server]\nlisten = 127.0.0.1:8080\nissuer = https://auth.example.com\n"
+	                   "data_dir = /var/lib/p\ncookie_domain = example.com\n"
+	                   "[plex]\nserver_id = 0123456789abcdef\nowner_id = 1\n"
+	                   "[app.dash]\nhosts = *.example.com\nallow = plex-friend\n"
+	                   "[app.sonarr]\nhosts = sonarr.example.com\n");
+	gate_host_t h;
+	gate_url_t u;
+
+	T_CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	T_EQ_INT(gate_host_parse("sonarr.example.com", 18, &h), PO_OK);
+	T_EQ_INT(gate_app_find(c, &h), 1);
+	T_EQ_INT(gate_host_parse("grafana.example.com", 19, &h), PO_OK);
+	T_EQ_INT(gate_app_find(c, &h), 0);
+	T_CHECK(gate_url_check(c, "https://sonarr.example.com/x", 28, &u) == NULL);
+	T_EQ_INT(u.app, 1);
+	config_free(c);
+}
+
 int
 main(void)
 {
@@ -279,5 +304,6 @@ main(void)
 	T_RUN(test_http_issuer);
 	T_RUN(test_hosts);
 	T_RUN(test_app_find);
+	T_RUN(test_exact_before_wildcard);
 	return T_DONE();
 }
