@@ -3,6 +3,7 @@
  * gate_cache.h).
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,7 +31,8 @@ struct set {
 };
 
 struct gate_cache {
-	EVP_MD *sha256; /* fetched once: no lookup per request */
+	EVP_MD *sha256;       /* fetched once: no lookup per request */
+	_Atomic uint64_t gen; /* bumped by every clear */
 	struct set sets[SETS];
 };
 
@@ -104,13 +106,26 @@ gate_cache_get(gate_cache_t *c, const uint8_t key[GATE_CACHE_KEY_BYTES], gate_en
 	return hit;
 }
 
+uint64_t
+gate_cache_gen(gate_cache_t *c)
+{
+	return atomic_load(&c->gen);
+}
+
 void
-gate_cache_put(gate_cache_t *c, const uint8_t key[GATE_CACHE_KEY_BYTES], const gate_entry_t *e)
+gate_cache_put(gate_cache_t *c, const uint8_t key[GATE_CACHE_KEY_BYTES], const gate_entry_t *e, uint64_t gen)
 {
 	struct set *st = set_of(c, key);
 	size_t i, pick = 0;
 
 	pthread_mutex_lock(&st->mu);
+	/* Read under the set's lock: a clear bumps gen before it takes the
+	 * locks, so an entry either sees the new generation here or is
+	 * wiped by the clear after it. */
+	if (atomic_load(&c->gen) != gen) {
+		pthread_mutex_unlock(&st->mu);
+		return;
+	}
 	for (i = 0; i < LIM_GATE_CACHE_WAYS; i++) {
 		if (st->s[i].used && memcmp(st->s[i].key, key, GATE_CACHE_KEY_BYTES) == 0) {
 			pick = i;
@@ -131,6 +146,7 @@ gate_cache_clear(gate_cache_t *c)
 {
 	size_t i;
 
+	atomic_fetch_add(&c->gen, 1);
 	for (i = 0; i < SETS; i++) {
 		pthread_mutex_lock(&c->sets[i].mu);
 		memset(c->sets[i].s, 0, sizeof(c->sets[i].s));

@@ -63,9 +63,14 @@ void gate_cache_free(gate_cache_t *c);
 int gate_cache_key(const gate_cache_t *c, const char *buf, size_t len, uint8_t key[GATE_CACHE_KEY_BYTES]) PO_WUR;
 /* Copies the entry of key into *out: true if there is one. */
 bool gate_cache_get(gate_cache_t *c, const uint8_t key[GATE_CACHE_KEY_BYTES], gate_entry_t *out);
-/* Stores e under key, replacing what it had, or the oldest of its set. */
-void gate_cache_put(gate_cache_t *c, const uint8_t key[GATE_CACHE_KEY_BYTES], const gate_entry_t *e);
-/* Empties it (the key ring changed). */
+/* The cache's generation: read it before taking the key ring whose open
+ * cookies are to be stored, and pass it to gate_cache_put. */
+uint64_t gate_cache_gen(gate_cache_t *c);
+/* Stores e under key, replacing what it had, or the oldest of its set;
+ * nothing when the cache was emptied since gen was read (the cookie was
+ * opened with a key ring that may no longer hold its key). */
+void gate_cache_put(gate_cache_t *c, const uint8_t key[GATE_CACHE_KEY_BYTES], const gate_entry_t *e, uint64_t gen);
+/* Empties it and starts a new generation (the key ring changed). */
 void gate_cache_clear(gate_cache_t *c);
 
 /* Fills e from a session whose access was checked (checked, good, rel) and

@@ -226,7 +226,8 @@ allowed(gate_t *g, http_resp_t *resp, const char *user, const char *name, const 
 /* The session is allowed: the answer, and the entry that answers the same
  * next time without opening the cookie (key NULL: none). */
 static void
-allowed_session(gate_t *g, const session_t *s, const access_result_t *ar, const uint8_t *key, http_resp_t *resp)
+allowed_session(gate_t *g, const session_t *s, const access_result_t *ar, const uint8_t *key, uint64_t gen,
+    http_resp_t *resp)
 {
 	const config_t *cfg = g->o.cfg;
 	const identity_t *who = s->who;
@@ -254,7 +255,7 @@ allowed_session(gate_t *g, const session_t *s, const access_result_t *ar, const 
 	/* The check's time as the access module now knows it (a re-check's
 	 * outcome is newer than the cookie's). */
 	if (key != NULL && gate_entry_fill(&e, s, ar->updated ? ar->checked : s->checked, ar->updated ? ar->good : s->good, ar->rel, &in, user, name, email, buf_str(&groups)))
-		gate_cache_put(g->cache, key, &e);
+		gate_cache_put(g->cache, key, &e, gen);
 out:
 	buf_free(&groups);
 }
@@ -327,6 +328,7 @@ check(gate_t *g, enum ep ep, http_req_t *req, http_resp_t *resp)
 	const char *why, *v;
 	uint8_t key[GATE_CACHE_KEY_BYTES];
 	bool keyed = false;
+	uint64_t gen;
 	int64_t now;
 	size_t n;
 	int rc;
@@ -346,6 +348,7 @@ check(gate_t *g, enum ep ep, http_req_t *req, http_resp_t *resp)
 		if (keyed && from_cache(g, ep, &o, app, key, now, resp))
 			return;
 	}
+	gen = gate_cache_gen(g->cache); /* before the ring: gate_cache.h */
 	ring = keyholder_get(g->o.keys);
 	if ((rc = session_of(g, ring, req, now, &s)) == PO_ERR_NOTFOUND || rc == PO_ERR_INVALID) {
 		sign_in(g, ep, &o, resp, rc == PO_ERR_INVALID);
@@ -390,7 +393,7 @@ check(gate_t *g, enum ep ep, http_req_t *req, http_resp_t *resp)
 		gate_denied_page(g, resp, true, s.who->name, gate_app_label(app));
 		goto out;
 	}
-	allowed_session(g, &s, &ar, keyed ? key : NULL, resp);
+	allowed_session(g, &s, &ar, keyed ? key : NULL, gen, resp);
 out:
 	session_clear(&s);
 	keyholder_put(ring);

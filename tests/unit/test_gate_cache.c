@@ -52,7 +52,7 @@ test_roundtrip(void)
 	T_CHECK(!gate_cache_get(c, k1, &out));
 	T_CHECK(gate_entry_fill(&e, &s, 20, 21, PLEX_ACCESS_FRIEND, &g, "fred.w", "Fred Weasley", NULL,
 	    "plex-friend,family"));
-	gate_cache_put(c, k1, &e);
+	gate_cache_put(c, k1, &e, gate_cache_gen(c));
 	T_CHECK(gate_cache_get(c, k1, &out));
 	T_CHECK(!gate_cache_get(c, k2, &out) || memcmp(&out, &e, sizeof(e)) != 0);
 	T_CHECK(gate_cache_get(c, k1, &out));
@@ -68,10 +68,21 @@ test_roundtrip(void)
 	T_EQ_STR(gate_entry_str(&out, out.group_names), "plex-friend,family");
 	/* an update (a newer check) replaces the entry */
 	e.checked = 99;
-	gate_cache_put(c, k1, &e);
+	gate_cache_put(c, k1, &e, gate_cache_gen(c));
 	T_CHECK(gate_cache_get(c, k1, &out) && out.checked == 99);
 	gate_cache_clear(c);
 	T_CHECK(!gate_cache_get(c, k1, &out));
+	/* A cookie opened before a clear (with the key ring of then) is not
+	 * stored after it: its generation is gone. */
+	{
+		uint64_t before = gate_cache_gen(c);
+
+		gate_cache_clear(c);
+		gate_cache_put(c, k1, &e, before);
+		T_CHECK(!gate_cache_get(c, k1, &out));
+		gate_cache_put(c, k1, &e, gate_cache_gen(c));
+		T_CHECK(gate_cache_get(c, k1, &out));
+	}
 	gate_cache_free(c);
 	gate_cache_free(NULL);
 }
@@ -103,7 +114,7 @@ test_bounded(void)
 		snprintf(cookie, sizeof(cookie), "cookie-%zu", i);
 		key_of(c, cookie, keys[i]);
 		e.checked = (int64_t)i;
-		gate_cache_put(c, keys[i], &e);
+		gate_cache_put(c, keys[i], &e, gate_cache_gen(c));
 	}
 	for (i = 0; i < N; i++)
 		if (gate_cache_get(c, keys[i], &out)) {
