@@ -55,6 +55,17 @@ all_zero(const void *p, size_t n)
 	return true;
 }
 
+/* The stronger of two relationships (PLEX_ACCESS_NONE is the weakest). */
+static enum plex_access
+strongest(enum plex_access a, enum plex_access b)
+{
+	if (a == PLEX_ACCESS_NONE)
+		return b;
+	if (b == PLEX_ACCESS_NONE)
+		return a;
+	return a < b ? a : b;
+}
+
 static void
 fuzz_pin(const char *buf, size_t len)
 {
@@ -112,6 +123,8 @@ static void
 fuzz_resources(const char *buf, size_t len)
 {
 	plex_resources_t res;
+	char sid[] = FUZZ_SERVER_ID, empty[] = "";
+	char *ids[] = { sid }, *none[] = { empty }, *two[] = { sid, NULL };
 	enum plex_access a;
 	size_t i;
 	int rc;
@@ -123,22 +136,27 @@ fuzz_resources(const char *buf, size_t len)
 		return;
 	}
 	FUZZ_CHECK(res.n <= 10000 && (res.n == 0 || res.items != NULL));
-	a = policy_server_access(&res, FUZZ_SERVER_ID, 0, 0, NULL);
+	a = policy_server_access(&res, ids, 1, 0, 0, NULL);
 	FUZZ_CHECK(plex_access_name(a) != NULL);
-	FUZZ_CHECK(policy_server_access(&res, "", 0, 0, NULL) == PLEX_ACCESS_NONE);
-	FUZZ_CHECK(policy_server_access(&res, NULL, 0, 0, NULL) == PLEX_ACCESS_NONE);
-	FUZZ_CHECK(policy_server_access(NULL, FUZZ_SERVER_ID, 0, 0, NULL) == PLEX_ACCESS_NONE);
+	FUZZ_CHECK(policy_server_access(&res, none, 1, 0, 0, NULL) == PLEX_ACCESS_NONE);
+	FUZZ_CHECK(policy_server_access(&res, ids, 0, 0, 0, NULL) == PLEX_ACCESS_NONE);
+	FUZZ_CHECK(policy_server_access(NULL, ids, 1, 0, 0, NULL) == PLEX_ACCESS_NONE);
 	for (i = 0; i < res.n && i < 16; i++) {
 		const plex_resource_t *it = &res.items[i];
+		enum plex_access b;
 
 		if (it->client_identifier == NULL)
 			continue;
-		a = policy_server_access(&res, it->client_identifier, 0, 0, NULL);
+		two[1] = it->client_identifier;
+		b = policy_server_access(&res, &two[1], 1, 0, 0, NULL);
 		/* A server entry grants some access; a non-server one alone none. */
 		if (it->provides_server)
-			FUZZ_CHECK(a != PLEX_ACCESS_NONE);
+			FUZZ_CHECK(b != PLEX_ACCESS_NONE);
 		if (it->provides_server && it->owned)
-			FUZZ_CHECK(a == PLEX_ACCESS_OWNER);
+			FUZZ_CHECK(b == PLEX_ACCESS_OWNER);
+		/* Several servers: the strongest relationship found with any
+		 * of them (owner, then home, then friend; none only if both). */
+		FUZZ_CHECK(policy_server_access(&res, two, 2, 0, 0, NULL) == strongest(a, b));
 	}
 	plex_resources_clear(&res);
 	FUZZ_CHECK(res.items == NULL && res.n == 0);
