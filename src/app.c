@@ -217,18 +217,20 @@ ensure_dir(const char *dir)
 {
 	struct stat st;
 
-	if (stat(dir, &st) == 0) {
-		if (!S_ISDIR(st.st_mode)) {
-			log_error("data_dir %s exists but is not a directory", dir);
-			return PO_ERR_IO;
-		}
+	if (mkdir(dir, 0700) == 0) {
+		log_info("created data directory %s", dir);
 		return PO_OK;
 	}
-	if (mkdir(dir, 0700) != 0) {
+	/* EEXIST also when another replica sharing data_dir created it a
+	 * moment ago: stat after mkdir, not before, so the race is harmless. */
+	if (errno != EEXIST) {
 		log_error("cannot create data_dir %s: %s", dir, strerror(errno));
 		return PO_ERR_IO;
 	}
-	log_info("created data directory %s", dir);
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		log_error("data_dir %s exists but is not a directory", dir);
+		return PO_ERR_IO;
+	}
 	return PO_OK;
 }
 

@@ -174,6 +174,39 @@ out:
 	return rc;
 }
 
+int
+cfg_read_secret_file(cfg_parse_t *x, raw_sect_t *s, int k, const char *path, size_t max, const char *what,
+    char **out, size_t *out_len)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc, e;
+
+	*out = NULL;
+	*out_len = 0;
+	/* + 2: the "\r\n" an editor may add. */
+	rc = cfg_read_file(path, max + 2, &data, &len, &e);
+	if (rc == PO_ERR_IO) {
+		cfg_key_err(x, s, k, "cannot read %s: %s", path, strerror(e));
+		return PO_OK;
+	}
+	if (rc == PO_ERR_LIMIT) {
+		cfg_key_err(x, s, k, "%s is larger than %zu bytes; it must hold only the %s", path, max, what);
+		return PO_OK;
+	}
+	if (rc != PO_OK)
+		return rc;
+	/* One trailing newline, as `echo` and editors write it. */
+	if (len > 0 && data[len - 1] == '\n')
+		len--;
+	if (len > 0 && data[len - 1] == '\r')
+		len--;
+	data[len] = '\0';
+	*out = data;
+	*out_len = len;
+	return PO_OK;
+}
+
 static bool
 cfg_blank(char c)
 {

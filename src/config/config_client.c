@@ -7,7 +7,6 @@
  * A secret never appears in a message, and every copy of one is wiped
  * when freed.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,7 +76,7 @@ cfg_client_secret(cfg_parse_t *x, raw_sect_t *s, config_client_t *cl)
 	char *path = NULL, *data = NULL;
 	const char *v, *why;
 	size_t len = 0;
-	int rc = PO_OK, e, given = (sv->v != NULL) + (fv->v != NULL) + (hv->v != NULL);
+	int rc = PO_OK, given = (sv->v != NULL) + (fv->v != NULL) + (hv->v != NULL);
 
 	if (config_client_public(cl)) {
 		/* RFC 6749 §2.1: a public client cannot keep a secret, so it has
@@ -120,26 +119,9 @@ cfg_client_secret(cfg_parse_t *x, raw_sect_t *s, config_client_t *cl)
 		rc = PO_ERR_NOMEM;
 		goto out;
 	}
-	/* + 2: the "\r\n" an editor may add. */
-	rc = cfg_read_file(path, LIM_CLIENT_SECRET_MAX + 2, &data, &len, &e);
-	if (rc == PO_ERR_IO || rc == PO_ERR_LIMIT) {
-		if (rc == PO_ERR_IO)
-			cfg_key_err(x, s, K_SECRET_FILE, "cannot read %s: %s", path, strerror(e));
-		else
-			cfg_key_err(x, s, K_SECRET_FILE, "%s is larger than %d bytes; it must hold only the "
-			                                 "secret",
-			    path, LIM_CLIENT_SECRET_MAX);
-		rc = PO_OK;
+	rc = cfg_read_secret_file(x, s, K_SECRET_FILE, path, LIM_CLIENT_SECRET_MAX, "secret", &data, &len);
+	if (rc != PO_OK || data == NULL)
 		goto out;
-	}
-	if (rc != PO_OK)
-		goto out;
-	/* One trailing newline, as `echo` and editors write it (config.h). */
-	if (len > 0 && data[len - 1] == '\n')
-		len--;
-	if (len > 0 && data[len - 1] == '\r')
-		len--;
-	data[len] = '\0';
 	if (cfg_secret_ok(x, s, K_SECRET_FILE, data, len, path)) {
 		cl->secret = data;
 		data = NULL; /* transferred */

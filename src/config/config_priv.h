@@ -174,6 +174,13 @@ const char *cfg_sect_name(const raw_sect_t *s);
 char *cfg_take(raw_sect_t *s, int k);
 char *cfg_path(const cfg_parse_t *x, const char *p);
 int cfg_read_file(const char *path, size_t max, char **out, size_t *out_len, int *err);
+/* A one-line secret file (secret_file, password_file: config.h "Secrets"):
+ * at most max bytes after one trailing "\n" or "\r\n" is dropped, what
+ * naming it in messages. PO_OK with *out the NUL-terminated value (the
+ * caller wipes and frees it), or PO_OK with *out NULL when the file could
+ * not be read or is too large (recorded against key k of s); PO_ERR_NOMEM. */
+int cfg_read_secret_file(cfg_parse_t *x, raw_sect_t *s, int k, const char *path, size_t max, const char *what,
+    char **out, size_t *out_len);
 /* Pass 3 of [store] (config_store.c): fills c->store_*. PO_OK or
  * PO_ERR_NOMEM; problems are recorded. */
 int cfg_build_store(cfg_parse_t *x, struct config *c);

@@ -168,31 +168,16 @@ store_password(cfg_parse_t *x, raw_sect_t *s, config_t *c)
 	const char *v = cfg_get(x, s, K_STORE_PASSWORD_FILE, NULL);
 	char *path = NULL, *data = NULL;
 	size_t len = 0;
-	int rc, e;
+	int rc;
 
 	if (v == NULL)
 		return PO_OK;
 	if ((path = cfg_path(x, v)) == NULL)
 		return PO_ERR_NOMEM;
-	/* + 2: the "\r\n" an editor may add. */
-	rc = cfg_read_file(path, LIM_STORE_PASSWORD_MAX + 2, &data, &len, &e);
-	if (rc == PO_ERR_IO || rc == PO_ERR_LIMIT) {
-		if (rc == PO_ERR_IO)
-			cfg_key_err(x, s, K_STORE_PASSWORD_FILE, "cannot read %s: %s", path, strerror(e));
-		else
-			cfg_key_err(x, s, K_STORE_PASSWORD_FILE, "%s is larger than %d bytes; it must hold only the "
-			                                         "password",
-			    path, LIM_STORE_PASSWORD_MAX);
-		rc = PO_OK;
+	rc = cfg_read_secret_file(x, s, K_STORE_PASSWORD_FILE, path, LIM_STORE_PASSWORD_MAX, "password", &data,
+	    &len);
+	if (rc != PO_OK || data == NULL)
 		goto out;
-	}
-	if (rc != PO_OK)
-		goto out;
-	if (len > 0 && data[len - 1] == '\n')
-		len--;
-	if (len > 0 && data[len - 1] == '\r')
-		len--;
-	data[len] = '\0';
 	if (len == 0)
 		cfg_key_err(x, s, K_STORE_PASSWORD_FILE, "the password in %s is empty", path);
 	else if (cv_has_control(data, len) || memchr(data, '\0', len) != NULL)
