@@ -154,13 +154,18 @@ parts_get(const char *url, struct url_parts *p)
 	return ok;
 }
 
-/* host is base, or ends with "." + base (a label boundary). */
+/*
+ * host is base, or ends with "." + base (a label boundary). A host with an
+ * empty label (".plex.tv", "a..plex.tv", "plex.tv.") is never under
+ * anything: it is not a name DNS resolves as written (RFC 1035 2.3.1), and
+ * the fuzzer found ".localhost" passing the suffix test alone.
+ */
 static bool
 host_under(const char *host, const char *base)
 {
 	size_t h = strlen(host), b = strlen(base);
 
-	if (b == 0 || h < b)
+	if (b == 0 || h < b || host[0] == '.' || host[h - 1] == '.' || strstr(host, "..") != NULL)
 		return false;
 	if (h == b)
 		return strcasecmp(host, base) == 0;

@@ -182,6 +182,12 @@ test_redirect_ok(void)
 		{ "http://localhost:8080", "http://127.0.0.1:8080/x", false },
 		{ "http://localhost:8080", "http://xlocalhost:8080/x", false },
 		{ "http://localhost:8080", "http://localhost.evil:8080/x", false },
+		/* empty labels (found by fuzz_plex: "http:/.localhost:8080") */
+		{ "http://localhost:8080", "http://.localhost:8080/x", false },
+		{ "http://localhost:8080", "http:/.localhost:8080", false },
+		{ "https://plex.tv", "https://.plex.tv/x", false },
+		{ "https://plex.tv", "https://a..plex.tv/x", false },
+		{ "https://plex.tv", "https://clients.plex.tv./x", false },
 		{ "https://plex.tv", "https://plex.tv:443/x", true },
 		{ "http://127.0.0.1:9", "http://127.0.0.1:9/x", true },
 	};
