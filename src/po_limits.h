@@ -63,8 +63,7 @@
  * flight, a login waiting on plex.tv one. */
 #define LIM_HTTP_REQUESTS_PER_CLIENT 64
 /* Concurrent connections: 1,000 slow clients must not fill the server.
- * Each costs a socket and a few KiB of touched buffer (libmicrohttpd maps
- * LIM_HTTP_HEAD_MAX * 4 per connection, touched only as far as used).
+ * Each costs a socket and LIM_HTTP_HEAD_MAX * 3 of buffer (server.c).
  * Fewer when the descriptor limit is lower (server.c warns). */
 #define LIM_HTTP_CONNECTIONS_MAX 4096
 /* Descriptors kept for what is not a client connection: one per plex.tv

@@ -39,12 +39,23 @@ struct jose_key {
 	char *hdr;   /* base64url JWS protected header */
 	size_t hdr_len;
 	char kid[JWK_KID_LEN + 1]; /* RFC 7638 thumbprint */
+	/* Set up once by jose_key_prepare (NULL when that failed: then each
+	 * call sets itself up). Setting up a signature or a hash fetches the
+	 * algorithm from OpenSSL's provider store every time, which cost as
+	 * much as all the rest of an ID token but the signature itself
+	 * (docs/PERFORMANCE.md). */
+	EVP_MD_CTX *sign_tmpl; /* private keys: DigestSign ready to copy */
+	EVP_MD *hash;          /* at_hash's: SHA-256, or SHA-512 for EdDSA */
 };
 
 /* The base64url-encoded JWS protected header of k (RFC 7515 §7.1),
  * {"alg":"<alg>","kid":"<kid>","typ":"JWT"}, built when the key was made.
  * Borrowed: lives as long as the key. *len gets its length. */
 const char *jose_key_header_b64(const jose_key_t *k, size_t *len);
+
+/* Sets up k->sign_tmpl and k->hash (jws.c). Best effort: a key without
+ * them still signs and hashes, only slower. */
+void jose_key_prepare(jose_key_t *k);
 
 /* Builds a key around pkey, which must already have been checked to fit
  * alg (jwk_pem.c and jose_key_from_jwk do). Takes ownership of *pkeyp on

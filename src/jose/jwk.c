@@ -312,6 +312,7 @@ jose_key_wrap(enum jose_alg alg, bool priv, EVP_PKEY **pkeyp, jose_key_t **out)
 		goto out;
 	}
 	*pkeyp = NULL; /* transferred */
+	jose_key_prepare(k);
 	*out = k;
 	k = NULL; /* transferred */
 	rc = PO_OK;
@@ -515,6 +516,8 @@ jose_key_dup(const jose_key_t *k)
 	*d = *k;
 	d->n = d->e = d->x = d->y = d->hdr = NULL;
 	d->pkey = NULL;
+	d->sign_tmpl = NULL; /* each handle its own: freed with it */
+	d->hash = NULL;
 	if ((k->n != NULL && (d->n = str_dup(k->n)) == NULL) || (k->e != NULL && (d->e = str_dup(k->e)) == NULL) ||
 	    (k->x != NULL && (d->x = str_dup(k->x)) == NULL) || (k->y != NULL && (d->y = str_dup(k->y)) == NULL) ||
 	    (d->hdr = str_dup(k->hdr)) == NULL || EVP_PKEY_up_ref(k->pkey) != 1) {
@@ -522,6 +525,7 @@ jose_key_dup(const jose_key_t *k)
 		return NULL;
 	}
 	d->pkey = k->pkey;
+	jose_key_prepare(d);
 	return d;
 }
 
@@ -532,6 +536,8 @@ jose_key_free(jose_key_t *k)
 		return;
 	/* OpenSSL clears the private part (BN_clear_free, OPENSSL_secure_clear_free)
 	 * when the last reference goes. The other members are public. */
+	EVP_MD_CTX_free(k->sign_tmpl);
+	EVP_MD_free(k->hash);
 	EVP_PKEY_free(k->pkey);
 	free(k->n);
 	free(k->e);

@@ -75,8 +75,11 @@ jws_init(EVP_MD_CTX *md, const jose_key_t *k, int sign)
 {
 	EVP_PKEY_CTX *pctx = NULL; /* owned by md */
 	/* RFC 8032 §5.1: Ed25519 hashes internally (PureEdDSA): no digest. */
-	const EVP_MD *h = k->alg == JOSE_EDDSA ? NULL : EVP_sha256();
+	const EVP_MD *h = NULL;
 	int ok;
+
+	if (k->alg != JOSE_EDDSA)
+		h = k->hash != NULL ? k->hash : EVP_sha256();
 
 	if (sign)
 		ok = EVP_DigestSignInit(md, &pctx, h, NULL, k->pkey);
@@ -89,6 +92,37 @@ jws_init(EVP_MD_CTX *md, const jose_key_t *k, int sign)
 	if (k->alg == JOSE_RS256 && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
 		return PO_ERR_CRYPTO;
 	return PO_OK;
+}
+
+void
+jose_key_prepare(jose_key_t *k)
+{
+	EVP_MD_CTX *md = NULL;
+
+	if (k->hash == NULL)
+		k->hash = EVP_MD_fetch(NULL, k->alg == JOSE_EDDSA ? "SHA512" : "SHA256", NULL);
+	if (!k->priv || k->sign_tmpl != NULL)
+		goto out;
+	if ((md = EVP_MD_CTX_new()) == NULL || jws_init(md, k, 1) != PO_OK)
+		goto out;
+	k->sign_tmpl = md;
+	md = NULL; /* kept */
+out:
+	EVP_MD_CTX_free(md);
+	ERR_clear_error(); /* a key without them works: nothing to report */
+}
+
+/* Sets up md to sign with k: a copy of the key's template (copying only
+ * reads the template and takes references, so threads may copy it at
+ * once; it never signs itself), or a set-up of its own. */
+static int
+jws_sign_init(EVP_MD_CTX *md, const jose_key_t *k)
+{
+	if (k->sign_tmpl != NULL && EVP_MD_CTX_copy_ex(md, k->sign_tmpl) == 1)
+		return PO_OK;
+	ERR_clear_error();
+	EVP_MD_CTX_reset(md);
+	return jws_init(md, k, 1);
 }
 
 /* DER ECDSA-Sig-Value -> R || S, each left-padded to 32 bytes (RFC 7518
@@ -150,7 +184,7 @@ jose_jws_sig(const jose_key_t *k, const uint8_t *in, size_t len, uint8_t *sig, s
 		return PO_ERR_INVALID;
 	if (need == 0 || sigsz < need)
 		return need == 0 ? PO_ERR_CRYPTO : PO_ERR_LIMIT;
-	if ((md = EVP_MD_CTX_new()) == NULL || jws_init(md, k, 1) != PO_OK) {
+	if ((md = EVP_MD_CTX_new()) == NULL || jws_sign_init(md, k) != PO_OK) {
 		jose_log_crypto("JWS sign: cannot set up the signature");
 		goto out;
 	}
@@ -267,10 +301,10 @@ out:
 	return rc;
 }
 
-int
-jose_at_hash_alg(enum jose_alg alg, const char *access_token, size_t len, char *out, size_t outsz)
+/* at_hash with the hash h of alg. */
+static int
+at_hash(enum jose_alg alg, const EVP_MD *h, const char *access_token, size_t len, char *out, size_t outsz)
 {
-	const EVP_MD *h = alg == JOSE_EDDSA ? EVP_sha512() : EVP_sha256();
 	size_t half = alg == JOSE_EDDSA ? JWS_AT_HASH_512 : JWS_AT_HASH_256;
 	uint8_t d[EVP_MAX_MD_SIZE];
 	unsigned int dlen = 0;
@@ -289,6 +323,20 @@ jose_at_hash_alg(enum jose_alg alg, const char *access_token, size_t len, char *
 	if (b64url_encode(d, half, out, outsz) < 0)
 		return PO_ERR_LIMIT;
 	return PO_OK;
+}
+
+int
+jose_at_hash_alg(enum jose_alg alg, const char *access_token, size_t len, char *out, size_t outsz)
+{
+	return at_hash(alg, alg == JOSE_EDDSA ? EVP_sha512() : EVP_sha256(), access_token, len, out, outsz);
+}
+
+int
+jose_key_at_hash(const jose_key_t *k, const char *access_token, size_t len, char *out, size_t outsz)
+{
+	if (k->hash == NULL)
+		return jose_at_hash_alg(k->alg, access_token, len, out, outsz);
+	return at_hash(k->alg, k->hash, access_token, len, out, outsz);
 }
 
 int

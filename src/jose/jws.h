@@ -55,6 +55,9 @@ int jose_at_hash(const char *access_token, size_t len, char *out, size_t outsz);
  * done by the OpenID Foundation's conformance suite and by openid-client.
  * out must hold JOSE_AT_HASH_SIZE bytes for every alg. Same returns. */
 int jose_at_hash_alg(enum jose_alg alg, const char *access_token, size_t len, char *out, size_t outsz);
+/* The same for the algorithm of k, with the hash k fetched when it was
+ * made (no lookup in OpenSSL's provider store per token). Same returns. */
+int jose_key_at_hash(const jose_key_t *k, const char *access_token, size_t len, char *out, size_t outsz);
 
 /* Verifies a compact JWS with key k: three base64url parts, a protected
  * header that is a JSON object with "alg" equal to k's (never trusting

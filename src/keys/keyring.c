@@ -54,8 +54,11 @@ kr_new(void)
 {
 	keyring_t *r = calloc(1, sizeof(*r));
 
-	if (r != NULL)
-		atomic_init(&r->refs, 1);
+	if (r == NULL)
+		return NULL;
+	atomic_init(&r->refs, 1);
+	/* Without it, sealing asks OpenSSL for the cipher each time. */
+	r->aead = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
 	return r;
 }
 
@@ -457,6 +460,7 @@ keyring_free(keyring_t *r)
 	for (i = 0; i < r->n_sig; i++)
 		jose_key_free(r->sig[i].key);
 	str_wipe(r->seal, sizeof(r->seal));
+	EVP_CIPHER_free(r->aead);
 	free(r);
 }
 
@@ -529,6 +533,12 @@ keyring_algs(const keyring_t *r)
 	for (size_t i = 0; i < r->n_sig; i++)
 		algs |= JOSE_ALG_BIT(jose_key_alg_id(r->sig[i].key));
 	return algs;
+}
+
+const EVP_CIPHER *
+keyring_seal_cipher(const keyring_t *r)
+{
+	return r->aead != NULL ? r->aead : EVP_aes_256_gcm();
 }
 
 const keyring_seal_key_t *

@@ -52,6 +52,7 @@
 #include <sys/types.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "core/buf.h"
 #include "jose/jwk.h"
@@ -245,6 +246,9 @@ json_t *keyring_jwks(const keyring_t *r, int64_t now);
 /* The algorithms the ring has keys for (JOSE_ALG_BIT set). */
 unsigned keyring_algs(const keyring_t *r);
 
+/* The sealing keys' AEAD, AES-256-GCM (seal.h), fetched from OpenSSL once
+ * when the ring was made. Borrowed like keyring_signer. */
+const EVP_CIPHER *keyring_seal_cipher(const keyring_t *r);
 /* The current sealing key. Borrowed like keyring_signer. */
 const keyring_seal_key_t *keyring_seal_current(const keyring_t *r);
 /* The sealing key with this id that may open (current, next, or previous

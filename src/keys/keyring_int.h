@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/evp.h>
+
 #include "core/buf.h"
 #include "jose/jwk.h"
 #include "keys/keyring.h"
@@ -36,6 +38,7 @@ struct keyring {
 	size_t n_sig;
 	keyring_seal_key_t seal[KR_SEAL_MAX];
 	size_t n_seal;
+	EVP_CIPHER *aead; /* the sealing keys' AES-256-GCM, fetched once; or NULL */
 };
 
 /* A new empty ring (one reference), or NULL. */

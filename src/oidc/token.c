@@ -125,12 +125,13 @@ id_token(const oidc_t *o, const oidc_issue_t *in, const char *access_token, int6
 	int rc = PO_ERR_NOMEM;
 
 	*out = NULL;
-	if (c == NULL || (rc = claims_for_client(o->o.cfg, cl, in->who, in->scopes, CLAIMS_ID_TOKEN, c)) != PO_OK ||
-	    (rc = jose_at_hash_alg(alg, access_token, strlen(access_token), at_hash, sizeof(at_hash))) != PO_OK)
+	if (key == NULL) {
+		rc = PO_ERR_INTERNAL; /* the ring was loaded for every algorithm in use */
 		goto out;
-	rc = PO_ERR_INTERNAL;
-	if (key == NULL)
-		goto out; /* the ring was loaded for every algorithm in use */
+	}
+	if (c == NULL || (rc = claims_for_client(o->o.cfg, cl, in->who, in->scopes, CLAIMS_ID_TOKEN, c)) != PO_OK ||
+	    (rc = jose_key_at_hash(key, access_token, strlen(access_token), at_hash, sizeof(at_hash))) != PO_OK)
+		goto out;
 	rc = PO_ERR_NOMEM;
 	if (json_object_set_new(c, "iss", json_string(o->o.cfg->issuer)) != 0 ||
 	    json_object_set_new(c, "aud", json_string(cl->id)) != 0 ||

@@ -80,7 +80,7 @@ seal_seal(const keyring_t *r, const char *purpose, const char *context, const vo
 	if ((rc = rnd_bytes(nonce, SEAL_NONCE_BYTES)) != PO_OK)
 		goto out;
 	if ((ctx = EVP_CIPHER_CTX_new()) == NULL ||
-	    EVP_EncryptInit_ex2(ctx, EVP_aes_256_gcm(), k->key, nonce, NULL) != 1) {
+	    EVP_EncryptInit_ex2(ctx, keyring_seal_cipher(r), k->key, nonce, NULL) != 1) {
 		rc = PO_ERR_CRYPTO;
 		goto out;
 	}
@@ -139,7 +139,7 @@ seal_open(const keyring_t *r, int64_t now, const char *purpose, const char *cont
 	}
 	ERR_set_mark();
 	if ((ctx = EVP_CIPHER_CTX_new()) == NULL ||
-	    EVP_DecryptInit_ex2(ctx, EVP_aes_256_gcm(), k->key, raw + SEAL_HDR, NULL) != 1) {
+	    EVP_DecryptInit_ex2(ctx, keyring_seal_cipher(r), k->key, raw + SEAL_HDR, NULL) != 1) {
 		rc = PO_ERR_CRYPTO;
 		ERR_pop_to_mark();
 		log_error("seal: AES-256-GCM is not available");

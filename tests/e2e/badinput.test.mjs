@@ -204,6 +204,13 @@ describe('request size limits (src/po_limits.h)', () => {
     assertOne(ex, 200, { what: 'a head just under the limit' });
   });
 
+  test('300 cookies in 14 KiB are served (a browser keeps 180 a domain; forward auth shares the parent domain)', async () => {
+    const cookie = Array.from({ length: 300 }, (_, i) => `c${i}=${'v'.repeat(41)}`).join('; ');
+    assert.ok(cookie.length > 14000 && cookie.length < LIM.LIM_HTTP_HEAD_MAX - 1024, `${cookie.length}`);
+    const ex = await rawExchange(p.port, head('GET', '/healthz', { Cookie: cookie }));
+    assertOne(ex, 200, { what: '300 cookies' });
+  });
+
   test('request target: LIM_HTTP_URI_MAX bytes are served, one more -> 414', async () => {
     const target = (n) => {
       const t = '/jwks?pad=';

@@ -33,6 +33,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "jose/jwk.h"
+#include "jose/jose_int.h"
 #include "jose/jws.h"
 #include "oidc/pkce.h"
 #include "t.h"
@@ -953,6 +954,8 @@ test_sign_threads(void)
 
 	if (k == NULL)
 		return;
+	/* The threads copy the key's one prepared signing context (jws.c). */
+	T_CHECK(k->sign_tmpl != NULL && k->hash != NULL);
 	for (int i = 0; i < 4; i++) {
 		jobs[i].k = k;
 		jobs[i].bad = 0;

@@ -550,6 +550,17 @@ test_at_hash_alg(void)
 	T_EQ_INT(jose_at_hash_alg(JOSE_EDDSA, "x", 1, out, 43), PO_ERR_LIMIT);
 	T_EQ_INT(jose_at_hash_alg(JOSE_ES256, "x", 1, out, 23), PO_OK);
 	T_EQ_INT(jose_at_hash_alg((enum jose_alg)9, "x", 1, out, sizeof(out)), PO_ERR_INVALID);
+	/* A key's own at_hash (its hash fetched once) is its algorithm's. */
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		jose_key_t *k = NULL;
+
+		T_EQ_INT(jose_key_generate(t[i].alg, &k), PO_OK);
+		if (k == NULL)
+			continue;
+		T_EQ_INT(jose_key_at_hash(k, t[i].token, strlen(t[i].token), out, sizeof(out)), PO_OK);
+		T_EQ_STR(out, t[i].want);
+		jose_key_free(k);
+	}
 }
 
 static void
