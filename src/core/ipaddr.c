@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "core/ipaddr.h"
+#include "core/str.h"
 
 /* RFC 4291 §2.5.5.2: ::ffff:0:0/96 holds IPv4 addresses. */
 static const unsigned char v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
@@ -67,15 +68,31 @@ ipaddr_from_sockaddr(const struct sockaddr *sa, ipaddr_t *out)
 void
 ipaddr_format(const ipaddr_t *a, char *out, size_t outsz)
 {
-	char tmp[IPADDR_TEXT_MAX];
+	char tmp[IPADDR_TEXT_MAX], *p = tmp;
+	int i;
 
 	if (outsz == 0)
 		return;
 	out[0] = '\0';
-	if ((a->family != AF_INET && a->family != AF_INET6) ||
-	    inet_ntop(a->family, a->addr, tmp, sizeof(tmp)) == NULL)
+	if (a->family == AF_INET) {
+		/* Dotted decimal by hand: every request formats its peer, and
+		 * glibc's inet_ntop goes through sprintf for IPv4. */
+		for (i = 0; i < 4; i++) {
+			unsigned v = a->addr[i];
+
+			if (i > 0)
+				*p++ = '.';
+			if (v >= 100)
+				*p++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*p++ = (char)('0' + v / 10 % 10);
+			*p++ = (char)('0' + v % 10);
+		}
+		*p = '\0';
+	} else if (a->family != AF_INET6 || inet_ntop(AF_INET6, a->addr, tmp, sizeof(tmp)) == NULL) {
 		return;
-	snprintf(out, outsz, "%s", tmp);
+	}
+	str_copy(out, outsz, tmp, strlen(tmp));
 }
 
 void

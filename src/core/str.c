@@ -37,6 +37,15 @@ str_free_secret(char *s)
 	free(s);
 }
 
+void
+str_copy(char *dst, size_t dstsz, const char *s, size_t n)
+{
+	if (n >= dstsz)
+		n = dstsz - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
 char *
 str_dupn(const char *s, size_t n)
 {

@@ -62,8 +62,11 @@ gate_cache_free(gate_cache_t *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < SETS; i++)
+	for (i = 0; i < SETS; i++) {
+		for (size_t j = 0; j < LIM_GATE_CACHE_WAYS; j++)
+			http_held_unref(c->sets[i].s[j].e.answer);
 		pthread_mutex_destroy(&c->sets[i].mu);
+	}
 	EVP_MD_free(c->sha256);
 	str_wipe(c, sizeof(*c)); /* the entries name sessions */
 	free(c);
@@ -99,11 +102,34 @@ gate_cache_get(gate_cache_t *c, const uint8_t key[GATE_CACHE_KEY_BYTES], gate_en
 	for (i = 0; i < LIM_GATE_CACHE_WAYS; i++)
 		if (st->s[i].used && memcmp(st->s[i].key, key, GATE_CACHE_KEY_BYTES) == 0) {
 			*out = st->s[i].e;
+			if (out->answer != NULL)
+				http_held_ref(out->answer); /* the caller's */
 			hit = true;
 			break;
 		}
 	pthread_mutex_unlock(&st->mu);
 	return hit;
+}
+
+void
+gate_cache_answer(gate_cache_t *c, const uint8_t key[GATE_CACHE_KEY_BYTES], const char *sid, http_held_t *h)
+{
+	struct set *st = set_of(c, key);
+	size_t i;
+
+	pthread_mutex_lock(&st->mu);
+	for (i = 0; i < LIM_GATE_CACHE_WAYS; i++) {
+		struct slot *s = &st->s[i];
+
+		if (!s->used || memcmp(s->key, key, GATE_CACHE_KEY_BYTES) != 0)
+			continue;
+		if (s->e.answer == NULL && strcmp(s->e.sid, sid) == 0) {
+			http_held_ref(h);
+			s->e.answer = h;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&st->mu);
 }
 
 uint64_t
@@ -135,7 +161,9 @@ gate_cache_put(gate_cache_t *c, const uint8_t key[GATE_CACHE_KEY_BYTES], const g
 			pick = i;
 	}
 	memcpy(st->s[pick].key, key, GATE_CACHE_KEY_BYTES);
+	http_held_unref(st->s[pick].e.answer); /* the old entry's, or NULL */
 	st->s[pick].e = *e;
+	st->s[pick].e.answer = NULL;
 	st->s[pick].used = true;
 	st->s[pick].stamp = ++st->next;
 	pthread_mutex_unlock(&st->mu);
@@ -149,6 +177,8 @@ gate_cache_clear(gate_cache_t *c)
 	atomic_fetch_add(&c->gen, 1);
 	for (i = 0; i < SETS; i++) {
 		pthread_mutex_lock(&c->sets[i].mu);
+		for (size_t j = 0; j < LIM_GATE_CACHE_WAYS; j++)
+			http_held_unref(c->sets[i].s[j].e.answer);
 		memset(c->sets[i].s, 0, sizeof(c->sets[i].s));
 		pthread_mutex_unlock(&c->sets[i].mu);
 	}

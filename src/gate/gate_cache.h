@@ -21,6 +21,11 @@
  * take the slow path). The whole cache is emptied when the key ring
  * changes (a rotation may retire the key a cookie was sealed with).
  *
+ * An entry used again also keeps its whole 200 answer, built once
+ * (http_held_t): the requests after it are sent that answer as is, with
+ * no header copied or allocated (docs/PERFORMANCE.md). Only entries hit
+ * at least once carry one, so sessions seen once cost no answer.
+ *
  * Thread-safe: one mutex per set, held only to copy an entry in or out.
  */
 #ifndef PO_GATE_GATE_CACHE_H
@@ -31,6 +36,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "http/server.h"
 #include "core/err.h"
 #include "plex/plex_parse.h"
 #include "session/session.h"
@@ -51,6 +57,7 @@ typedef struct gate_entry {
 	config_groupset_t groups; /* the user's groups with rel (policy.h) */
 	char text[GATE_ENTRY_TEXT_MAX];
 	uint16_t user, name, email, group_names; /* offsets into text, GATE_ENTRY_NONE when absent */
+	http_held_t *answer;                     /* the 200 of this entry, or NULL (gate_cache_answer) */
 } gate_entry_t;
 
 /* A cache of LIM_GATE_CACHE_SLOTS entries. PO_OK, PO_ERR_NOMEM or
@@ -61,14 +68,20 @@ void gate_cache_free(gate_cache_t *c);
 
 /* The key of a cookie value (buf, len). PO_OK or PO_ERR_CRYPTO. */
 int gate_cache_key(const gate_cache_t *c, const char *buf, size_t len, uint8_t key[GATE_CACHE_KEY_BYTES]) PO_WUR;
-/* Copies the entry of key into *out: true if there is one. */
+/* Copies the entry of key into *out: true if there is one. out->answer,
+ * when not NULL, is a reference of the caller's: http_resp_held() it, or
+ * http_held_unref() it. */
 bool gate_cache_get(gate_cache_t *c, const uint8_t key[GATE_CACHE_KEY_BYTES], gate_entry_t *out);
+/* Gives the entry of key for session sid the answer h (a reference of its
+ * own), unless the entry has gone, names another session or has one. */
+void gate_cache_answer(gate_cache_t *c, const uint8_t key[GATE_CACHE_KEY_BYTES], const char *sid, http_held_t *h);
 /* The cache's generation: read it before taking the key ring whose open
  * cookies are to be stored, and pass it to gate_cache_put. */
 uint64_t gate_cache_gen(gate_cache_t *c);
 /* Stores e under key, replacing what it had, or the oldest of its set;
  * nothing when the cache was emptied since gen was read (the cookie was
- * opened with a key ring that may no longer hold its key). */
+ * opened with a key ring that may no longer hold its key). e->answer must
+ * be NULL (gate_entry_fill leaves it so): answers come with use. */
 void gate_cache_put(gate_cache_t *c, const uint8_t key[GATE_CACHE_KEY_BYTES], const gate_entry_t *e, uint64_t gen);
 /* Empties it and starts a new generation (the key ring changed). */
 void gate_cache_clear(gate_cache_t *c);

@@ -209,7 +209,7 @@ header_safe(const char *v)
 /* 200 with the identity headers (Authelia's names, which the apps' own
  * documentation already uses). */
 static void
-allowed(gate_t *g, http_resp_t *resp, const char *user, const char *name, const char *email, const char *groups)
+allowed(http_resp_t *resp, const char *user, const char *name, const char *email, const char *groups)
 {
 	int rc;
 
@@ -219,8 +219,6 @@ allowed(gate_t *g, http_resp_t *resp, const char *user, const char *name, const 
 	    (email && (rc = http_resp_header(resp, "Remote-Email", email)) != PO_OK) ||
 	    (rc = http_resp_header(resp, "Remote-Groups", groups)) != PO_OK)
 		(void)http_resp_fail(resp, rc);
-	else
-		metrics_gate(g->o.metrics, MG_ALLOWED);
 }
 
 /* The session is allowed: the answer, and the entry that answers the same
@@ -251,7 +249,9 @@ allowed_session(gate_t *g, const session_t *s, const access_result_t *ar, const 
 		(void)http_resp_fail(resp, rc);
 		goto out;
 	}
-	allowed(g, resp, user, name, email, buf_str(&groups));
+	allowed(resp, user, name, email, buf_str(&groups));
+	if (resp->err == PO_OK)
+		metrics_gate(g->o.metrics, MG_ALLOWED);
 	/* The check's time as the access module now knows it (a re-check's
 	 * outcome is newer than the cookie's). */
 	if (key != NULL && gate_entry_fill(&e, s, ar->updated ? ar->checked : s->checked, ar->updated ? ar->good : s->good, ar->rel, &in, user, name, email, buf_str(&groups)))
@@ -296,24 +296,46 @@ from_cache(gate_t *g, enum ep ep, const struct orig *o, const config_app_t *app,
 {
 	access_subject_t sub = { 0 };
 	gate_entry_t e;
+	http_held_t *h;
+	bool done = false;
 	int rc;
 
-	if (!gate_cache_get(g->cache, key, &e) || now >= e.expires)
+	if (!gate_cache_get(g->cache, key, &e))
 		return false;
 	sub.checked = e.checked;
-	if (!access_fresh(g->o.access, &sub, now) || !policy_allows(&app->allow, &e.groups))
-		return false; /* the slow path re-checks, or renders the refusal */
+	/* Not fresh: the slow path re-checks. Not allowed: it renders the
+	 * refusal. */
+	if (now >= e.expires || !access_fresh(g->o.access, &sub, now) || !policy_allows(&app->allow, &e.groups))
+		goto out;
 	/* Logout and a lost share end a session in the store, on any replica:
 	 * looked at every time. */
 	if ((rc = session_check_revoked(g->o.store, e.sid)) == PO_ERR_INVALID) {
 		sign_in(g, ep, o, resp, true);
-		return true;
+		done = true;
+		goto out;
 	}
 	if (rc != PO_OK)
-		return false; /* the slow path says why */
-	allowed(g, resp, gate_entry_str(&e, e.user), gate_entry_str(&e, e.name), gate_entry_str(&e, e.email),
+		goto out; /* the slow path says why */
+	done = true;
+	if (e.answer != NULL) {
+		http_resp_held(resp, 200, e.answer); /* the reference goes with it */
+		e.answer = NULL;
+		metrics_gate(g->o.metrics, MG_ALLOWED);
+		goto out;
+	}
+	allowed(resp, gate_entry_str(&e, e.user), gate_entry_str(&e, e.name), gate_entry_str(&e, e.email),
 	    gate_entry_str(&e, e.group_names));
-	return true;
+	if (resp->err != PO_OK)
+		goto out;
+	metrics_gate(g->o.metrics, MG_ALLOWED);
+	/* Used again: the next ones get this answer as it is built now. */
+	if ((h = http_held_new(resp)) != NULL) {
+		gate_cache_answer(g->cache, key, e.sid, h);
+		http_held_unref(h);
+	}
+out:
+	http_held_unref(e.answer);
+	return done;
 }
 
 static void

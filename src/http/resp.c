@@ -2,6 +2,7 @@
  * resp.c - building a response (server.h): headers, body, the sticky
  * error, and the shared pre-built answers. No I/O: server.c sends them.
  */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -62,6 +63,8 @@ http_resp_clear(http_resp_t *r)
 	}
 	r->nhdr = 0;
 	buf_free(&r->body);
+	http_held_unref(r->held);
+	r->held = NULL;
 }
 
 void *
@@ -91,4 +94,55 @@ http_shared_free(void *shared)
 {
 	if (shared)
 		MHD_destroy_response(shared);
+}
+
+struct http_held {
+	atomic_int refs;
+	struct MHD_Response *r; /* one libmicrohttpd reference, ours */
+};
+
+http_held_t *
+http_held_new(const http_resp_t *tmpl)
+{
+	http_held_t *h = malloc(sizeof(*h));
+
+	if (h == NULL)
+		return NULL;
+	if ((h->r = http_shared_new(tmpl)) == NULL) {
+		free(h);
+		return NULL;
+	}
+	atomic_init(&h->refs, 1);
+	return h;
+}
+
+void
+http_held_ref(http_held_t *h)
+{
+	atomic_fetch_add_explicit(&h->refs, 1, memory_order_relaxed);
+}
+
+void
+http_held_unref(http_held_t *h)
+{
+	/* libmicrohttpd counts the connections it is queued on itself: the
+	 * last of ours may go while one is still being sent. */
+	if (h != NULL && atomic_fetch_sub_explicit(&h->refs, 1, memory_order_acq_rel) == 1) {
+		MHD_destroy_response(h->r);
+		free(h);
+	}
+}
+
+void
+http_resp_held(http_resp_t *r, int status, http_held_t *h)
+{
+	http_held_unref(r->held);
+	r->held = h;
+	r->status = status;
+}
+
+void *
+http_held_response(const http_held_t *h)
+{
+	return h->r;
 }

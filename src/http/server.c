@@ -157,7 +157,7 @@ send_resp(struct http_conn *c, http_resp_t *resp)
 	enum MHD_Result ret;
 	size_t i;
 
-	if (resp->err != PO_OK && !resp->shared) {
+	if (resp->err != PO_OK && !resp->shared && !resp->held) {
 		/* A half-built answer (a Location or Set-Cookie that did not fit)
 		 * must not go out: a plain 500 instead. */
 		log_error("%s %s: the answer could not be built (%s), sending 500 id=%s", c->method, c->path_for_log,
@@ -171,9 +171,10 @@ send_resp(struct http_conn *c, http_resp_t *resp)
 		    http_resp_header(resp, "Cache-Control", "no-store") != PO_OK)
 			resp->err = PO_OK; /* out of memory: an empty 500 */
 	}
-	if (resp->shared) {
+	if (resp->shared || resp->held) {
 		c->status = resp->status;
-		return MHD_queue_response(c->mc, (unsigned)resp->status, resp->shared);
+		return MHD_queue_response(c->mc, (unsigned)resp->status,
+		    resp->shared ? resp->shared : http_held_response(resp->held));
 	}
 	if (resp->static_body)
 		r = MHD_create_response_from_buffer(resp->static_len, (void *)(uintptr_t)resp->static_body,
@@ -331,11 +332,9 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 		http_head_t head;
 		ipaddr_t client;
 		int st;
-		snprintf(c->method, sizeof(c->method), "%s", method);
-		if (c->target) {
-			size_t plen = strcspn(c->target, "?");
-			snprintf(c->path_for_log, sizeof(c->path_for_log), "%.*s", (int)plen, c->target);
-		}
+		str_copy(c->method, sizeof(c->method), method, strlen(method));
+		if (c->target)
+			str_copy(c->path_for_log, sizeof(c->path_for_log), c->target, strcspn(c->target, "?"));
 		/* Answering now closes the connection: right for these. */
 		if ((st = check_head(mc, &head)) == 431)
 			return send_simple(c, 431, "Request header fields too large\n", 0);

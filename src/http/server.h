@@ -59,6 +59,12 @@ typedef struct http_header {
 	char *value;
 } http_header_t;
 
+/* A whole answer built once and sent as is to many requests for as long
+ * as someone holds it: for answers that come and go (forward auth's 200 of
+ * a session), where http_shared_new's live as long as the server. Counted
+ * references; thread-safe. */
+typedef struct http_held http_held_t;
+
 typedef struct http_resp {
 	int status;               /* default 200 */
 	const char *content_type; /* static string; NULL for none */
@@ -67,9 +73,11 @@ typedef struct http_resp {
 	size_t static_len;
 	http_header_t hdr[HTTP_RESP_HEADERS_MAX];
 	size_t nhdr;
-	bool suspended; /* set by http_req_suspend() */
-	void *shared;   /* http_shared_new(): sent as is, the rest ignored */
-	int err;        /* sticky: the first failure while building the
+	bool suspended;    /* set by http_req_suspend() */
+	void *shared;      /* http_shared_new(): sent as is, the rest ignored */
+	http_held_t *held; /* http_resp_held(): likewise; a reference, dropped
+	                    * by http_resp_clear */
+	int err;           /* sticky: the first failure while building the
 	                 * answer (a header over the cap, an append
 	                 * that failed); the server then sends a plain
 	                 * 500 instead of a half-built answer */
@@ -121,6 +129,18 @@ void http_resp_clear(http_resp_t *r);
  * Free with http_shared_free() once the server has stopped. */
 void *http_shared_new(const http_resp_t *tmpl);
 void http_shared_free(void *shared);
+
+/* A held answer built from tmpl as http_shared_new does, with one
+ * reference (the caller's); NULL on failure. */
+http_held_t *http_held_new(const http_resp_t *tmpl);
+/* Takes one more reference. */
+void http_held_ref(http_held_t *h);
+/* Drops one; the last frees the answer. Accepts NULL. */
+void http_held_unref(http_held_t *h);
+/* Answers r with h and status, taking over the caller's reference. */
+void http_resp_held(http_resp_t *r, int status, http_held_t *h);
+/* h's libmicrohttpd response (for server.c). */
+void *http_held_response(const http_held_t *h);
 
 /* Reads the request's header fields called names[0..n-1] (compared
  * case-insensitively, n at most HTTP_REQ_HEADERS_MAX) in one pass: out[i]

@@ -444,6 +444,15 @@ describe('the exchange Traefik performs (etc/forward-auth/traefik.yml)', { concu
     const got = Object.fromEntries(TRAEFIK.headers.map((h) => [h, r.headers.get(h)]));
     assert.deepEqual(got, { 'Remote-User': 'alice', 'Remote-Name': USERS.alice.name,
       'Remote-Email': USERS.alice.email, 'Remote-Groups': 'plex-owner' });
+    // Checked again and again (the first from the sealed cookie, the second
+    // from the cache, the rest with the answer the cache keeps built): the
+    // same answer every time.
+    for (let i = 0; i < 4; i++) {
+      const again = await traefikAsk(p, { host, uri: `/poster/${i}.jpg`, cookie: alice });
+      assert.equal(again.status, 200);
+      assert.deepEqual(Object.fromEntries(TRAEFIK.headers.map((h) => [h, again.headers.get(h)])), got, `check ${i + 2}`);
+      assert.equal(again.headers.get('x-content-type-options'), 'nosniff');
+    }
     // The same cookie for the host with its port, any case.
     assert.equal((await traefikAsk(p, { host: `Sonarr.${DOMAIN}:443`, cookie: alice })).status, 200);
     const m = await traefikAsk(p, { host: `overseerr.${DOMAIN}`, cookie: mia });

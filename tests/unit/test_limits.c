@@ -85,6 +85,11 @@ test_ipaddr(void)
 		int family;
 	} v[] = {
 		{ "192.0.2.1", "192.0.2.1", AF_INET },
+		/* IPv4 is formatted by hand: every digit count of every octet */
+		{ "0.0.0.0", "0.0.0.0", AF_INET },
+		{ "255.255.255.255", "255.255.255.255", AF_INET },
+		{ "10.100.9.200", "10.100.9.200", AF_INET },
+		{ "1.20.109.90", "1.20.109.90", AF_INET },
 		{ "::ffff:192.0.2.1", "192.0.2.1", AF_INET },
 		{ "::FFFF:192.0.2.1", "192.0.2.1", AF_INET },
 		{ "::ffff:c000:201", "192.0.2.1", AF_INET },
@@ -139,6 +144,9 @@ test_ipaddr(void)
 	ipaddr_parse("2001:db8::1", &a);
 	ipaddr_format(&a, out, 4);
 	T_EQ_STR(out, "200");
+	ipaddr_parse("203.0.113.9", &a);
+	ipaddr_format(&a, out, 5);
+	T_EQ_STR(out, "203.");
 }
 
 static void
