@@ -1167,6 +1167,17 @@ def gate_bench(P, outdir, rep):
         r['wrk_forward_auth'] = gate_wrk(p.pid, base + '/forward-auth', gate_headers(cookie))
     finally:
         stop(p)
+    if 'floor' in P:
+        # The floor answering the same request: the proxy's headers and a
+        # cookie of the same size, with its fixed body. Reported beside the
+        # target, which is against the floor's discovery.
+        fp, _ = launch('floor', P['floor'], outdir, rep, tag='-gate')
+        try:
+            time.sleep(1)
+            r['wrk_floor_same'] = gate_wrk(fp.pid, f'http://127.0.0.1:{P["floor"]["port"]}/forward-auth',
+                                           gate_headers('x' * len(cookie)))
+        finally:
+            stop(fp)
     out = subprocess.run([A.gate_mint, os.path.join(SCR, 'plex-oidc', 'data'), f'http://localhost:{GATE_PORT}',
                           str(A.gate_sessions + 64)], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, ('mint_sessions', out.stderr[:300])
@@ -1200,6 +1211,8 @@ def gate_summary(results):
          f'{fmt(med(rows, "wrk_forward_auth", "p99_ms"), 1, 2, False)} |',
          f'| server CPU (µs/req) | {fmt(fc, 1, 1)} |',
          f'| discovery of the same process, req/s | {fmt(med(rows, "wrk_discovery", "rps"), 1, 0)} |',
+         f'| the floor answering the same request (its headers, a cookie of the size), req/s | '
+         f'{fmt(med(rows, "wrk_floor_same", "rps"), 1, 0)} |',
          f'| VmRSS of a fresh process before {A.gate_sessions} sessions (MiB) | '
          f'{fmt(med(rows, "sessions", "rss_before_kb"), 1 / 1024, 2)} |',
          f'| VmRSS growth after each was checked once / twice (kB) | {fmt(d1, 1, 0)} / {fmt(d2, 1, 0)} |',
@@ -1208,6 +1221,11 @@ def gate_summary(results):
     if fa and fl:
         T.append({'name': '/forward-auth req/s >= 80 % of the floor', 'value': f'{fa[0]:.0f} = {fa[0] / fl[0]:.2f} x {fl[0]:.0f}',
                   'bound': '>= 0.80 x floor', 'result': 'PASS' if fa[0] >= 0.8 * fl[0] else 'MISS', 'raw': fa[0] / fl[0]})
+    fs = med(rows, 'wrk_floor_same', 'rps')
+    if fa and fs:
+        T.append({'name': '/forward-auth req/s vs the floor answering the same request (reported)',
+                  'value': f'{fa[0]:.0f} = {fa[0] / fs[0]:.2f} x {fs[0]:.0f}', 'bound': '–', 'result': 'n/a',
+                  'raw': fa[0] / fs[0]})
     if fc and flc:
         T.append({'name': '/forward-auth: requests per CPU-second vs the floor (reported)',
                   'value': f'{fc[0]:.1f} µs/req: {flc[0] / fc[0]:.2f} x the floor\'s rate ({flc[0]:.1f} µs/req)',

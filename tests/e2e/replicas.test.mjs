@@ -438,9 +438,12 @@ describe('two fresh replicas started at the same moment', { concurrency: 1 }, ()
     const d = new Provider({ fake, clients, dataDir, port: portD, issuer, store, logLevel: 'info', seedKey: false,
       configPath: c.configPath, env: { PLEX_OIDC_SERVER_LISTEN: `127.0.0.1:${portD}` } });
     await d.init();
-    await Promise.all([c.launch(), d.launch()]);
+    // Known to after() before they launch: if one fails to start, the
+    // other is still stopped (rather than keeping the test run alive).
     C = c;
     D = d;
+    const started = await Promise.allSettled([c.launch(), d.launch()]);
+    for (const r of started) if (r.status === 'rejected') throw r.reason;
     const created = [C, D].filter((p) => /key ring: created|created the key ring|new key ring/i.test(p.logText()));
     assert.equal(created.length, 1, `exactly one replica created the key ring:\nC: ${C.logText()}\nD: ${D.logText()}`);
 
