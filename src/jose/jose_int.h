@@ -53,6 +53,11 @@ struct jose_key {
  * Borrowed: lives as long as the key. *len gets its length. */
 const char *jose_key_header_b64(const jose_key_t *k, size_t *len);
 
+/* true if s is a non-empty base64url string (RFC 4648 §5, no padding). */
+bool jwk_is_b64url(const char *s);
+/* true if s is a curve name: [A-Za-z0-9-]+ ("P-256", "Ed25519"). */
+bool jwk_is_crv(const char *s);
+
 /* Sets up k->sign_tmpl and k->hash (jws.c). Best effort: a key without
  * them still signs and hashes, only slower. */
 void jose_key_prepare(jose_key_t *k);
