@@ -528,8 +528,8 @@ http_server_start(const http_server_opts_t *o, http_server_t **out)
 	     * is less clean), and for MHD's record of each field and cookie
 	     * (a head of 14 KiB holds 300 cookies; browsers keep 180 a
 	     * domain). No more: libmicrohttpd 0.9.75 clears the whole buffer
-	     * after every request, a cost per request (4 x cost 0.6 µs more
-	     * than this on forward auth, docs/PERFORMANCE.md). */
+	     * after every request, a cost per request (64 KiB cost 0.6 to
+	     * 1.5 µs more than this: docs/PERFORMANCE.md, "Forward auth"). */
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(LIM_HTTP_HEAD_MAX * 3),
 	    MHD_OPTION_END);
 	if (s->d == NULL) {
