@@ -40,6 +40,8 @@ str_free_secret(char *s)
 void
 str_copy(char *dst, size_t dstsz, const char *s, size_t n)
 {
+	if (dstsz == 0)
+		return;
 	if (n >= dstsz)
 		n = dstsz - 1;
 	memcpy(dst, s, n);

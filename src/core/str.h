@@ -20,8 +20,8 @@ void str_free_secret(char *s);
  * and always NUL-terminates. */
 char *str_dupn(const char *s, size_t n);
 /* Copies the first n bytes of s (fewer if dst is smaller) into dst of
- * dstsz > 0 bytes and NUL-terminates it: a bounded copy without printf's
- * cost, for the per-request path. */
+ * dstsz bytes and NUL-terminates it (nothing when dstsz is 0): a bounded
+ * copy without printf's cost, for the per-request path. */
 void str_copy(char *dst, size_t dstsz, const char *s, size_t n);
 /* strdup; NULL in gives NULL out. */
 char *str_dup(const char *s);

@@ -8,6 +8,7 @@
 
 #include "core/err.h"
 #include "core/ipaddr.h"
+#include "core/str.h"
 #include "http/clientip.h"
 #include "store/ratelimit.h"
 #include "t.h"
@@ -147,6 +148,13 @@ test_ipaddr(void)
 	ipaddr_parse("203.0.113.9", &a);
 	ipaddr_format(&a, out, 5);
 	T_EQ_STR(out, "203.");
+	/* its bounded copy (core/str.h): cut, NUL-terminated, nothing into 0 bytes */
+	str_copy(out, 4, "abcdef", 6);
+	T_EQ_STR(out, "abc");
+	str_copy(out, sizeof(out), "abcdef", 2);
+	T_EQ_STR(out, "ab");
+	str_copy(out, 0, "xyz", 3);
+	T_EQ_STR(out, "ab");
 }
 
 static void
