@@ -20,7 +20,8 @@ _Static_assert(GATE_ENTRY_TEXT_MAX < GATE_ENTRY_NONE, "offsets fit");
 struct slot {
 	uint8_t key[GATE_CACHE_KEY_BYTES];
 	bool used;
-	uint64_t stamp; /* insertion order, for replacing the oldest */
+	uint64_t stamp; /* insertion order, for replacing the oldest; unique in
+	                 * its set (next is never reset): the entry's version */
 	gate_entry_t e;
 };
 
@@ -102,6 +103,7 @@ gate_cache_get(gate_cache_t *c, const uint8_t key[GATE_CACHE_KEY_BYTES], gate_en
 	for (i = 0; i < LIM_GATE_CACHE_WAYS; i++)
 		if (st->s[i].used && memcmp(st->s[i].key, key, GATE_CACHE_KEY_BYTES) == 0) {
 			*out = st->s[i].e;
+			out->version = st->s[i].stamp;
 			if (out->answer != NULL)
 				http_held_ref(out->answer); /* the caller's */
 			hit = true;
@@ -112,7 +114,7 @@ gate_cache_get(gate_cache_t *c, const uint8_t key[GATE_CACHE_KEY_BYTES], gate_en
 }
 
 void
-gate_cache_answer(gate_cache_t *c, const uint8_t key[GATE_CACHE_KEY_BYTES], const char *sid, http_held_t *h)
+gate_cache_answer(gate_cache_t *c, const uint8_t key[GATE_CACHE_KEY_BYTES], uint64_t version, http_held_t *h)
 {
 	struct set *st = set_of(c, key);
 	size_t i;
@@ -123,7 +125,9 @@ gate_cache_answer(gate_cache_t *c, const uint8_t key[GATE_CACHE_KEY_BYTES], cons
 
 		if (!s->used || memcmp(s->key, key, GATE_CACHE_KEY_BYTES) != 0)
 			continue;
-		if (s->e.answer == NULL && strcmp(s->e.sid, sid) == 0) {
+		/* Built from the entry of this version: a newer one (a re-check
+		 * that changed the groups) must not send it. */
+		if (s->e.answer == NULL && s->stamp == version) {
 			http_held_ref(h);
 			s->e.answer = h;
 		}

@@ -58,6 +58,7 @@ typedef struct gate_entry {
 	char text[GATE_ENTRY_TEXT_MAX];
 	uint16_t user, name, email, group_names; /* offsets into text, GATE_ENTRY_NONE when absent */
 	http_held_t *answer;                     /* the 200 of this entry, or NULL (gate_cache_answer) */
+	uint64_t version;                        /* set by gate_cache_get: which store of the key this is */
 } gate_entry_t;
 
 /* A cache of LIM_GATE_CACHE_SLOTS entries. PO_OK, PO_ERR_NOMEM or
@@ -72,9 +73,11 @@ int gate_cache_key(const gate_cache_t *c, const char *buf, size_t len, uint8_t k
  * when not NULL, is a reference of the caller's: http_resp_held() it, or
  * http_held_unref() it. */
 bool gate_cache_get(gate_cache_t *c, const uint8_t key[GATE_CACHE_KEY_BYTES], gate_entry_t *out);
-/* Gives the entry of key for session sid the answer h (a reference of its
- * own), unless the entry has gone, names another session or has one. */
-void gate_cache_answer(gate_cache_t *c, const uint8_t key[GATE_CACHE_KEY_BYTES], const char *sid, http_held_t *h);
+/* Gives the entry of key the answer h (a reference of its own), when it is
+ * still the entry gate_cache_get returned with version (not replaced by a
+ * newer one of the same cookie, whose groups may differ, nor cleared) and
+ * has none yet. */
+void gate_cache_answer(gate_cache_t *c, const uint8_t key[GATE_CACHE_KEY_BYTES], uint64_t version, http_held_t *h);
 /* The cache's generation: read it before taking the key ring whose open
  * cookies are to be stored, and pass it to gate_cache_put. */
 uint64_t gate_cache_gen(gate_cache_t *c);

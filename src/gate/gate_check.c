@@ -330,7 +330,7 @@ from_cache(gate_t *g, enum ep ep, const struct orig *o, const config_app_t *app,
 	metrics_gate(g->o.metrics, MG_ALLOWED);
 	/* Used again: the next ones get this answer as it is built now. */
 	if ((h = http_held_new(resp)) != NULL) {
-		gate_cache_answer(g->cache, key, e.sid, h);
+		gate_cache_answer(g->cache, key, e.version, h);
 		http_held_unref(h);
 	}
 out:

@@ -99,6 +99,7 @@ jose_key_prepare(jose_key_t *k)
 {
 	EVP_MD_CTX *md = NULL;
 
+	ERR_set_mark(); /* the caller's errors stay; ours are dropped below */
 	if (k->hash == NULL)
 		k->hash = EVP_MD_fetch(NULL, k->alg == JOSE_EDDSA ? "SHA512" : "SHA256", NULL);
 	if (!k->priv || k->sign_tmpl != NULL)
@@ -109,7 +110,7 @@ jose_key_prepare(jose_key_t *k)
 	md = NULL; /* kept */
 out:
 	EVP_MD_CTX_free(md);
-	ERR_clear_error(); /* a key without them works: nothing to report */
+	ERR_pop_to_mark(); /* a key without them works: nothing to report */
 }
 
 /* Sets up md to sign with k: a copy of the key's template (copying only
@@ -118,10 +119,15 @@ out:
 static int
 jws_sign_init(EVP_MD_CTX *md, const jose_key_t *k)
 {
-	if (k->sign_tmpl != NULL && EVP_MD_CTX_copy_ex(md, k->sign_tmpl) == 1)
-		return PO_OK;
-	ERR_clear_error();
-	EVP_MD_CTX_reset(md);
+	if (k->sign_tmpl != NULL) {
+		ERR_set_mark();
+		if (EVP_MD_CTX_copy_ex(md, k->sign_tmpl) == 1) {
+			ERR_pop_to_mark();
+			return PO_OK;
+		}
+		ERR_pop_to_mark();
+		EVP_MD_CTX_reset(md);
+	}
 	return jws_init(md, k, 1);
 }
 

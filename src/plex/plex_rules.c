@@ -1,6 +1,7 @@
 /*
  * plex_rules.c - the meaning of plex.tv's answers (see plex_rules.h).
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
@@ -158,17 +159,21 @@ parts_get(const char *url, struct url_parts *p)
  * host is base, or ends with "." + base (a label boundary). A host with an
  * empty label (".plex.tv", "a..plex.tv", "plex.tv.") is never under
  * anything: it is not a name DNS resolves as written (RFC 1035 2.3.1), and
- * the fuzzer found ".localhost" passing the suffix test alone.
+ * the fuzzer found ".localhost" passing the suffix test alone. Nothing is
+ * under an IP address: "x.127.0.0.1" is a name, not that address.
  */
 static bool
 host_under(const char *host, const char *base)
 {
 	size_t h = strlen(host), b = strlen(base);
+	struct in_addr ip;
 
 	if (b == 0 || h < b || host[0] == '.' || host[h - 1] == '.' || strstr(host, "..") != NULL)
 		return false;
 	if (h == b)
 		return strcasecmp(host, base) == 0;
+	if (inet_pton(AF_INET, base, &ip) == 1)
+		return false;
 	return host[h - b - 1] == '.' && strcasecmp(host + h - b, base) == 0;
 }
 

@@ -178,6 +178,7 @@ test_answers(void)
 	http_resp_t r = { 0 };
 	http_held_t *h1, *h2;
 	gate_entry_t e, out;
+	uint64_t v_old;
 
 	T_EQ_INT(gate_cache_new(&c), PO_OK);
 	if (c == NULL)
@@ -190,20 +191,26 @@ test_answers(void)
 	T_CHECK(gate_cache_get(c, k1, &out) && out.answer == NULL);
 	h1 = answer("alice");
 	h2 = answer("mallory");
-	/* no entry, or another session's: not kept */
-	gate_cache_answer(c, k2, "sid-a", h2);
-	gate_cache_answer(c, k1, "sid-b", h2);
-	T_CHECK(gate_cache_get(c, k1, &out) && out.answer == NULL);
+	/* no entry: not kept */
+	gate_cache_answer(c, k2, out.version, h2);
 	T_CHECK(!gate_cache_get(c, k2, &out));
+	/* an answer built from an entry replaced since (a re-check that
+	 * changed the groups) is not kept for the newer one */
+	T_CHECK(gate_cache_get(c, k1, &out) && out.answer == NULL);
+	v_old = out.version;
+	gate_cache_put(c, k1, &e, gate_cache_gen(c));
+	gate_cache_answer(c, k1, v_old, h2);
+	T_CHECK(gate_cache_get(c, k1, &out) && out.answer == NULL);
+	T_CHECK(out.version != v_old);
 	/* kept: every get hands out a reference of its own */
-	gate_cache_answer(c, k1, "sid-a", h1);
+	gate_cache_answer(c, k1, out.version, h1);
 	T_CHECK(gate_cache_get(c, k1, &out) && out.answer == h1);
 	http_held_unref(out.answer);
 	T_CHECK(gate_cache_get(c, k1, &out) && out.answer == h1);
 	http_resp_held(&r, 200, out.answer); /* as a request sends it */
 	T_CHECK(r.held == h1 && r.status == 200);
 	/* a second answer for the same entry does not replace the first */
-	gate_cache_answer(c, k1, "sid-a", h2);
+	gate_cache_answer(c, k1, out.version, h2);
 	T_CHECK(gate_cache_get(c, k1, &out) && out.answer == h1);
 	http_held_unref(out.answer);
 	/* the entry replaced: its answer goes, the request's copy stays */
@@ -213,11 +220,12 @@ test_answers(void)
 	http_resp_clear(&r);
 	T_CHECK(r.held == NULL);
 	/* cleared and freed with answers in: dropped (LeakSanitizer) */
-	gate_cache_answer(c, k1, "sid-a", h2);
+	gate_cache_answer(c, k1, out.version, h2);
 	gate_cache_clear(c);
 	T_CHECK(!gate_cache_get(c, k1, &out));
 	gate_cache_put(c, k1, &e, gate_cache_gen(c));
-	gate_cache_answer(c, k1, "sid-a", h2);
+	T_CHECK(gate_cache_get(c, k1, &out));
+	gate_cache_answer(c, k1, out.version, h2);
 	http_held_unref(h1);
 	http_held_unref(h2);
 	gate_cache_free(c);

@@ -188,6 +188,8 @@ test_redirect_ok(void)
 		{ "https://plex.tv", "https://.plex.tv/x", false },
 		{ "https://plex.tv", "https://a..plex.tv/x", false },
 		{ "https://plex.tv", "https://clients.plex.tv./x", false },
+		/* nothing is under an IP address */
+		{ "http://127.0.0.1:9", "http://x.127.0.0.1:9/x", false },
 		{ "https://plex.tv", "https://plex.tv:443/x", true },
 		{ "http://127.0.0.1:9", "http://127.0.0.1:9/x", true },
 	};
