@@ -183,7 +183,7 @@ describe('replicas sharing Redis behind nginx', { concurrency: 1 }, () => {
     // requests in parallel (assets, the popup's and the page's), and the
     // log is in order of completion, so the turn-taking is seen in the
     // counts here, and request by request in the next test.
-    const mine = nginx.served().slice(seen);
+    const mine = await nginx.servedSince(seen, '/userinfo');
     const ups = mine.map((r) => r.upstream);
     const a = `127.0.0.1:${A.port}`;
     const b = `127.0.0.1:${B.port}`;
@@ -209,7 +209,7 @@ describe('replicas sharing Redis behind nginx', { concurrency: 1 }, () => {
     const ctx = await loginForCode(front);
     const t = await tokenRequest(front, { code: ctx.code, verifier: ctx.request.verifier });
     assert.equal(t.status, 200, t.text);
-    const mine = nginx.served().slice(seen);
+    const mine = await nginx.servedSince(seen, '/token');
     const list = mine.map((r) => `${r.method} ${r.uri} ${r.upstream}`).join('\n');
     assert.ok(mine.length >= 5, list);
     for (let i = 1; i < mine.length; i++) assert.notEqual(mine[i].upstream, mine[i - 1].upstream, list);

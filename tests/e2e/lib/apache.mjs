@@ -280,6 +280,18 @@ export class Apache {
       return '';
     }
   }
+
+  // The access log from offset `from` once it matches `re`, or as it is
+  // after `timeoutMs`. Apache writes a request's line after the response
+  // has gone out, so a browser that has the page can be ahead of the log.
+  async accessLogWhen(re, from = 0, timeoutMs = 3000) {
+    const t0 = Date.now();
+    for (;;) {
+      const text = this.accessLogText().slice(from);
+      if (re.test(text) || Date.now() - t0 > timeoutMs) return text;
+      await sleep(20);
+    }
+  }
 }
 
 function killGroup(pid, sig) {

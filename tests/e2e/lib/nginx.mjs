@@ -140,6 +140,18 @@ export class Nginx {
     });
   }
 
+  // served().slice(seen) once the request for `uri` is in it. nginx
+  // writes the log line after the response has gone out, so a client
+  // that has its answer can read the log before that line is there.
+  async servedSince(seen, uri, timeoutMs = 3000) {
+    const t0 = Date.now();
+    for (;;) {
+      const mine = this.served().slice(seen);
+      if (mine.some((r) => r.uri === uri) || Date.now() - t0 > timeoutMs) return mine;
+      await sleep(20);
+    }
+  }
+
   errors() {
     try {
       return fs.readFileSync(this.errorLog, 'utf8').split('\n').slice(-40).join('\n');
