@@ -306,7 +306,6 @@ start_gate(struct app *a)
 	go.logins = a->logins;
 	go.access = a->access;
 	go.metrics = a->metrics;
-	go.trusted = &a->trusted;
 	return gate_new(&go, &a->gate);
 }
 

@@ -31,7 +31,8 @@
  *                       back to rd, path and query included.
  *
  * Both check endpoints believe X-Forwarded-* and X-Original-URL only from
- * a peer in [server] trusted_proxies, and answer anyone else 403: they
+ * a peer in [server] trusted_proxies (http_req_t.peer_trusted, decided by
+ * the server when the connection opened), and answer anyone else 403: they
  * never decide on headers a client wrote. A host that belongs to no
  * [app.NAME] is 403 too; hosts are compared without the port and
  * case-insensitively.
@@ -57,7 +58,6 @@
 #define PO_GATE_GATE_H
 
 #include "config/config.h"
-#include "http/clientip.h"
 #include "http/router.h"
 #include "keys/keyholder.h"
 #include "login/login_http.h"
@@ -76,7 +76,6 @@ typedef struct gate_opts {
 	login_http_t *logins; /* where sign-ins start (door LOGIN_DOOR_GATE) */
 	access_t *access;     /* access re-checks */
 	metrics_t *metrics;
-	const ip_allow_t *trusted; /* [server] trusted_proxies */
 } gate_opts_t;
 
 /* Builds the gate and registers it as the login pages' GATE door. The

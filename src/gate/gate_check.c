@@ -355,7 +355,7 @@ check(gate_t *g, enum ep ep, http_req_t *req, http_resp_t *resp)
 	size_t n;
 	int rc;
 
-	if (!ip_allow_match(g->o.trusted, req->peer_ip)) {
+	if (!req->peer_trusted) {
 		refuse(g, req, resp, "the peer is not in [server] trusted_proxies");
 		return;
 	}

@@ -45,6 +45,7 @@ struct conn_slot {
 	enum phase phase;
 	int64_t deadline_ms;
 	bool refused;
+	bool trusted;        /* the peer is a trusted proxy (set once, read unlocked) */
 	struct addr *peer;   /* counted in peer->conns */
 	struct addr *client; /* counted in client->requests, while a request runs */
 };
@@ -187,6 +188,7 @@ conns_open(conns_t *t, int fd, const ipaddr_t *peer, bool trusted, int64_t now_m
 		return NULL;
 	}
 	s->fd = fd;
+	s->trusted = trusted;
 	s->peer = n;
 	s->phase = PH_HEAD;
 	s->deadline_ms = now_ms + t->o.head_ms;
@@ -238,6 +240,12 @@ conns_close(conns_t *t, conn_slot_t *s)
 	t->total--;
 	pthread_mutex_unlock(&t->mu);
 	free(s);
+}
+
+bool
+conns_trusted(const conn_slot_t *s)
+{
+	return s->trusted;
 }
 
 void

@@ -97,6 +97,9 @@ conn_slot_t *conns_open(conns_t *t, int fd, const ipaddr_t *peer, bool trusted, 
 /* The connection is closing (before its socket is closed). Releases what
  * it holds; s is invalid after. Accepts NULL. */
 void conns_close(conns_t *t, conn_slot_t *s);
+/* Whether the peer was a trusted proxy when s opened (what conns_open was
+ * told). Unchanging for the slot's life: no lock taken. */
+bool conns_trusted(const conn_slot_t *s);
 
 /* A request line arrived (the head is coming): the connection is no longer
  * idle, and no longer the first to go. The HEAD deadline runs on. */

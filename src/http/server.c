@@ -17,6 +17,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,26 @@ struct http_server {
 	conns_t *conns; /* deadlines and caps of every connection */
 };
 
+/* The fields http_req_t carries, found in the one pass over the head. */
+enum {
+	F_CONTENT_TYPE,
+	F_AUTHORIZATION,
+	F_COOKIE,
+	F_ORIGIN,
+	F_IF_NONE_MATCH,
+	F_KNOWN
+};
+static const struct {
+	const char *s;
+	size_t len;
+} known_names[F_KNOWN] = {
+	[F_CONTENT_TYPE] = { MHD_HTTP_HEADER_CONTENT_TYPE, sizeof(MHD_HTTP_HEADER_CONTENT_TYPE) - 1 },
+	[F_AUTHORIZATION] = { MHD_HTTP_HEADER_AUTHORIZATION, sizeof(MHD_HTTP_HEADER_AUTHORIZATION) - 1 },
+	[F_COOKIE] = { MHD_HTTP_HEADER_COOKIE, sizeof(MHD_HTTP_HEADER_COOKIE) - 1 },
+	[F_ORIGIN] = { "Origin", sizeof("Origin") - 1 },
+	[F_IF_NONE_MATCH] = { MHD_HTTP_HEADER_IF_NONE_MATCH, sizeof(MHD_HTTP_HEADER_IF_NONE_MATCH) - 1 },
+};
+
 struct http_conn {
 	struct MHD_Connection *mc;
 	http_server_t *srv;
@@ -72,6 +93,14 @@ struct http_conn {
 	char client[INET6_ADDRSTRLEN];
 	buf_t xff;         /* every X-Forwarded-For line, joined */
 	conn_slot_t *slot; /* the connection's (conns.h); NULL if untracked */
+	ipaddr_t peer_addr;
+	bool peer_trusted;          /* in [server] trusted_proxies */
+	const char *known[F_KNOWN]; /* the fields every request is asked for */
+	/* The head's fields in order, up to one more than accepted (check_head),
+	 * borrowed from libmicrohttpd's pool: they live as long as the request.
+	 * Last, so that on_uri zeroes only what comes before. */
+	size_t nfields;
+	http_field_t fields[LIM_HTTP_FIELDS_MAX + 1];
 };
 
 void
@@ -90,13 +119,15 @@ http_resume(http_conn_t *conn)
 static void *
 on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 {
-	struct http_conn *c = calloc(1, sizeof(*c));
+	/* The field table (3 KiB) is filled before it is read: not zeroed. */
+	struct http_conn *c = malloc(sizeof(*c));
 	const union MHD_ConnectionInfo *ci;
-	ipaddr_t peer;
+	http_server_t *srv = cls;
 	size_t n;
 
 	if (c == NULL)
 		return NULL;
+	memset(c, 0, offsetof(struct http_conn, fields));
 	c->mc = mc;
 	c->srv = cls;
 	__atomic_add_fetch(&c->srv->inflight, 1, __ATOMIC_SEQ_CST);
@@ -121,10 +152,12 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 	/* Unmapped (core/ipaddr.h): on a dual-stack socket an IPv4 client is
 	 * ::ffff:a.b.c.d, and is logged, limited and matched as a.b.c.d. */
 	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci && ipaddr_from_sockaddr(ci->client_addr, &peer))
-		ipaddr_format(&peer, c->peer, sizeof(c->peer));
+	if (ci && ipaddr_from_sockaddr(ci->client_addr, &c->peer_addr))
+		ipaddr_format(&c->peer_addr, c->peer, sizeof(c->peer));
 	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	c->slot = ci ? ci->socket_context : NULL;
+	/* Decided once per connection, when it opened (on_conn). */
+	c->peer_trusted = c->slot ? conns_trusted(c->slot) : ip_allow_match(srv->trusted, c->peer);
 	conns_request_start(c->srv->conns, c->slot);
 	return c;
 }
@@ -133,15 +166,17 @@ static void
 on_completed(void *cls, struct MHD_Connection *mc, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
 	struct http_conn *c = *con_cls;
+	int64_t end_us;
 
 	if (c == NULL)
 		return;
+	end_us = clock_mono_us();
 	log_info("%s %s %d %.3fms id=%s client=%s%s", c->method[0] ? c->method : "-",
-	    c->path_for_log[0] ? c->path_for_log : "-", c->status,
-	    (double)(clock_mono_us() - c->start_us) / 1000.0, c->request_id, c->client[0] ? c->client : c->peer,
+	    c->path_for_log[0] ? c->path_for_log : "-", c->status, (double)(end_us - c->start_us) / 1000.0,
+	    c->request_id, c->client[0] ? c->client : c->peer,
 	    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
 	__atomic_sub_fetch(&c->srv->inflight, 1, __ATOMIC_SEQ_CST);
-	conns_request_done(c->srv->conns, c->slot, clock_mono_ms());
+	conns_request_done(c->srv->conns, c->slot, end_us / 1000);
 	buf_free(&c->body);
 	buf_free(&c->xff);
 	free(c->target);
@@ -223,96 +258,97 @@ send_simple(struct http_conn *c, int status, const char *msg, int retry_after)
 	return ret;
 }
 
-/* Collects every X-Forwarded-For line in order: a proxy may add a line of
- * its own rather than append to the client's (RFC 7230 §3.2.2 says they
- * combine with commas), and only the rightmost entries can be trusted. */
-static enum MHD_Result
-collect_xff(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+static bool
+field_is(const http_field_t *f, const char *name, size_t len)
 {
-	buf_t *b = cls;
-
-	if (strcasecmp(key, "X-Forwarded-For") != 0 || value == NULL)
-		return MHD_YES;
-	if ((b->len && buf_puts(b, ", ") != PO_OK) || buf_puts(b, value) != PO_OK)
-		buf_reset(b); /* over the limit: trust none of it */
-	return MHD_YES;
-}
-
-/* http_req_headers(): the fields looked for, and what was found. */
-struct want {
-	const char *const *names;
-	const char **out;
-	size_t n;
-	bool repeated;
-};
-
-static enum MHD_Result
-collect_wanted(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-	struct want *w = cls;
-	size_t i;
-
-	for (i = 0; i < w->n; i++) {
-		if (strcasecmp(key, w->names[i]) != 0)
-			continue;
-		if (w->out[i] != NULL)
-			w->repeated = true;
-		w->out[i] = value ? value : "";
-	}
-	return MHD_YES;
+	return f->name_len == len && strncasecmp(f->name, name, len) == 0;
 }
 
 int
 http_req_headers(const http_req_t *req, const char *const *names, const char **out, size_t n)
 {
-	struct want w = { names, out, n, false };
-	size_t i;
+	const struct http_conn *c = req->conn;
+	size_t i, k, len[HTTP_REQ_HEADERS_MAX];
+	bool repeated = false;
 
 	if (n > HTTP_REQ_HEADERS_MAX)
 		return PO_ERR_LIMIT;
-	for (i = 0; i < n; i++)
-		out[i] = NULL;
-	if (req->conn == NULL)
+	for (k = 0; k < n; k++) {
+		out[k] = NULL;
+		len[k] = strlen(names[k]);
+	}
+	if (c == NULL)
 		return PO_OK;
-	MHD_get_connection_values(req->conn->mc, MHD_HEADER_KIND, collect_wanted, &w);
-	return w.repeated ? PO_ERR_INVALID : PO_OK;
+	for (i = 0; i < c->nfields; i++)
+		for (k = 0; k < n; k++) {
+			if (!field_is(&c->fields[i], names[k], len[k]))
+				continue;
+			if (out[k] != NULL)
+				repeated = true;
+			out[k] = c->fields[i].value ? c->fields[i].value : "";
+		}
+	return repeated ? PO_ERR_INVALID : PO_OK;
 }
-
-/* Collects the head's fields for http_head_check(), up to one more than
- * it accepts (it refuses that many anyway). */
-struct fields {
-	http_field_t f[LIM_HTTP_FIELDS_MAX + 1];
-	size_t n;
-};
 
 static enum MHD_Result
 collect_field(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size, const char *value,
     size_t value_size)
 {
-	struct fields *fs = cls;
+	struct http_conn *c = cls;
 
-	if (fs->n >= LIM_HTTP_FIELDS_MAX + 1)
+	if (c->nfields >= LIM_HTTP_FIELDS_MAX + 1)
 		return MHD_NO; /* stop: already over the limit */
-	fs->f[fs->n].name = key;
-	fs->f[fs->n].name_len = key_size;
-	fs->f[fs->n].value = value;
-	fs->f[fs->n].value_len = value ? value_size : 0;
-	fs->n++;
+	c->fields[c->nfields].name = key;
+	c->fields[c->nfields].name_len = key_size;
+	c->fields[c->nfields].value = value;
+	c->fields[c->nfields].value_len = value ? value_size : 0;
+	c->nfields++;
 	return MHD_YES;
 }
 
-/* Checks the request head before any body is read (head.h): 431, 400 or
- * 413 at once, so a client sending "Expect: 100-continue" is never invited
- * to send a body we refuse. Returns an HTTP status, or 0 when the head is
- * acceptable (with *h telling how the body is framed). */
-static int
-check_head(struct MHD_Connection *mc, http_head_t *h)
+/* The fields http_req_t carries (the first of each), and every
+ * X-Forwarded-For line in order: a proxy may add a line of its own rather
+ * than append to the client's (RFC 9110 §5.3 says they combine with
+ * commas), and only the rightmost entries can be trusted. */
+static void
+index_fields(struct http_conn *c)
 {
-	struct fields fs; /* ~3 KiB on the stack: no allocation per request */
+	size_t i, k;
 
-	fs.n = 0;
-	MHD_get_connection_values_n(mc, MHD_HEADER_KIND, collect_field, &fs);
-	return http_head_check(fs.f, fs.n, h);
+	for (i = 0; i < c->nfields; i++) {
+		const http_field_t *f = &c->fields[i];
+		const char *v = f->value ? f->value : "";
+
+		if (field_is(f, "X-Forwarded-For", sizeof("X-Forwarded-For") - 1)) {
+			if (f->value == NULL)
+				continue;
+			if ((c->xff.len && buf_puts(&c->xff, ", ") != PO_OK) || buf_puts(&c->xff, v) != PO_OK)
+				buf_reset(&c->xff); /* over the limit: trust none of it */
+			continue;
+		}
+		for (k = 0; k < F_KNOWN; k++)
+			if (c->known[k] == NULL && field_is(f, known_names[k].s, known_names[k].len)) {
+				c->known[k] = v;
+				break;
+			}
+	}
+}
+
+/* Reads the head's fields once and checks them before any body is read
+ * (head.h): 431, 400 or 413 at once, so a client sending "Expect:
+ * 100-continue" is never invited to send a body we refuse. Returns an
+ * HTTP status, or 0 when the head is acceptable (with *h telling how the
+ * body is framed). */
+static int
+check_head(struct http_conn *c, http_head_t *h)
+{
+	int st;
+
+	c->nfields = 0;
+	MHD_get_connection_values_n(c->mc, MHD_HEADER_KIND, collect_field, c);
+	if ((st = http_head_check(c->fields, c->nfields, h)) == 0)
+		index_fields(c);
+	return st;
 }
 
 static enum MHD_Result
@@ -336,7 +372,7 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 		if (c->target)
 			str_copy(c->path_for_log, sizeof(c->path_for_log), c->target, strcspn(c->target, "?"));
 		/* Answering now closes the connection: right for these. */
-		if ((st = check_head(mc, &head)) == 431)
+		if ((st = check_head(c, &head)) == 431)
 			return send_simple(c, 431, "Request header fields too large\n", 0);
 		if (st == 413)
 			return send_simple(c, 413, "Request body too large\n", 0);
@@ -344,9 +380,14 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 			return send_simple(c, 400, "Malformed request framing\n", 0);
 		/* The client (behind a trusted proxy, from X-Forwarded-For) is
 		 * known now: the per-client cap applies before any body is read. */
-		MHD_get_connection_values(mc, MHD_HEADER_KIND, collect_xff, &c->xff);
-		clientip_resolve(srv->trusted, c->peer, c->xff.len ? buf_str(&c->xff) : NULL, c->client, sizeof(c->client));
-		ipaddr_parse(c->client, &client);
+		if (c->xff.len && c->peer_trusted) {
+			clientip_resolve(srv->trusted, c->peer, buf_str(&c->xff), c->client, sizeof(c->client));
+			ipaddr_parse(c->client, &client);
+		} else {
+			/* The peer itself, already parsed and formatted. */
+			str_copy(c->client, sizeof(c->client), c->peer, strlen(c->peer));
+			client = c->peer_addr;
+		}
 		if (!conns_head_done(srv->conns, c->slot, &client, head.chunked || head.length > 0, clock_mono_ms()))
 			return send_simple(c, 503, "Too many connections from your address; try again shortly\n",
 			    LIM_HTTP_BUSY_RETRY_AFTER_S);
@@ -379,13 +420,14 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *me
 	req.query_len = strlen(req.query);
 	req.body = buf_str(&c->body);
 	req.body_len = c->body.len;
-	req.content_type = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-	req.authorization = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-	req.cookie = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
-	req.origin = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Origin");
+	req.content_type = c->known[F_CONTENT_TYPE];
+	req.authorization = c->known[F_AUTHORIZATION];
+	req.cookie = c->known[F_COOKIE];
+	req.origin = c->known[F_ORIGIN];
 	req.forwarded_for = c->xff.len ? buf_str(&c->xff) : NULL;
-	req.if_none_match = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	req.if_none_match = c->known[F_IF_NONE_MATCH];
 	req.peer_ip = c->peer;
+	req.peer_trusted = c->peer_trusted;
 	req.client_ip = c->client;
 	req.request_id = c->request_id;
 	req.reentry = c->reentry++;

@@ -47,6 +47,7 @@ typedef struct http_req {
 	const char *forwarded_for; /* X-Forwarded-For */
 	const char *if_none_match;
 	const char *peer_ip;    /* textual address of the TCP peer */
+	bool peer_trusted;      /* the peer is in [server] trusted_proxies */
 	const char *client_ip;  /* the client: peer_ip, or from X-Forwarded-For
 	                         * when the peer is a trusted proxy (clientip.h) */
 	const char *request_id; /* 16 hex characters, also logged */

@@ -440,6 +440,16 @@ describe('listen = [::]:PORT (items 7 and 5)', () => {
     assert.match(p.logText(), / GET \/jwks 200 .* client=203\.0\.113\.44/);
   });
 
+  test('X-Forwarded-For on two lines is one list: the client is found from the right of the last', async () => {
+    // RFC 9110 §5.3: the lines combine in order. Walking from the right,
+    // 127.0.0.1 (trusted) is passed over; 203.0.113.51 is the client.
+    const r = await getFrom(`http://127.0.0.1:${p.port}/jwks?x=2`,
+      { headers: { 'x-forwarded-for': ['203.0.113.50', '203.0.113.51, 127.0.0.1'] } });
+    assert.equal(r.status, 200, JSON.stringify(r));
+    await sleep(100);
+    assert.match(p.logText(), / GET \/jwks 200 .* client=203\.0\.113\.51(\s|$)/m);
+  });
+
   test('two IPv4 clients through the dual-stack socket have separate rate limits (item 5)', async () => {
     // /authorize straight from two addresses (not through the proxy).
     const q = new URLSearchParams(authRequest(p).params);
