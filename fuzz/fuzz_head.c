@@ -24,6 +24,7 @@
  */
 #include <ctype.h>
 #include <stdbool.h>
+#include <string.h>
 #include <strings.h>
 
 #include "fuzz.h"
@@ -160,6 +161,37 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	st2 = http_head_check(up, n, &h2);
 	FUZZ_CHECK(st2 == st);
 	FUZZ_CHECK(h2.chunked == h.chunked && h2.has_length == h.has_length && h2.length == h.length);
+
+	/* The lookups the server makes on an accepted head: the first field
+	 * of each name, and a list field's lines joined. Predicted here from
+	 * the upper-cased copy, which must give the same. */
+	if (st == 0) {
+		static const char *const look[] = { "cookie", "X-Forwarded-Host", "Content-Length", "A" };
+		const char *got[4], *got_up[4];
+		size_t k, first, count, total = 0;
+		bool rep = http_fields_find(f, n, look, 4, got), rep2 = false;
+		buf_t b;
+
+		FUZZ_CHECK(http_fields_find(up, n, look, 4, got_up) == rep);
+		for (k = 0; k < 4; k++) {
+			for (i = 0, count = 0, first = n; i < n; i++)
+				if (is(f[i].name, f[i].name_len, look[k]) && count++ == 0)
+					first = i;
+			rep2 |= count > 1;
+			FUZZ_CHECK(first == n ? got[k] == NULL : got[k] == f[first].value);
+			FUZZ_CHECK((got[k] == NULL) == (got_up[k] == NULL));
+		}
+		FUZZ_CHECK(rep == rep2);
+		buf_init(&b, LIM_HTTP_HEAD_MAX);
+		http_fields_join(f, n, "A", &b);
+		for (i = 0, count = 0; i < n; i++)
+			if (f[i].value_len > 0 && is(f[i].name, f[i].name_len, "A")) {
+				total += (count++ ? 2 : 0) + f[i].value_len;
+				FUZZ_CHECK(memmem(b.data ? b.data : "", b.len, f[i].value, f[i].value_len) != NULL || b.len == 0);
+			}
+		FUZZ_CHECK(b.len == (total <= LIM_HTTP_HEAD_MAX ? total : 0));
+		buf_free(&b);
+	}
 
 	for (i = 0; i < n; i++) {
 		free(names[i]);

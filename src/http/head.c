@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/err.h"
 #include "http/head.h"
 #include "po_limits.h"
 
@@ -104,4 +105,50 @@ http_head_check(const http_field_t *f, size_t n, http_head_t *out)
 	out->has_length = cl != NULL;
 	out->length = len;
 	return 0;
+}
+
+static bool
+field_is(const http_field_t *f, const char *name, size_t len)
+{
+	return f->name_len == len && strncasecmp(f->name, name, len) == 0;
+}
+
+bool
+http_fields_find(const http_field_t *f, size_t n, const char *const *names, size_t k, const char **out)
+{
+	size_t i, j, len[HTTP_FIELDS_FIND_MAX];
+	bool repeated = false;
+
+	if (k > HTTP_FIELDS_FIND_MAX)
+		k = HTTP_FIELDS_FIND_MAX;
+	for (j = 0; j < k; j++) {
+		out[j] = NULL;
+		len[j] = strlen(names[j]);
+	}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < k; j++) {
+			if (!field_is(&f[i], names[j], len[j]))
+				continue;
+			if (out[j] != NULL)
+				repeated = true;
+			else
+				out[j] = f[i].value ? f[i].value : "";
+			break; /* names are distinct */
+		}
+	return repeated;
+}
+
+void
+http_fields_join(const http_field_t *f, size_t n, const char *name, buf_t *b)
+{
+	size_t i, len = strlen(name);
+
+	for (i = 0; i < n; i++) {
+		if (f[i].value == NULL || f[i].value_len == 0 || !field_is(&f[i], name, len))
+			continue;
+		if ((b->len && buf_puts(b, ", ") != PO_OK) || buf_append(b, f[i].value, f[i].value_len) != PO_OK) {
+			buf_reset(b);
+			return;
+		}
+	}
 }

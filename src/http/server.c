@@ -64,15 +64,12 @@ enum {
 	F_IF_NONE_MATCH,
 	F_KNOWN
 };
-static const struct {
-	const char *s;
-	size_t len;
-} known_names[F_KNOWN] = {
-	[F_CONTENT_TYPE] = { MHD_HTTP_HEADER_CONTENT_TYPE, sizeof(MHD_HTTP_HEADER_CONTENT_TYPE) - 1 },
-	[F_AUTHORIZATION] = { MHD_HTTP_HEADER_AUTHORIZATION, sizeof(MHD_HTTP_HEADER_AUTHORIZATION) - 1 },
-	[F_COOKIE] = { MHD_HTTP_HEADER_COOKIE, sizeof(MHD_HTTP_HEADER_COOKIE) - 1 },
-	[F_ORIGIN] = { "Origin", sizeof("Origin") - 1 },
-	[F_IF_NONE_MATCH] = { MHD_HTTP_HEADER_IF_NONE_MATCH, sizeof(MHD_HTTP_HEADER_IF_NONE_MATCH) - 1 },
+static const char *const known_names[F_KNOWN] = {
+	[F_CONTENT_TYPE] = MHD_HTTP_HEADER_CONTENT_TYPE,
+	[F_AUTHORIZATION] = MHD_HTTP_HEADER_AUTHORIZATION,
+	[F_COOKIE] = MHD_HTTP_HEADER_COOKIE,
+	[F_ORIGIN] = "Origin",
+	[F_IF_NONE_MATCH] = MHD_HTTP_HEADER_IF_NONE_MATCH,
 };
 
 struct http_conn {
@@ -258,36 +255,20 @@ send_simple(struct http_conn *c, int status, const char *msg, int retry_after)
 	return ret;
 }
 
-static bool
-field_is(const http_field_t *f, const char *name, size_t len)
-{
-	return f->name_len == len && strncasecmp(f->name, name, len) == 0;
-}
-
 int
 http_req_headers(const http_req_t *req, const char *const *names, const char **out, size_t n)
 {
 	const struct http_conn *c = req->conn;
-	size_t i, k, len[HTTP_REQ_HEADERS_MAX];
-	bool repeated = false;
+	size_t k;
 
 	if (n > HTTP_REQ_HEADERS_MAX)
 		return PO_ERR_LIMIT;
-	for (k = 0; k < n; k++) {
-		out[k] = NULL;
-		len[k] = strlen(names[k]);
-	}
-	if (c == NULL)
+	if (c == NULL) {
+		for (k = 0; k < n; k++)
+			out[k] = NULL;
 		return PO_OK;
-	for (i = 0; i < c->nfields; i++)
-		for (k = 0; k < n; k++) {
-			if (!field_is(&c->fields[i], names[k], len[k]))
-				continue;
-			if (out[k] != NULL)
-				repeated = true;
-			out[k] = c->fields[i].value ? c->fields[i].value : "";
-		}
-	return repeated ? PO_ERR_INVALID : PO_OK;
+	}
+	return http_fields_find(c->fields, c->nfields, names, n, out) ? PO_ERR_INVALID : PO_OK;
 }
 
 static enum MHD_Result
@@ -306,34 +287,6 @@ collect_field(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_si
 	return MHD_YES;
 }
 
-/* The fields http_req_t carries (the first of each), and every
- * X-Forwarded-For line in order: a proxy may add a line of its own rather
- * than append to the client's (RFC 9110 §5.3 says they combine with
- * commas), and only the rightmost entries can be trusted. */
-static void
-index_fields(struct http_conn *c)
-{
-	size_t i, k;
-
-	for (i = 0; i < c->nfields; i++) {
-		const http_field_t *f = &c->fields[i];
-		const char *v = f->value ? f->value : "";
-
-		if (field_is(f, "X-Forwarded-For", sizeof("X-Forwarded-For") - 1)) {
-			if (f->value == NULL)
-				continue;
-			if ((c->xff.len && buf_puts(&c->xff, ", ") != PO_OK) || buf_puts(&c->xff, v) != PO_OK)
-				buf_reset(&c->xff); /* over the limit: trust none of it */
-			continue;
-		}
-		for (k = 0; k < F_KNOWN; k++)
-			if (c->known[k] == NULL && field_is(f, known_names[k].s, known_names[k].len)) {
-				c->known[k] = v;
-				break;
-			}
-	}
-}
-
 /* Reads the head's fields once and checks them before any body is read
  * (head.h): 431, 400 or 413 at once, so a client sending "Expect:
  * 100-continue" is never invited to send a body we refuse. Returns an
@@ -346,9 +299,15 @@ check_head(struct http_conn *c, http_head_t *h)
 
 	c->nfields = 0;
 	MHD_get_connection_values_n(c->mc, MHD_HEADER_KIND, collect_field, c);
-	if ((st = http_head_check(c->fields, c->nfields, h)) == 0)
-		index_fields(c);
-	return st;
+	if ((st = http_head_check(c->fields, c->nfields, h)) != 0)
+		return st;
+	/* The first of each (a repeated one is not refused here), and every
+	 * X-Forwarded-For line in order: a proxy may add a line of its own
+	 * rather than append to the client's, and only the rightmost entries
+	 * can be trusted (clientip.h). */
+	(void)http_fields_find(c->fields, c->nfields, known_names, F_KNOWN, c->known);
+	http_fields_join(c->fields, c->nfields, "X-Forwarded-For", &c->xff);
+	return 0;
 }
 
 static enum MHD_Result

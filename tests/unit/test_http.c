@@ -272,6 +272,52 @@ test_head_limits(void)
 	T_EQ_INT(http_head_check(many, 2, &h), 400);
 }
 
+/* One pass finds the first of each name, case-insensitively, and says
+ * whether one repeats; a list field's lines are joined in order. */
+static void
+test_fields_find_join(void)
+{
+	static const http_field_t f[] = {
+		{ "Host", 4, "a.example", 9 },
+		{ "x-forwarded-for", 15, "192.0.2.1", 9 },
+		{ "Cookie", 6, "a=1", 3 },
+		{ "X-Forwarded-Proto", 17, "https", 5 },
+		{ "X-Forwarded-For", 15, "198.51.100.2, 127.0.0.1", 23 },
+		{ "cookie", 6, "b=2", 3 },
+		{ "X-Empty", 7, NULL, 0 },
+		{ "X-Forwarded-Fo", 14, "no", 2 },
+	};
+	static const char *const names[] = { "cookie", "X-FORWARDED-PROTO", "Origin", "X-Empty" };
+	static const char *const one[] = { "X-Forwarded-Proto", "Host" };
+	const char *out[4];
+	buf_t b;
+
+	T_CHECK(http_fields_find(f, 8, names, 4, out)); /* Cookie twice */
+	T_EQ_STR(out[0], "a=1");
+	T_EQ_STR(out[1], "https");
+	T_CHECK(out[2] == NULL);
+	T_EQ_STR(out[3], "");
+	T_CHECK(!http_fields_find(f, 8, one, 2, out));
+	T_EQ_STR(out[0], "https");
+	T_EQ_STR(out[1], "a.example");
+	T_CHECK(!http_fields_find(f, 0, one, 2, out));
+	T_CHECK(out[0] == NULL && out[1] == NULL);
+
+	buf_init(&b, 64);
+	http_fields_join(f, 8, "X-Forwarded-For", &b);
+	T_EQ_STR(buf_str(&b), "192.0.2.1, 198.51.100.2, 127.0.0.1");
+	buf_free(&b);
+	/* over the limit: nothing, rather than a list cut short */
+	buf_init(&b, 20);
+	http_fields_join(f, 8, "X-Forwarded-For", &b);
+	T_EQ_INT(b.len, 0);
+	buf_free(&b);
+	buf_init(&b, 64);
+	http_fields_join(f, 8, "X-Empty", &b);
+	T_EQ_INT(b.len, 0);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -283,5 +329,6 @@ main(void)
 	T_RUN(test_cookie_format);
 	T_RUN(test_head_vectors);
 	T_RUN(test_head_limits);
+	T_RUN(test_fields_find_join);
 	return T_DONE();
 }
