@@ -1155,6 +1155,7 @@ def gate_bench(P, outdir, rep):
     peer = gate_peer(fake_port)
     r = {'peer': 'plex-oidc-gate', 'rep': rep}
     p, r['startup_ms'] = launch('plex-oidc-gate', peer, outdir, rep)
+    fp = None
     try:
         cookie = gate_login(fake_port)
         base = f'http://127.0.0.1:{GATE_PORT}'
@@ -1163,20 +1164,31 @@ def gate_bench(P, outdir, rep):
         c.close()
         assert st == 200 and h.get('remote-user') == 'alice', ('forward-auth', st, h)
         r['wrk_discovery'] = run_wrk(p.pid, base + peer['disc'])
+        if 'floor' in P:
+            # The floor beside it (idle while plex-oidc is measured): its
+            # discovery just before and just after the forward-auth run, so
+            # that the target's two figures share the machine's state of
+            # that minute (on a shared machine, a figure from the floor's
+            # own phase minutes away can differ by 15 %).
+            fp, _ = launch('floor', P['floor'], outdir, rep, tag='-gate')
+            time.sleep(1)
+            floor_disc = f'http://127.0.0.1:{P["floor"]["port"]}{P["floor"]["disc"]}'
+            r['wrk_floor_before'] = run_wrk(fp.pid, floor_disc)
         time.sleep(1)
         r['wrk_forward_auth'] = gate_wrk(p.pid, base + '/forward-auth', gate_headers(cookie))
-    finally:
-        stop(p)
-    if 'floor' in P:
-        # The floor answering the same request: the proxy's headers and a
-        # cookie of the same size, with its fixed body. Reported beside the
-        # target, which is against the floor's discovery.
-        fp, _ = launch('floor', P['floor'], outdir, rep, tag='-gate')
-        try:
-            time.sleep(1)
+        if fp is not None:
+            r['wrk_floor_after'] = run_wrk(fp.pid, floor_disc)
+            # The floor answering the same request: the proxy's headers and
+            # a cookie of the same size, with its fixed body (reported).
             r['wrk_floor_same'] = gate_wrk(fp.pid, f'http://127.0.0.1:{P["floor"]["port"]}/forward-auth',
                                            gate_headers('x' * len(cookie)))
-        finally:
+            pair = [x.get('rps') for x in (r['wrk_floor_before'], r['wrk_floor_after'])]
+            if all(pair) and r['wrk_forward_auth'].get('rps'):
+                r['floor_paired_rps'] = sum(pair) / 2
+                r['fa_vs_floor_paired'] = r['wrk_forward_auth']['rps'] / r['floor_paired_rps']
+    finally:
+        stop(p)
+        if fp is not None:
             stop(fp)
     out = subprocess.run([A.gate_mint, os.path.join(SCR, 'plex-oidc', 'data'), f'http://localhost:{GATE_PORT}',
                           str(A.gate_sessions + 64)], capture_output=True, text=True, timeout=600)
@@ -1190,7 +1202,8 @@ def gate_bench(P, outdir, rep):
     finally:
         stop(p)
     fa = r['wrk_forward_auth']
-    log(f'rep {rep} forward auth: {fa.get("rps") or 0:.0f} req/s ({fa.get("server_cpu_us_per_req")} µs CPU/req), '
+    paired = f', {r["fa_vs_floor_paired"]:.2f} x the floor beside it' if 'fa_vs_floor_paired' in r else ''
+    log(f'rep {rep} forward auth: {fa.get("rps") or 0:.0f} req/s{paired} ({fa.get("server_cpu_us_per_req")} µs CPU/req), '
         f'{A.gate_sessions} sessions: RSS {r["sessions"]["rss_delta_kb"]:+d} kB, '
         f'then {r["sessions"]["rss_delta2_kb"]:+d} kB after a second pass')
     return r
@@ -1211,6 +1224,7 @@ def gate_summary(results):
          f'{fmt(med(rows, "wrk_forward_auth", "p99_ms"), 1, 2, False)} |',
          f'| server CPU (µs/req) | {fmt(fc, 1, 1)} |',
          f'| discovery of the same process, req/s | {fmt(med(rows, "wrk_discovery", "rps"), 1, 0)} |',
+         f'| the floor\'s discovery just before and after, req/s | {fmt(med(rows, "floor_paired_rps"), 1, 0)} |',
          f'| the floor answering the same request (its headers, a cookie of the size), req/s | '
          f'{fmt(med(rows, "wrk_floor_same", "rps"), 1, 0)} |',
          f'| VmRSS of a fresh process before {A.gate_sessions} sessions (MiB) | '
@@ -1218,9 +1232,15 @@ def gate_summary(results):
          f'| VmRSS growth after each was checked once / twice (kB) | {fmt(d1, 1, 0)} / {fmt(d2, 1, 0)} |',
          f'| answers (first pass) | {rows[0].get("sessions", {}).get("status_first")} |', '']
     T = []
+    pr, pf = med(rows, 'fa_vs_floor_paired'), med(rows, 'floor_paired_rps')
+    if pr and pf:
+        T.append({'name': '/forward-auth req/s >= 80 % of the floor (its discovery, measured just before and after)',
+                  'value': f'{pr[0]:.2f} x (median of {pr[3]}: {pr[1]:.2f}-{pr[2]:.2f}; the floor {pf[0]:.0f} req/s)',
+                  'bound': '>= 0.80 x floor', 'result': 'PASS' if pr[0] >= 0.8 else 'MISS', 'raw': pr[0]})
     if fa and fl:
-        T.append({'name': '/forward-auth req/s >= 80 % of the floor', 'value': f'{fa[0]:.0f} = {fa[0] / fl[0]:.2f} x {fl[0]:.0f}',
-                  'bound': '>= 0.80 x floor', 'result': 'PASS' if fa[0] >= 0.8 * fl[0] else 'MISS', 'raw': fa[0] / fl[0]})
+        T.append({'name': '/forward-auth req/s vs the floor\'s discovery in its own phase (reported)',
+                  'value': f'{fa[0]:.0f} = {fa[0] / fl[0]:.2f} x {fl[0]:.0f}', 'bound': '–', 'result': 'n/a',
+                  'raw': fa[0] / fl[0]})
     fs = med(rows, 'wrk_floor_same', 'rps')
     if fa and fs:
         T.append({'name': '/forward-auth req/s vs the floor answering the same request (reported)',
