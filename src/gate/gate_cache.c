@@ -215,7 +215,7 @@ gate_entry_fill(gate_entry_t *e, const session_t *s, int64_t checked, int64_t go
 
 	memset(e, 0, sizeof(*e));
 	memcpy(e->sid, s->sid, sizeof(e->sid));
-	e->expires = s->expires;
+	e->expires = s->usable_until ? s->usable_until : s->expires; /* a retiring key's cookie ends with it */
 	e->checked = checked;
 	e->good = good;
 	e->rel = rel;

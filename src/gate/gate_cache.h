@@ -51,7 +51,7 @@ typedef struct gate_cache gate_cache_t;
 
 typedef struct gate_entry {
 	char sid[SESSION_ID_SIZE];
-	int64_t expires;          /* the session's */
+	int64_t expires;          /* the session's, or sooner its sealing key's retire time */
 	int64_t checked, good;    /* its last access check (access.h) */
 	enum plex_access rel;     /* that check's relationship */
 	config_groupset_t groups; /* the user's groups with rel (policy.h) */

@@ -167,6 +167,21 @@ out:
 	return rc;
 }
 
+int64_t
+seal_retire(const keyring_t *r, int64_t now, const char *in, size_t len)
+{
+	/* 8 characters are 6 whole bytes: the version and key id, and one
+	 * nonce byte. */
+	uint8_t hdr[6];
+	const keyring_seal_key_t *k;
+
+	_Static_assert(SEAL_HDR <= sizeof(hdr), "the header fits");
+	if (in == NULL || len < 8 || b64url_decode(in, 8, hdr, sizeof(hdr)) != (long)sizeof(hdr) ||
+	    hdr[0] != SEAL_VERSION || (k = keyring_seal_find(r, hdr + 1, now)) == NULL)
+		return 0;
+	return k->retire;
+}
+
 void
 seal_free(uint8_t *p, size_t len)
 {

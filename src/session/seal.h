@@ -58,6 +58,12 @@ int seal_seal(const keyring_t *r, const char *purpose, const char *context, cons
  * memory or OpenSSL failed. *out is NULL on error. */
 int seal_open(const keyring_t *r, int64_t now, const char *purpose, const char *context, const char *in,
     size_t len, uint8_t **out, size_t *out_len);
+/* When the key that sealed (in, len) stops opening: its retire time if it
+ * is a previous key of the ring at now, else 0 (not retiring, or no such
+ * key). Reads only the header; says nothing of whether the value opens.
+ * For a caller that remembers an opened value (the forward-auth cache):
+ * what it remembers must end then too. */
+int64_t seal_retire(const keyring_t *r, int64_t now, const char *in, size_t len);
 /* Wipes and frees a plaintext from seal_open. Accepts NULL. */
 void seal_free(uint8_t *p, size_t len);
 

@@ -135,6 +135,9 @@ open_as(const keyring_t *r, const char *purpose, const char *issuer, int64_t now
 	/* Expired is as good as absent: a new Plex sign-in makes a new one. */
 	if (now >= out->expires)
 		goto out;
+	out->usable_until = seal_retire(r, now, in, len);
+	if (out->usable_until == 0 || out->usable_until > out->expires)
+		out->usable_until = out->expires;
 	rc = PO_OK;
 out:
 	json_decref(o);

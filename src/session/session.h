@@ -54,6 +54,8 @@ typedef struct session {
 	int64_t expires;           /* created + session_lifetime: never extended */
 	int64_t checked;           /* the last access check (plex.tv answered or not) */
 	int64_t good;              /* the last check plex.tv answered */
+	int64_t usable_until;      /* opened: expires, or sooner when the key
+	                            * that sealed it retires (seal_retire) */
 } session_t;
 
 /* A new session for who (copied) signed in at now with plex_token

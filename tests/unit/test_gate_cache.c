@@ -61,6 +61,12 @@ test_roundtrip(void)
 	T_CHECK(gate_cache_get(c, k1, &out));
 	T_EQ_STR(out.sid, "sid-one");
 	T_EQ_INT(out.expires, 1000);
+	/* a cookie whose sealing key retires first ends with the key */
+	s.usable_until = 700;
+	T_CHECK(gate_entry_fill(&out, &s, 20, 21, PLEX_ACCESS_FRIEND, &g, "fred.w", NULL, NULL, "plex-friend"));
+	T_EQ_INT(out.expires, 700);
+	s.usable_until = 0;
+	T_CHECK(gate_cache_get(c, k1, &out));
 	T_EQ_INT(out.checked, 20);
 	T_EQ_INT(out.good, 21);
 	T_EQ_INT(out.rel, PLEX_ACCESS_FRIEND);

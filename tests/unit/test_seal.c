@@ -255,6 +255,15 @@ test_keys(void)
 	T_CHECK(opens(r1, retire - 1, "session", ISS, s0, strlen(s0), "old"));
 	T_CHECK(!opens(r1, retire, "session", ISS, s0, strlen(s0), "old"));
 	T_CHECK(!opens(r1, retire + 86400, "session", ISS, s0, strlen(s0), "old"));
+	/* seal_retire: when what opens now stops opening */
+	T_EQ_INT(seal_retire(r1, t1, s0, strlen(s0)), retire);
+	T_EQ_INT(seal_retire(r1, retire, s0, strlen(s0)), 0); /* retired: no key */
+	T_EQ_INT(seal_retire(r1, t1, s1, strlen(s1)), 0);     /* current */
+	T_EQ_INT(seal_retire(ring, T0, s0, strlen(s0)), 0);
+	T_EQ_INT(seal_retire(other, T0, s0, strlen(s0)), 0); /* not its key */
+	T_EQ_INT(seal_retire(r1, t1, s0, 7), 0);
+	T_EQ_INT(seal_retire(r1, t1, "!!!!!!!!!!", 10), 0);
+	T_EQ_INT(seal_retire(r1, t1, NULL, 0), 0);
 out:
 	free(s0);
 	free(s1);
