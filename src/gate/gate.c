@@ -4,10 +4,12 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/log.h"
 #include "core/str.h"
 #include "gate/gate_int.h"
+#include "http/cookie.h"
 #include "http/form.h"
 #include "policy/policy.h"
 #include "po_limits.h"
@@ -45,6 +47,7 @@ int
 gate_new(const gate_opts_t *o, gate_t **out)
 {
 	gate_t *g = NULL;
+	const char *host;
 	int rc = PO_ERR_NOMEM;
 
 	*out = NULL;
@@ -54,6 +57,11 @@ gate_new(const gate_opts_t *o, gate_t **out)
 	if ((g->login_url = join(o->cfg->issuer, GATE_LOGIN_PATH "?rd=")) == NULL ||
 	    (g->logout_url = join(o->cfg->issuer, "/logout")) == NULL || (g->origin = origin_of(o->cfg->issuer)) == NULL)
 		goto out;
+	/* An address has no parent domains: nothing to clear (gate_hand_over). */
+	host = strstr(g->origin, "://") + 3; /* origin_of found it */
+	if (gate_host_parse(host, strlen(host), &g->issuer_host) != PO_OK || host[0] == '[' ||
+	    strspn(g->issuer_host.name, "0123456789.") == g->issuer_host.len)
+		g->issuer_host.len = 0;
 	if ((rc = gate_cache_new(&g->cache)) != PO_OK)
 		goto out;
 	login_http_set_door(o->logins, LOGIN_DOOR_GATE, &gate_door, g);
@@ -135,13 +143,52 @@ gate_login_location(const gate_t *g, const char *rd, buf_t *out)
 	return form_encode(out, rd);
 }
 
-int
-gate_hand_over(gate_t *g, const keyring_t *ring, const session_t *s, http_resp_t *resp, int64_t now)
+/* The forward-auth cookie more than once in the request: one on another
+ * domain than cookie_domain (set before cookie_domain changed, or by a
+ * host below it). A check cannot tell which is meant and takes neither
+ * (cookie.h), so the browser would be sent to sign in again and again;
+ * the hand-over removes the others. Every cookie the issuer's host
+ * receives is host-only or on one of its parent domains (RFC 6265 §5.1.3),
+ * so those are all there is to remove: each with Max-Age=0, the new one
+ * on cookie_domain kept. At most GATE_STALE_MAX of them, the response's
+ * header room being bounded. */
+#define GATE_STALE_MAX 6
+static int
+remove_stale(const gate_t *g, http_resp_t *resp)
 {
 	const config_t *cfg = g->o.cfg;
+	const char *d = g->issuer_host.name;
+	int rc, n = 0;
+
+	if ((rc = session_set_gate_cookie(resp, cfg->issuer_https, NULL, NULL, 0, 0)) != PO_OK)
+		return rc;
+	/* The host itself, then each parent with two labels or more. */
+	while (d != NULL && strchr(d, '.') != NULL && n++ < GATE_STALE_MAX) {
+		if (strcasecmp(d, cfg->cookie_domain) != 0 &&
+		    (rc = session_set_gate_cookie(resp, cfg->issuer_https, d, NULL, 0, 0)) != PO_OK)
+			return rc;
+		d = strchr(d, '.') + 1;
+	}
+	return PO_OK;
+}
+
+int
+gate_hand_over(gate_t *g, const keyring_t *ring, const session_t *s, const http_req_t *req, http_resp_t *resp,
+    int64_t now)
+{
+	const config_t *cfg = g->o.cfg;
+	const char *v;
 	char *sealed = NULL;
+	size_t n;
 	int rc;
 
+	if (req != NULL && req->cookie != NULL && g->issuer_host.len > 0 && cfg->cookie_domain != NULL &&
+	    cookie_get(req->cookie, strlen(req->cookie), session_gate_cookie_name(cfg->issuer_https), &v, &n) ==
+	        PO_ERR_INVALID) {
+		log_info("forward auth: the browser sent its forward-auth cookie more than once; removing the others");
+		if ((rc = remove_stale(g, resp)) != PO_OK)
+			return rc;
+	}
 	if ((rc = session_seal_gate(ring, cfg->issuer, s, &sealed)) == PO_OK)
 		rc = session_set_gate_cookie(resp, cfg->issuer_https, cfg->cookie_domain, sealed, s->expires, now);
 	free(sealed);

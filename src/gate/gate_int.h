@@ -12,6 +12,7 @@
 
 #include "gate/gate.h"
 #include "gate/gate_cache.h"
+#include "gate/gate_url.h"
 #include "session/session.h"
 
 /* The sign-in path, below the issuer. */
@@ -19,10 +20,11 @@
 
 struct gate {
 	gate_opts_t o;
-	char *login_url;     /* "{issuer}/forward-auth/login?rd=" */
-	char *logout_url;    /* "{issuer}/logout", absolute: pages on the apps' hosts link to it */
-	char *origin;        /* the issuer's origin, "https://auth.example.com" (pages elsewhere) */
-	gate_cache_t *cache; /* opened cookies (gate_cache.h) */
+	char *login_url;         /* "{issuer}/forward-auth/login?rd=" */
+	char *logout_url;        /* "{issuer}/logout", absolute: pages on the apps' hosts link to it */
+	char *origin;            /* the issuer's origin, "https://auth.example.com" (pages elsewhere) */
+	gate_host_t issuer_host; /* its host (len 0 when it is an address) */
+	gate_cache_t *cache;     /* opened cookies (gate_cache.h) */
 };
 
 /* Resumes a request suspended for an access re-check (access.h's wake). */
@@ -39,9 +41,11 @@ const char *gate_app_label(const config_app_t *app);
 int gate_login_location(const gate_t *g, const char *rd, buf_t *out) PO_WUR;
 
 /* Hands the browser the forward-auth cookie of session s (sealed now, on
- * cookie_domain, until the session expires). PO_OK or an error (nothing
- * set; the caller answers with an error page). */
-int gate_hand_over(gate_t *g, const keyring_t *ring, const session_t *s, http_resp_t *resp, int64_t now) PO_WUR;
+ * cookie_domain, until the session expires). When req (on the issuer's
+ * host) carried that cookie more than once, the others are removed too:
+ * see gate.c. PO_OK or an error (the caller answers with an error page). */
+int gate_hand_over(gate_t *g, const keyring_t *ring, const session_t *s, const http_req_t *req, http_resp_t *resp,
+    int64_t now) PO_WUR;
 /* Ends session s before its time (the share is gone, plex.tv refused its
  * token): its id is revoked and its re-check forgotten, and the answer
  * removes the forward-auth cookie (and, on the issuer's host, the sign-on

@@ -29,13 +29,13 @@
 
 /* Back to rd (checked), or the page saying the app refuses who. */
 static void
-finish(gate_t *g, const keyring_t *ring, const session_t *s, const char *rd, const gate_url_t *u, http_resp_t *resp,
-    int64_t now)
+finish(gate_t *g, const keyring_t *ring, const session_t *s, const char *rd, const gate_url_t *u,
+    const http_req_t *req, http_resp_t *resp, int64_t now)
 {
 	const config_app_t *app = &g->o.cfg->apps[u->app];
 	int rc;
 
-	if ((rc = gate_hand_over(g, ring, s, resp, now)) != PO_OK) {
+	if ((rc = gate_hand_over(g, ring, s, req, resp, now)) != PO_OK) {
 		/* No half sign-in: a plain 500 (server.h). */
 		log_error_fr(rc, "forward auth: the session could not be handed over");
 		(void)http_resp_fail(resp, rc);
@@ -160,7 +160,7 @@ gate_login(void *arg, http_req_t *req, http_resp_t *resp)
 		    session_set_cookie(resp, cfg->issuer_https, sealed, s.expires, now) != PO_OK)
 			log_warn("forward auth: the session's newer access check was not stored in its cookie");
 	}
-	finish(g, ring, &s, rd, &u, resp, now);
+	finish(g, ring, &s, rd, &u, req, resp, now);
 out:
 	free(sealed);
 	session_clear(&s);
@@ -196,7 +196,7 @@ door_finish(void *arg, const login_t *l, http_req_t *req, http_resp_t *resp)
 		goto out;
 	}
 	metrics_inc(g->o.metrics, M_LOGINS_SUCCEEDED);
-	finish(g, ring, &s, l->cont, &u, resp, now);
+	finish(g, ring, &s, l->cont, &u, req, resp, now);
 out:
 	session_clear(&s);
 	keyholder_put(ring);

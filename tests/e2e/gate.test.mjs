@@ -462,6 +462,35 @@ describe('the exchange Traefik performs (etc/forward-auth/traefik.yml)', { concu
     assert.equal(m.headers.get('remote-groups'), 'plex-home');
   });
 
+  test('the cookie twice (another domain\'s, from before cookie_domain changed): one sign-in round removes the other', async () => {
+    const p = px.nginx.p;
+    const rd = `https://${host}/`;
+    const { jar } = await gateLoginHttp(p, rd, 'alice');
+    const mine = jar.get(GATE_COOKIE);
+    // The browser sends both; a check cannot tell which is meant.
+    const both = `${GATE_COOKIE}=${mine}; ${alice}`;
+    const r = await traefikAsk(p, { host, cookie: both });
+    assert.equal(r.status, 302, 'sent to sign in');
+    // The sign-in (the sign-on session is there: no page) hands over a new
+    // cookie on cookie_domain and removes the same name on every other
+    // domain the issuer's host can see, and the host-only one.
+    const headers = { cookie: `${jar.header()}; ${alice}` };
+    const back = await request(`${p.direct}/forward-auth/login?rd=${encodeURIComponent(rd)}`, { headers });
+    assert.equal(back.status, 302, back.text.slice(0, 300));
+    assert.equal(back.location, rd);
+    const set = back.headers.getSetCookie().filter((c) => c.startsWith(`${GATE_COOKIE}=`));
+    const attrs = (c) => Object.fromEntries(c.split(/;\s*/).slice(1).map((a) => a.split('=')).map(([k, v]) => [k.toLowerCase(), v ?? true]));
+    const kept = set.filter((c) => !/Max-Age=0/i.test(c));
+    assert.equal(kept.length, 1, set.join('\n'));
+    assert.equal(attrs(kept[0]).domain, DOMAIN);
+    const removed = set.filter((c) => /Max-Age=0/i.test(c)).map((c) => attrs(c).domain ?? '(host-only)').sort();
+    assert.deepEqual(removed, ['(host-only)', `auth.${DOMAIN}`].sort(), set.join('\n'));
+    // A single cookie: no removals.
+    const once = await request(`${p.direct}/forward-auth/login?rd=${encodeURIComponent(rd)}`, { jar });
+    assert.equal(once.status, 302);
+    assert.deepEqual(once.headers.getSetCookie().filter((c) => /Max-Age=0/i.test(c)), []);
+  });
+
   test('signed in, not allowed: 403 with the page naming the app, styled from the issuer', async () => {
     const r = await traefikAsk(px.nginx.p, { host, cookie: fred });
     assert.equal(r.status, 403);
