@@ -150,25 +150,30 @@ gate_login_location(const gate_t *g, const char *rd, buf_t *out)
  * the hand-over removes the others. Every cookie the issuer's host
  * receives is host-only or on one of its parent domains (RFC 6265 §5.1.3),
  * so those are all there is to remove: each with Max-Age=0, the new one
- * on cookie_domain kept. At most GATE_STALE_MAX of them, the response's
- * header room being bounded. */
+ * on cookie_domain kept. The host-only one and at most GATE_STALE_MAX
+ * domains, the nearest the top first (where an older cookie_domain is
+ * likeliest): the answer's headers are bounded. */
 #define GATE_STALE_MAX 6
+/* Room for them, the new cookie, the sign-on cookie and a page's own
+ * headers (Location or CSP, X-Frame-Options, Cache-Control). */
+_Static_assert(GATE_STALE_MAX + 1 + 2 + 3 <= HTTP_RESP_HEADERS_MAX, "the removals fit the answer");
 static int
 remove_stale(const gate_t *g, http_resp_t *resp)
 {
 	const config_t *cfg = g->o.cfg;
-	const char *d = g->issuer_host.name;
-	int rc, n = 0;
+	const char *d, *doms[LIM_GATE_HOST_MAX / 2 + 1];
+	size_t n = 0, sent = 0;
+	int rc;
 
 	if ((rc = session_set_gate_cookie(resp, cfg->issuer_https, NULL, NULL, 0, 0)) != PO_OK)
 		return rc;
-	/* The host itself, then each parent with two labels or more. */
-	while (d != NULL && strchr(d, '.') != NULL && n++ < GATE_STALE_MAX) {
-		if (strcasecmp(d, cfg->cookie_domain) != 0 &&
-		    (rc = session_set_gate_cookie(resp, cfg->issuer_https, d, NULL, 0, 0)) != PO_OK)
+	/* The host itself and each parent of two labels or more. */
+	for (d = g->issuer_host.name; d != NULL && strchr(d, '.') != NULL; d = strchr(d, '.') + 1)
+		if (strcasecmp(d, cfg->cookie_domain) != 0 && n < sizeof(doms) / sizeof(doms[0]))
+			doms[n++] = d;
+	while (n > 0 && sent++ < GATE_STALE_MAX)
+		if ((rc = session_set_gate_cookie(resp, cfg->issuer_https, doms[--n], NULL, 0, 0)) != PO_OK)
 			return rc;
-		d = strchr(d, '.') + 1;
-	}
 	return PO_OK;
 }
 

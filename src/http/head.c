@@ -119,12 +119,12 @@ http_fields_find(const http_field_t *f, size_t n, const char *const *names, size
 	size_t i, j, len[HTTP_FIELDS_FIND_MAX];
 	bool repeated = false;
 
-	if (k > HTTP_FIELDS_FIND_MAX)
-		k = HTTP_FIELDS_FIND_MAX;
-	for (j = 0; j < k; j++) {
+	for (j = 0; j < k; j++)
 		out[j] = NULL;
+	if (k > HTTP_FIELDS_FIND_MAX)
+		k = HTTP_FIELDS_FIND_MAX; /* the rest stay NULL */
+	for (j = 0; j < k; j++)
 		len[j] = strlen(names[j]);
-	}
 	for (i = 0; i < n; i++)
 		for (j = 0; j < k; j++) {
 			if (!field_is(&f[i], names[j], len[j]))
@@ -142,13 +142,16 @@ void
 http_fields_join(const http_field_t *f, size_t n, const char *name, buf_t *b)
 {
 	size_t i, len = strlen(name);
+	bool first = true;
 
 	for (i = 0; i < n; i++) {
-		if (f[i].value == NULL || f[i].value_len == 0 || !field_is(&f[i], name, len))
+		if (!field_is(&f[i], name, len))
 			continue;
-		if ((b->len && buf_puts(b, ", ") != PO_OK) || buf_append(b, f[i].value, f[i].value_len) != PO_OK) {
+		if ((!first && buf_puts(b, ", ") != PO_OK) ||
+		    (f[i].value_len > 0 && buf_append(b, f[i].value, f[i].value_len) != PO_OK)) {
 			buf_reset(b);
 			return;
 		}
+		first = false;
 	}
 }

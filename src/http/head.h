@@ -53,20 +53,21 @@ typedef struct http_head {
  * Field names are compared case-insensitively (RFC 9110 §5.1). */
 int http_head_check(const http_field_t *f, size_t n, http_head_t *out);
 
-/* Looks up k names (NUL-terminated, k at most HTTP_FIELDS_FIND_MAX) among
- * the n fields of a checked head, in one pass, case-insensitively: out[i]
- * gets the value of the first field called names[i] ("" for a field
- * without a value), or NULL when there is none. Values are borrowed from
- * f, which must hold NUL-terminated values (libmicrohttpd's do). Returns
- * true when one of the names appears more than once. */
+/* Looks up k distinct names (NUL-terminated) among the n fields of a
+ * checked head, in one pass, case-insensitively: out[i] gets the value of
+ * the first field called names[i] ("" for a field without a value), or
+ * NULL when there is none (and always NULL past HTTP_FIELDS_FIND_MAX
+ * names). Values are borrowed from f, which must hold NUL-terminated
+ * values (libmicrohttpd's do). Returns true when one of the names appears
+ * more than once. */
 #define HTTP_FIELDS_FIND_MAX 8
 bool http_fields_find(const http_field_t *f, size_t n, const char *const *names, size_t k, const char **out);
 
 /* Every field called name, in order, joined with ", " into b (RFC 9110
- * §5.3: a field's lines combine so). Empty lines are passed over (an
- * empty list element is none, §5.6.1). b is emptied when the whole does
- * not fit its limit: a caller trusts none of a list it cannot read to the
- * end. */
+ * §5.3: a field's lines combine so). An empty line is an empty element of
+ * the list, which clientip.h's walk stops at, as it does at an empty
+ * element inside a line. b is emptied when the whole does not fit its
+ * limit: a caller trusts none of a list it cannot read to the end. */
 void http_fields_join(const http_field_t *f, size_t n, const char *name, buf_t *b);
 
 #endif

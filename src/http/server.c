@@ -72,6 +72,9 @@ static const char *const known_names[F_KNOWN] = {
 	[F_IF_NONE_MATCH] = MHD_HTTP_HEADER_IF_NONE_MATCH,
 };
 
+_Static_assert(F_KNOWN <= HTTP_FIELDS_FIND_MAX && HTTP_REQ_HEADERS_MAX <= HTTP_FIELDS_FIND_MAX,
+    "every name is looked up");
+
 struct http_conn {
 	struct MHD_Connection *mc;
 	http_server_t *srv;

@@ -289,6 +289,7 @@ test_fields_find_join(void)
 	};
 	static const char *const names[] = { "cookie", "X-FORWARDED-PROTO", "Origin", "X-Empty" };
 	static const char *const one[] = { "X-Forwarded-Proto", "Host" };
+	static const http_field_t e2[] = { { "A", 1, "", 0 }, { "a", 1, NULL, 0 }, { "A", 1, "x", 1 } };
 	const char *out[4];
 	buf_t b;
 
@@ -312,9 +313,12 @@ test_fields_find_join(void)
 	http_fields_join(f, 8, "X-Forwarded-For", &b);
 	T_EQ_INT(b.len, 0);
 	buf_free(&b);
+	/* an empty line is an empty element, kept in its place */
 	buf_init(&b, 64);
 	http_fields_join(f, 8, "X-Empty", &b);
 	T_EQ_INT(b.len, 0);
+	http_fields_join(e2, 3, "A", &b);
+	T_EQ_STR(buf_str(&b), ", , x");
 	buf_free(&b);
 }
 

@@ -17,7 +17,9 @@
 #include "core/log.h"
 #include "keys/keyring.h"
 #include "po_limits.h"
+#include "policy/identity.h"
 #include "session/seal.h"
+#include "session/session.h"
 #include "t.h"
 
 #define T0 ((int64_t)1700000000)
@@ -314,6 +316,48 @@ out:
 	free(huge);
 }
 
+/* An opened session says until when it may be used: its own end, or
+ * sooner the retire time of the key that sealed it (what the forward-auth
+ * cache keeps, gate_cache.h). */
+static void
+test_session_usable_until(void)
+{
+	plex_user_t u = { .id = 1, .uuid = "0123456789abcdef", .username = "alice", .title = "alice" };
+	identity_t *who = identity_from_plex(&u, T0);
+	session_t s = { 0 }, o = { 0 };
+	keyring_t *r1 = NULL;
+	char *c0 = NULL;
+	int64_t t1 = T0 + LIM_KEY_PREPUBLISH_S, retire = t1 + LIFE + LIM_KEY_RETIRE_MARGIN_S;
+
+	T_CHECK(who != NULL);
+	if (who == NULL)
+		goto out;
+	T_EQ_INT(session_new(who, "tok-ABCDEFGHIJKLMNOPQRS", T0, 30 * 86400, &s), PO_OK);
+	T_EQ_INT(session_seal(ring, ISS, &s, &c0), PO_OK);
+	if (c0 == NULL)
+		goto out;
+	/* sealed with the current key: the session's own end */
+	T_EQ_INT(session_open(ring, ISS, T0 + 1, c0, strlen(c0), &o), PO_OK);
+	T_EQ_INT(o.usable_until, s.expires);
+	session_clear(&o);
+	/* the key became previous: it ends when the key retires, before the
+	 * session would (30 days) */
+	T_EQ_INT(keyring_rotate(ring, t1, LIFE, false, &r1, NULL), PO_OK);
+	if (r1 == NULL)
+		goto out;
+	T_CHECK(retire < s.expires);
+	T_EQ_INT(session_open(r1, ISS, t1, c0, strlen(c0), &o), PO_OK);
+	T_EQ_INT(o.usable_until, retire);
+	session_clear(&o);
+	T_CHECK(session_open(r1, ISS, retire, c0, strlen(c0), &o) != PO_OK);
+out:
+	session_clear(&o);
+	session_clear(&s);
+	identity_free(who);
+	keyring_free(r1);
+	free(c0);
+}
+
 int
 main(void)
 {
@@ -332,6 +376,7 @@ main(void)
 	T_RUN(test_purpose_context);
 	T_RUN(test_keys);
 	T_RUN(test_bad_text);
+	T_RUN(test_session_usable_until);
 	keyring_free(ring);
 	keyring_free(other);
 	return T_DONE();
